@@ -1,0 +1,120 @@
+package messages
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/beevik/etree"
+)
+
+// ErrOptions: BuildOptions are incomplete (Today missing).
+var ErrOptions = errors.New("messages: build options incomplete")
+
+// BuildOptions carry what Build needs from outside the message.
+type BuildOptions struct {
+	// Today is the sender's current date, for TR135 (Dagtekening not in the
+	// future). Required.
+	Today Date
+}
+
+// Build checks m against the technical rules (see Check) and writes it as
+// XML: UTF-8, conventional prefixes (iwmo:/wmo301:, ijw:/jw301:) declared on
+// the root, elements in XSD sequence order, qualified per
+// elementFormDefault. Empty header fields BerichtCode, BerichtVersie,
+// BerichtSubversie and XsdVersie are filled with the 3.2 values in the
+// output (m itself is not modified).
+//
+// Rule violations come back as *RuleError values joined with errors.Join
+// (errors.Is(err, ErrRule); RuleCodes(err) lists the codes).
+//
+// TR056 (Identificatie unique per message kind per sender) needs the
+// sender's history and is NOT checked here: the caller must reserve the
+// (sender, message type, Identificatie) triple in its store before sending.
+//
+// The output should still be validated against the official XSD (package
+// xsd): Build does not re-check every cardinality and length the schema has.
+func Build(m Message, opts BuildOptions) ([]byte, error) {
+	cp, err := withDefaults(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(cp, opts); err != nil {
+		return nil, err
+	}
+	return encode(cp)
+}
+
+// Check applies Build's rules to m without writing XML (header defaults are
+// applied to a copy first, as in Build).
+func Check(m Message, opts BuildOptions) error {
+	cp, err := withDefaults(m)
+	if err != nil {
+		return err
+	}
+	return check(cp, opts)
+}
+
+// Marshal writes m as XML like Build, with the same header defaults, but
+// checks no rules. It exists for re-emitting received messages and for
+// tests that need rule-breaking input; anything sluis sends goes through
+// Build.
+func Marshal(m Message) ([]byte, error) {
+	cp, err := withDefaults(m)
+	if err != nil {
+		return nil, err
+	}
+	return encode(cp)
+}
+
+// withDefaults returns a shallow copy of m with the header defaults filled.
+func withDefaults(m Message) (Message, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil message", ErrUnknownMessage)
+	}
+	rv := reflect.ValueOf(m)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return nil, fmt.Errorf("%w: message must be a non-nil pointer", ErrUnknownMessage)
+	}
+	if !m.Standard().Valid() {
+		return nil, fmt.Errorf("%w: standard %q", ErrUnknownMessage, m.Standard())
+	}
+	cpv := reflect.New(rv.Type().Elem())
+	cpv.Elem().Set(rv.Elem())
+	cp := cpv.Interface().(Message)
+	h := cp.Head()
+	if h.BerichtCode == "" {
+		h.BerichtCode = BerichtCode(cp.Standard(), cp.Kind())
+	}
+	if h.BerichtVersie == 0 {
+		h.BerichtVersie = 3
+	}
+	if h.BerichtSubversie == 0 {
+		h.BerichtSubversie = 2
+	}
+	if h.XsdVersie == (XsdVersie{}) {
+		h.XsdVersie = XsdVersie{BasisschemaXsdVersie: "1.0.0", BerichtXsdVersie: "1.0.0"}
+	}
+	return cp, nil
+}
+
+func encode(m Message) ([]byte, error) {
+	std, kind := m.Standard(), m.Kind()
+	bp, mp := prefixes(std, kind)
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	root := doc.CreateElement(mp + ":Bericht")
+	root.CreateAttr("xmlns:"+bp, BasisNamespace(std))
+	root.CreateAttr("xmlns:"+mp, Namespace(std, kind))
+	enc := &encoder{std: std, basisPrefix: bp, msgPrefix: mp}
+	if err := enc.encodeStruct(root, reflect.ValueOf(m).Elem(), ""); err != nil {
+		return nil, err
+	}
+	doc.Indent(2)
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("messages: write: %w", err)
+	}
+	return buf.Bytes(), nil
+}
