@@ -1,0 +1,182 @@
+package amqp
+
+import (
+	"errors"
+	"fmt"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Exchange, queue and routing-key names of the sluis topology. The same
+// topology is written out for operators in deploy/rabbitmq/definitions.json;
+// a test keeps the two in step.
+const (
+	// ExchangeIntake (direct) takes work from registration systems.
+	ExchangeIntake = "sluis.intake"
+	// ExchangeOutbound (direct) routes signed messages by AGB code to
+	// ProviderQueue(agb).
+	ExchangeOutbound = "sluis.outbound"
+	// ExchangeRetour (direct) takes retour messages from providers.
+	ExchangeRetour = "sluis.retour"
+	// ExchangeStatus (topic) carries status events with routing key
+	// "<gemeente>.<system>.<state>"; registration systems bind their own queues.
+	ExchangeStatus = "sluis.status"
+	// ExchangeDead (fanout) is the dead-letter exchange of every work queue.
+	ExchangeDead = "sluis.dead"
+
+	// QueueDisclosures is bound to ExchangeIntake with KeyDisclosure.
+	QueueDisclosures = "sluis.disclosures"
+	// QueueConsents is bound to ExchangeIntake with KeyConsent.
+	QueueConsents = "sluis.consents"
+	// QueueRetours is bound to ExchangeRetour with KeyRetour.
+	QueueRetours = "sluis.retours"
+	// QueueDead is the parking queue bound to ExchangeDead.
+	QueueDead = "sluis.dead"
+	// ProviderQueuePrefix + AGB code is a provider's queue.
+	ProviderQueuePrefix = "sluis.provider."
+
+	KeyDisclosure = "disclosure"
+	KeyConsent    = "consent"
+	KeyRetour     = "retour"
+
+	// DeliveryLimit is the quorum-queue x-delivery-limit of the work queues:
+	// a message redelivered more often (a poison message that keeps being
+	// nacked or crashes its consumer) is dead-lettered to ExchangeDead
+	// instead of looping for ever.
+	DeliveryLimit = 20
+)
+
+// ErrInvalidAGB is returned for a provider code that is not 8 digits.
+var ErrInvalidAGB = errors.New("invalid AGB code: want 8 digits")
+
+// ProviderQueue is the queue name of the provider with the given AGB code.
+func ProviderQueue(agb string) string { return ProviderQueuePrefix + agb }
+
+// ValidAGB reports whether agb is an 8-digit AGB code.
+func ValidAGB(agb string) bool {
+	if len(agb) != 8 {
+		return false
+	}
+	for _, c := range agb {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Topology is the broker layout sluis needs: every exchange and durable
+// quorum queue, and one queue per provider.
+type Topology struct {
+	// Providers are the AGB codes that get a queue sluis.provider.<AGB>
+	// bound to ExchangeOutbound with the AGB code as routing key.
+	Providers []string
+
+	// prefix is prepended to every name; tests use it to get a private
+	// topology on the shared broker. Empty in production.
+	prefix string
+}
+
+type exchangeDecl struct {
+	Name string
+	Kind string
+}
+
+type queueDecl struct {
+	Name string
+	Args amqp.Table
+}
+
+type bindingDecl struct {
+	Exchange, Queue, Key string
+}
+
+type plan struct {
+	Exchanges []exchangeDecl
+	Queues    []queueDecl
+	Bindings  []bindingDecl
+}
+
+// workQueueArgs are the arguments of queues whose messages may be
+// dead-lettered.
+func (t Topology) workQueueArgs() amqp.Table {
+	return amqp.Table{
+		"x-queue-type":           "quorum",
+		"x-dead-letter-exchange": t.prefix + ExchangeDead,
+		"x-delivery-limit":       int64(DeliveryLimit),
+	}
+}
+
+// plan lists what Declare declares, in order. It is pure so that tests can
+// compare it with deploy/rabbitmq/definitions.json.
+func (t Topology) plan() (plan, error) {
+	for i, agb := range t.Providers {
+		if !ValidAGB(agb) {
+			return plan{}, fmt.Errorf("topology: Providers[%d]: %w", i, ErrInvalidAGB)
+		}
+	}
+	p := t.prefix
+	pl := plan{
+		Exchanges: []exchangeDecl{
+			{p + ExchangeDead, amqp.ExchangeFanout},
+			{p + ExchangeIntake, amqp.ExchangeDirect},
+			{p + ExchangeOutbound, amqp.ExchangeDirect},
+			{p + ExchangeRetour, amqp.ExchangeDirect},
+			{p + ExchangeStatus, amqp.ExchangeTopic},
+		},
+		Queues: []queueDecl{
+			{p + QueueDead, amqp.Table{"x-queue-type": "quorum"}},
+			{p + QueueDisclosures, t.workQueueArgs()},
+			{p + QueueConsents, t.workQueueArgs()},
+			{p + QueueRetours, t.workQueueArgs()},
+		},
+		Bindings: []bindingDecl{
+			{p + ExchangeDead, p + QueueDead, ""},
+			{p + ExchangeIntake, p + QueueDisclosures, KeyDisclosure},
+			{p + ExchangeIntake, p + QueueConsents, KeyConsent},
+			{p + ExchangeRetour, p + QueueRetours, KeyRetour},
+		},
+	}
+	seen := make(map[string]bool, len(t.Providers))
+	for _, agb := range t.Providers {
+		if seen[agb] {
+			continue
+		}
+		seen[agb] = true
+		q := p + ProviderQueue(agb)
+		pl.Queues = append(pl.Queues, queueDecl{q, t.workQueueArgs()})
+		pl.Bindings = append(pl.Bindings, bindingDecl{p + ExchangeOutbound, q, agb})
+	}
+	return pl, nil
+}
+
+// Declare declares every exchange, queue and binding of the topology on ch.
+// It is idempotent and safe to run at every start and from several instances
+// at once: declarations with identical arguments are no-ops on the broker.
+// An existing queue with different arguments makes the broker close ch with
+// 406 PRECONDITION_FAILED; the error names the queue.
+func (t Topology) Declare(ch *amqp.Channel) error {
+	if ch == nil {
+		return errors.New("topology: nil channel")
+	}
+	pl, err := t.plan()
+	if err != nil {
+		return err
+	}
+	for _, e := range pl.Exchanges {
+		if err := ch.ExchangeDeclare(e.Name, e.Kind, true, false, false, false, nil); err != nil {
+			return fmt.Errorf("topology: declare exchange %s: %w", e.Name, err)
+		}
+	}
+	for _, q := range pl.Queues {
+		if _, err := ch.QueueDeclare(q.Name, true, false, false, false, q.Args); err != nil {
+			return fmt.Errorf("topology: declare queue %s: %w", q.Name, err)
+		}
+	}
+	for _, b := range pl.Bindings {
+		if err := ch.QueueBind(b.Queue, b.Key, b.Exchange, false, nil); err != nil {
+			return fmt.Errorf("topology: bind queue %s to %s key %q: %w", b.Queue, b.Exchange, b.Key, err)
+		}
+	}
+	return nil
+}
