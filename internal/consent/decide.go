@@ -1,0 +1,422 @@
+package consent
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sluis-gateway/sluis/internal/calendar"
+	"github.com/sluis-gateway/sluis/internal/category"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
+)
+
+// Decide decides whether request r may be shared at instant on, given the
+// register reg the caller read for the client whose key is clientKey.
+//
+// on is the moment of the share: the screening time, and again the current
+// time when a queued disclosure is screened once more before publishing (so a
+// consent withdrawn in between stops it). Days ("the day of sharing", consent
+// periods) are Dutch calendar days (Europe/Amsterdam).
+//
+// The rules, each refusing with its own codes (all problems are reported, not
+// only the first):
+//
+//   - A restriction of processing (AVG art. 18) in force on `on` refuses,
+//     whatever the basis: RESTRICTED. Art. 18(2) allows some processing of
+//     restricted data (with consent for that, for legal claims, to protect
+//     another person, for an important public interest); judging that is
+//     for the coordinator, not for this function, so the safe default is to
+//     refuse every basis and let a person lift or handle it.
+//   - Relations are only sent when informed and agreed, whatever the basis:
+//     RELATION_NOT_AGREED, naming them by position ("relation 2").
+//   - Basis consent: see decideConsent.
+//   - Basis legal obligation: only for StatutoryMessageTypes and only with a
+//     decision reference. Allowed decisions carry
+//     NOTICE_MINIMISATION_REQUIRED: the basis does not make every field
+//     necessary; internal/minimise decides that.
+//   - Basis safety override: see decideOverride.
+//
+// Decide never returns personal data in Sentence, Reasons or Codes.
+func Decide(r disclosure.Request, reg Register, clientKey string, on time.Time) Decision {
+	d := &decider{r: r, reg: reg, clientKey: clientKey, on: on, day: calendar.DateOf(on)}
+	return d.decide()
+}
+
+type decider struct {
+	r         disclosure.Request
+	reg       Register
+	clientKey string
+	on        time.Time
+	day       calendar.Date
+
+	refusals []Reason
+}
+
+func (d *decider) refuse(c Code, format string, args ...any) {
+	d.refusals = append(d.refusals, Reason{Code: c, Text: fmt.Sprintf(format, args...)})
+}
+
+func (d *decider) decide() Decision {
+	basis := d.r.LegalBasis.Kind
+	if d.clientKey == "" {
+		d.refuse(CodeClientKeyMissing, "no client key was given to look up the register")
+	}
+	d.checkRestrictions()
+	d.checkRelations()
+
+	var allowed Decision
+	switch basis {
+	case disclosure.BasisConsent:
+		allowed = d.decideConsent()
+	case disclosure.BasisLegalObligation:
+		allowed = d.decideLegalObligation()
+	case disclosure.BasisSafetyOverride:
+		allowed = d.decideOverride()
+	default:
+		d.refuse(CodeBasisUnknown, "the legal basis is not one of consent, legal obligation or safety override")
+	}
+
+	if len(d.refusals) > 0 {
+		return finish(Decision{Basis: basis, Reasons: d.refusals})
+	}
+	allowed.Allowed = true
+	allowed.Basis = basis
+	return finish(allowed)
+}
+
+// finish fills Codes and Sentence from Reasons.
+func finish(dec Decision) Decision {
+	seen := map[Code]bool{}
+	texts := make([]string, 0, len(dec.Reasons))
+	for _, r := range dec.Reasons {
+		if !seen[r.Code] {
+			seen[r.Code] = true
+			dec.Codes = append(dec.Codes, r.Code)
+		}
+		texts = append(texts, r.Text)
+	}
+	if dec.Allowed {
+		dec.Sentence = "Allowed: " + strings.Join(texts, "; ") + "."
+	} else {
+		dec.Sentence = "Refused: " + strings.Join(texts, "; ") + "."
+	}
+	return dec
+}
+
+func (d *decider) checkRestrictions() {
+	for _, rs := range d.reg.Restrictions {
+		// A restriction with no client key is applied rather than ignored.
+		if rs.ClientKey != "" && rs.ClientKey != d.clientKey {
+			continue
+		}
+		if rs.From.After(d.on) {
+			continue
+		}
+		if rs.LiftedAt != nil && !rs.LiftedAt.After(d.on) {
+			continue
+		}
+		d.refuse(CodeRestricted, "processing of the client's data is restricted (AVG article 18)")
+		return
+	}
+}
+
+func (d *decider) checkRelations() {
+	var missing []string
+	for i, rel := range d.r.Client.Relations {
+		if !rel.InformedAndAgreed {
+			missing = append(missing, fmt.Sprintf("relation %d", i+1))
+		}
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		d.refuse(CodeRelationNotAgreed, "%s was not informed or did not agree to being included", missing[0])
+	default:
+		d.refuse(CodeRelationNotAgreed, "%s were not informed or did not agree to being included", joinAnd(missing))
+	}
+}
+
+func (d *decider) decideLegalObligation() Decision {
+	lb := d.r.LegalBasis
+	ok := true
+	if !StatutoryMessageTypes[d.r.MessageType] {
+		d.refuse(CodeLegalObligationNotStatutory, "message type %s is not statutory traffic after a municipal decision (only 301 and 319 are)", safeToken(d.r.MessageType))
+		ok = false
+	}
+	if strings.TrimSpace(lb.DecisionRef) == "" {
+		d.refuse(CodeLegalObligationNoDecision, "a legal obligation needs the reference of the municipal decision")
+		ok = false
+	}
+	if !ok {
+		return Decision{}
+	}
+	return Decision{Reasons: []Reason{{
+		Code: CodeNoticeMinimisationRequired,
+		Text: fmt.Sprintf("statutory message %s after a municipal decision; only the data the purpose needs may go", d.r.MessageType),
+	}}}
+}
+
+// decideOverride checks a safety override: a consultation of a colleague or
+// manager other than the sender, held no later than the share, recorded with
+// a note that does not name the client (surname, given names, partner
+// surname, BSN, birth date); a reason; and when the client was or will be
+// informed, or why that is not possible. The reason and the not-possible text
+// may not name the client either. An allowed override leaves two follow-ups:
+// inform the client, and a coordinator review.
+func (d *decider) decideOverride() Decision {
+	lb := d.r.LegalBasis
+	c := lb.Consultation
+	switch {
+	case c == nil || strings.TrimSpace(c.Consulted) == "" || c.At.IsZero():
+		d.refuse(CodeOverrideNoConsultation, "a safety override needs a recorded consultation of a colleague or manager")
+	case c.Role != "colleague" && c.Role != "manager":
+		d.refuse(CodeOverrideNoConsultation, "the consultation must be with a colleague or a manager")
+	}
+	if c != nil {
+		if c.Consulted != "" && c.Consulted == d.r.Sender.Employee {
+			d.refuse(CodeOverrideSelfConsulted, "the employee consulted must be someone other than the sender")
+		}
+		if !c.At.IsZero() && c.At.After(d.on) {
+			d.refuse(CodeOverrideConsultedAfterShare, "the consultation must take place before the share")
+		}
+		if namesClient(c.Note, d.r.Client) {
+			d.refuse(CodeOverrideNoteHasPersonalData, "the consultation note names or identifies the client")
+		}
+	}
+	if strings.TrimSpace(lb.Reason) == "" {
+		d.refuse(CodeOverrideNoReason, "a safety override needs a reason")
+	} else if namesClient(lb.Reason, d.r.Client) {
+		d.refuse(CodeOverrideTextHasPersonalData, "the reason names or identifies the client")
+	}
+	inf := lb.Informed
+	switch {
+	case inf == nil || (inf.At == nil && strings.TrimSpace(inf.NotPossibleBecause) == ""):
+		d.refuse(CodeOverrideNoInformPlan, "a safety override must say when the client was or will be informed, or why that is not possible")
+	case inf.At == nil && namesClient(inf.NotPossibleBecause, d.r.Client):
+		d.refuse(CodeOverrideTextHasPersonalData, "the explanation why the client cannot be informed names or identifies the client")
+	}
+	if len(d.refusals) > 0 {
+		return Decision{}
+	}
+
+	inform := FollowUp{Kind: FollowUpInformClient}
+	informText := "the client cannot be informed (reason recorded)"
+	if inf.At != nil {
+		due := *inf.At
+		inform.Due = &due
+		informText = "the client is to be informed (planned time recorded)"
+		if !due.After(d.on) {
+			informText = "the client was informed"
+		}
+	} else {
+		inform.NotPossible = true
+	}
+	return Decision{
+		Reasons: []Reason{
+			{Code: CodeFollowUpInformClient, Text: "safety override after consultation; " + informText},
+			{Code: CodeFollowUpCoordinatorReview, Text: "the coordinator reviews this override"},
+		},
+		FollowUps: []FollowUp{inform, {Kind: FollowUpCoordinatorReview}},
+	}
+}
+
+// decideConsent checks the consent basis.
+//
+// Every consent named by the request must be on record for this client, have
+// a recipient, purpose, giver and date (and a period when not single-share),
+// be for this recipient and this purpose, be given no later than the share,
+// not be withdrawn, have a period that contains the day of sharing (first
+// and last day included), and, when single-share, not be used by another
+// disclosure (its use by this same disclosure id is a redelivery and passes).
+// A named consent that fails any of this refuses the share, even when the
+// other named consents would suffice: the request claims it as its basis.
+//
+// Withdrawal: ANY recorded withdrawal refuses, also one stamped after `on`.
+// The register the caller read already holds it, so it was known before the
+// share; a later stamp can only be clock skew or a replay of an old decision,
+// and in both the safe answer is no.
+//
+// Then, for every data category the request carries (category.Of), the
+// consents that cover it must together have the right givers for the
+// client's age on the day of sharing (see checkGivers).
+func (d *decider) decideConsent() Decision {
+	ids := d.r.LegalBasis.ConsentIDs
+	if len(ids) == 0 {
+		d.refuse(CodeConsentMissing, "no consent is named for this share")
+		return Decision{}
+	}
+	before := len(d.refusals)
+	var used []Consent
+	for i, id := range ids {
+		c, ok := d.find(id)
+		if !ok {
+			d.refuse(CodeConsentMissing, "consent %d named by the request is not on record for this client", i+1)
+			continue
+		}
+		d.checkOne(i+1, c)
+		used = append(used, c)
+	}
+	if len(d.refusals) > before {
+		// Coverage and givers would only repeat the problem.
+		return Decision{}
+	}
+
+	lo, hi, ageKnown := ageRange(d.r.Client.BirthDate, d.r.Client.BirthDateUsage, d.day)
+	if !ageKnown {
+		d.refuse(CodeConsentAgeUnknown, "the client's age on the day of sharing cannot be told, so it is unknown who must consent")
+	}
+	for _, cat := range category.Of(d.r) {
+		var givers []Giver
+		covered := false
+		for _, c := range used {
+			if containsCategory(c.Categories, cat) {
+				covered = true
+				givers = append(givers, c.GivenBy...)
+			}
+		}
+		if !covered {
+			d.refuse(CodeConsentCategoryNotCovered, "the consent does not cover data category %s", cat)
+			continue
+		}
+		if ageKnown {
+			d.checkGivers(cat, givers, lo, hi)
+		}
+	}
+	if len(d.refusals) > before {
+		return Decision{}
+	}
+
+	dec := Decision{}
+	for _, c := range used {
+		dec.ConsentIDs = append(dec.ConsentIDs, c.ID)
+		if c.SingleShare {
+			dec.SingleShareIDs = append(dec.SingleShareIDs, c.ID)
+		}
+	}
+	text := "the consent covers this recipient, purpose and every data category sent"
+	if len(used) > 1 {
+		text = fmt.Sprintf("%d consents together cover this recipient, purpose and every data category sent", len(used))
+	}
+	dec.Reasons = []Reason{{Code: CodeConsentOK, Text: text}}
+	return dec
+}
+
+func (d *decider) find(id string) (Consent, bool) {
+	for _, c := range d.reg.Consents {
+		if c.ID == id && c.ClientKey == d.clientKey && d.clientKey != "" {
+			return c, true
+		}
+	}
+	return Consent{}, false
+}
+
+// checkOne checks one named consent; n is its 1-based position in the
+// request.
+func (d *decider) checkOne(n int, c Consent) {
+	if c.Recipient == "" || c.Purpose == "" || len(c.GivenBy) == 0 || c.GivenAt.IsZero() ||
+		(!c.SingleShare && (c.ValidFrom.IsZero() || c.ValidUntil.IsZero())) {
+		d.refuse(CodeConsentIncomplete, "consent %d lacks a recipient, purpose, giver, date or period, so it is not a consent for sharing", n)
+	}
+	if c.Recipient != "" && c.Recipient != d.r.Recipient.AGB {
+		d.refuse(CodeConsentWrongRecipient, "consent %d is for another recipient", n)
+	}
+	if c.Purpose != "" && c.Purpose != d.r.Purpose {
+		d.refuse(CodeConsentWrongPurpose, "consent %d is for another purpose", n)
+	}
+	if !c.GivenAt.IsZero() && c.GivenAt.After(d.on) {
+		d.refuse(CodeConsentNotYetGiven, "consent %d was given after the moment of sharing", n)
+	}
+	if c.WithdrawnAt != nil {
+		d.refuse(CodeConsentWithdrawn, "consent %d was withdrawn", n)
+	}
+	if !c.ValidFrom.IsZero() && d.day.Before(calendar.DateOf(c.ValidFrom)) {
+		d.refuse(CodeConsentNotYetValid, "consent %d is not yet valid on the day of sharing", n)
+	}
+	if !c.ValidUntil.IsZero() && d.day.After(calendar.DateOf(c.ValidUntil)) {
+		d.refuse(CodeConsentExpired, "consent %d expired before the day of sharing", n)
+	}
+	if c.SingleShare && c.UsedBy != "" && c.UsedBy != d.r.ID {
+		d.refuse(CodeConsentAlreadyUsed, "consent %d was for a single share and was already used by another disclosure", n)
+	}
+}
+
+// checkGivers checks who consented to category cat, for the client's age
+// range lo..hi on the day of sharing:
+//
+//	under 12:  a parent with authority or a guardian
+//	12 to 15:  both a parent with authority or guardian, and the child
+//	16 and up: the client, or the legal representative when one is recorded
+//
+// When the age is uncertain (birth date partly unknown, or a 29 February
+// birth on 28 February of a year without one) the range spans two bands and
+// the consents for both are required: the privacy-safe reading.
+func (d *decider) checkGivers(cat category.Category, givers []Giver, lo, hi int) {
+	has := func(g Giver) bool {
+		for _, x := range givers {
+			if x == g {
+				return true
+			}
+		}
+		return false
+	}
+	parent := has(GiverParentWithAuthority) || has(GiverGuardian)
+	bands := bandsIn(lo, hi)
+	uncertain := ""
+	if len(bands) > 1 {
+		uncertain = " (the client's age is on a boundary that day, so the consents for both ages are needed)"
+	}
+	needParent, needChild := false, false
+	for _, b := range bands {
+		switch b {
+		case bandUnder12:
+			if !parent {
+				d.refuse(CodeConsentWrongGiverUnder12, "for data category %s no parent with authority or guardian consented, as needed for a client under 12%s", cat, uncertain)
+			}
+		case band12to15:
+			needParent, needChild = true, true
+		case band16Plus:
+			if !has(GiverClient) && !(d.reg.LegalRepresentativeRecorded && has(GiverLegalRepresentative)) {
+				// For 12-15 the child's own consent is reported below.
+				if !needChild {
+					d.refuse(CodeConsentClientMissing16, "for data category %s the client did not consent, as needed from 16%s", cat, uncertain)
+				}
+			}
+		}
+	}
+	if needParent && !parent {
+		d.refuse(CodeConsentParentMissing1215, "for data category %s no parent with authority or guardian consented, as needed together with the child from 12 to 15%s", cat, uncertain)
+	}
+	if needChild && !has(GiverClient) {
+		d.refuse(CodeConsentChildMissing1215, "for data category %s the child did not consent, as needed together with a parent or guardian from 12 to 15%s", cat, uncertain)
+	}
+}
+
+func containsCategory(cs []category.Category, c category.Category) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func joinAnd(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// safeToken returns s when it is a short code of letters and digits, so it
+// can go in a sentence; otherwise a placeholder (never echo free text).
+func safeToken(s string) string {
+	if s == "" || len(s) > 8 {
+		return "(unknown)"
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return "(unknown)"
+		}
+	}
+	return s
+}
