@@ -1,0 +1,10 @@
+// Package contract embeds the published request contracts (JSON Schema), so
+// the gateway enforces exactly the files documented in docs/.
+package contract
+
+import _ "embed"
+
+// DisclosureV1 is the JSON Schema of the disclosure request, version 1.
+//
+//go:embed disclosure-v1.schema.json
+var DisclosureV1 []byte
