@@ -1,0 +1,191 @@
+// Package http is sluis's HTTP face: the intake (POST /v1/disclosures), the
+// receipts query (GET /v1/disclosures/{id}), /metrics and /healthz.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+)
+
+// Intake hands a checked request to the intake queue, returning once the
+// broker confirmed it (so a 202 means it will not be lost).
+type Intake interface {
+	Enqueue(ctx context.Context, id string, body []byte) error
+}
+
+// Receipts reads where a disclosure is.
+type Receipts interface {
+	Get(ctx context.Context, disclosureID string) (receipts.Record, error)
+	RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error
+}
+
+// Check is one health check; nil means healthy.
+type Check func(ctx context.Context) error
+
+// Server is the HTTP handler set.
+type Server struct {
+	dec      *disclosure.Decoder
+	intake   Intake
+	receipts Receipts
+	gatherer prometheus.Gatherer
+	checks   map[string]Check
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the handlers.
+func New(dec *disclosure.Decoder, in Intake, rs Receipts, g prometheus.Gatherer, checks map[string]Check, log *slog.Logger) (*Server, error) {
+	if dec == nil || in == nil || rs == nil || g == nil {
+		return nil, errors.New("http: decoder, intake, receipts and gatherer are required")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{dec: dec, intake: in, receipts: rs, gatherer: g, checks: checks, log: log, now: time.Now}, nil
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/disclosures", s.postDisclosure)
+	mux.HandleFunc("GET /v1/disclosures/{id}", s.getDisclosure)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	return mux
+}
+
+type problemResponse struct {
+	Error    string               `json:"error"`
+	Problems []disclosure.Problem `json:"problems,omitempty"`
+}
+
+type acceptedResponse struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Href   string `json:"href"`
+}
+
+func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, disclosure.MaxRequestBytes+1))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, problemResponse{Error: "could not read the request body"})
+		return
+	}
+	req, err := s.dec.Decode(body)
+	if err != nil {
+		var inv *disclosure.InvalidError
+		if !errors.As(err, &inv) {
+			writeJSON(w, http.StatusInternalServerError, problemResponse{Error: "could not check the request"})
+			return
+		}
+		env := disclosure.Peek(body)
+		ctx := actor.With(r.Context(), actor.Actor{Kind: "system", ID: orUnknown(env.System), OnBehalfOf: env.Municipality})
+		if err := s.receipts.RecordInvalid(ctx, receipts.InvalidRequest{
+			DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
+			Reason: inv.Error(), ReceivedAt: s.now(),
+		}); err != nil {
+			s.log.Error("record invalid request", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not record the request; try again"})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, problemResponse{Error: disclosure.ErrInvalid.Error(), Problems: inv.Problems})
+		return
+	}
+	if err := s.intake.Enqueue(r.Context(), req.ID, body); err != nil {
+		s.log.Error("enqueue disclosure", "disclosure_id", req.ID, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "the intake queue did not confirm the request; try again with the same id"})
+		return
+	}
+	href := "/v1/disclosures/" + req.ID
+	w.Header().Set("Location", href)
+	writeJSON(w, http.StatusAccepted, acceptedResponse{ID: req.ID, Status: "accepted for processing", Href: href})
+}
+
+// Receipt is the public view of a record: states and times, ids and codes.
+type Receipt struct {
+	ID            string               `json:"id"`
+	State         string               `json:"state"`
+	Municipality  string               `json:"municipality"`
+	System        string               `json:"system"`
+	Recipient     string               `json:"recipient"`
+	Standard      string               `json:"standard"`
+	MessageType   string               `json:"message_type"`
+	Purpose       string               `json:"purpose"`
+	Basis         string               `json:"basis"`
+	Identificatie string               `json:"identificatie"`
+	MessageID     string               `json:"message_id"`
+	Reason        string               `json:"reason,omitempty"`
+	ReasonCodes   []string             `json:"reason_codes,omitempty"`
+	RetourCodes   []string             `json:"retour_codes,omitempty"`
+	At            map[string]time.Time `json:"at"`
+}
+
+// ReceiptOf renders a record.
+func ReceiptOf(rec receipts.Record) Receipt {
+	at := make(map[string]time.Time, len(rec.At))
+	for s, t := range rec.At {
+		at[string(s)] = t
+	}
+	return Receipt{
+		ID: rec.DisclosureID, State: string(rec.State), Municipality: rec.Municipality, System: rec.System,
+		Recipient: rec.Recipient, Standard: rec.Standard, MessageType: rec.MessageType, Purpose: rec.Purpose,
+		Basis: rec.Basis, Identificatie: rec.Identificatie, MessageID: rec.MessageID, Reason: rec.Reason,
+		ReasonCodes: rec.ReasonCodes, RetourCodes: rec.RetourCodes, At: at,
+	}
+}
+
+func (s *Server) getDisclosure(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	rec, err := s.receipts.Get(r.Context(), id)
+	switch {
+	case errors.Is(err, receipts.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, problemResponse{Error: "no disclosure with this id"})
+	case err != nil:
+		s.log.Error("get receipt", "disclosure_id", id, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not read the receipt"})
+	default:
+		writeJSON(w, http.StatusOK, ReceiptOf(rec))
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	res := map[string]string{}
+	code := http.StatusOK
+	for name, check := range s.checks {
+		if err := check(ctx); err != nil {
+			res[name] = "fail: " + err.Error()
+			code = http.StatusServiceUnavailable
+		} else {
+			res[name] = "ok"
+		}
+	}
+	writeJSON(w, code, res)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v) // a write error means the client went away
+
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

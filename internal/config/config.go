@@ -1,0 +1,151 @@
+// Package config holds sluis's configuration: environment variables with
+// defaults that run the gateway on embedded defaults (SQLite file store,
+// generated development keys, the local RabbitMQ). Every option is
+// documented where it is defined.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// ErrInvalid is matched by every configuration error.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Config is the gateway's configuration.
+type Config struct {
+	// AMQPURL is the RabbitMQ connection URL.
+	AMQPURL string `env:"SLUIS_AMQP_URL" envDefault:"amqp://guest:guest@127.0.0.1:5672/"`
+	// HTTPAddr is where the HTTP API, /metrics and /healthz listen.
+	HTTPAddr string `env:"SLUIS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+
+	// Store is "sqlite" (embedded default, a file) or "postgres".
+	Store string `env:"SLUIS_STORE" envDefault:"sqlite"`
+	// SQLitePath is the SQLite database file (created when missing).
+	SQLitePath string `env:"SLUIS_SQLITE_PATH" envDefault:"var/sluis.db"`
+	// PostgresURL is the PostgreSQL DSN, used when Store is "postgres".
+	PostgresURL string `env:"SLUIS_POSTGRES_URL"`
+
+	// SigningKey and SigningCert are PEM files: sluis's RSA key (2048 bits or
+	// more) and its X.509 certificate, placed in every signature's KeyInfo.
+	SigningKey  string `env:"SLUIS_SIGNING_KEY" envDefault:"var/dev/sluis-signing-dev.key.pem"`
+	SigningCert string `env:"SLUIS_SIGNING_CERT" envDefault:"var/dev/sluis-signing-dev.cert.pem"`
+	// DevKeys generates a development key and self-signed certificate at the
+	// paths above when they are missing. The certificate's name says
+	// DEVELOPMENT ONLY. Turn it off in production.
+	DevKeys bool `env:"SLUIS_DEV_KEYS" envDefault:"true"`
+	// ClientKeySecret is a file holding the secret for the keyed hash of a
+	// client's BSN (the store keeps the hash, never the BSN). Generated with
+	// DevKeys when missing.
+	ClientKeySecret string `env:"SLUIS_CLIENT_KEY_SECRET" envDefault:"var/dev/client-key.secret"`
+
+	// ProvidersFile is a JSON provider registry (see deploy/providers.json);
+	// empty means the embedded development registry.
+	ProvidersFile string `env:"SLUIS_PROVIDERS_FILE"`
+
+	// Workers is how many intake messages are processed at once.
+	Workers int `env:"SLUIS_WORKERS" envDefault:"32"`
+	// Prefetch is the AMQP prefetch per worker.
+	Prefetch int `env:"SLUIS_PREFETCH" envDefault:"4"`
+	// ConfirmTimeout bounds the wait for a broker confirm.
+	ConfirmTimeout time.Duration `env:"SLUIS_CONFIRM_TIMEOUT" envDefault:"10s"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
+}
+
+// Load reads the configuration from the environment and validates it.
+func Load() (Config, error) {
+	return Parse(nil)
+}
+
+// Parse reads the configuration from vars (nil: the process environment) and
+// validates it.
+func Parse(vars map[string]string) (Config, error) {
+	var c Config
+	opts := env.Options{}
+	if vars != nil {
+		opts.Environment = vars
+	}
+	if err := env.ParseWithOptions(&c, opts); err != nil {
+		return Config{}, fmt.Errorf("%w: %s", ErrInvalid, describeParseError(err))
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate checks the values and names the bad field.
+func (c Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, field, fmt.Sprintf(format, args...))
+	}
+	u, err := url.Parse(c.AMQPURL)
+	if err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") || u.Host == "" {
+		return bad("SLUIS_AMQP_URL", "must be an amqp:// or amqps:// URL with a host")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return bad("SLUIS_HTTP_ADDR", "must be host:port")
+	}
+	switch c.Store {
+	case "sqlite":
+		if strings.TrimSpace(c.SQLitePath) == "" {
+			return bad("SLUIS_SQLITE_PATH", "must name a file")
+		}
+	case "postgres":
+		if !strings.HasPrefix(c.PostgresURL, "postgres://") && !strings.HasPrefix(c.PostgresURL, "postgresql://") {
+			return bad("SLUIS_POSTGRES_URL", "must be a postgres:// URL when SLUIS_STORE=postgres")
+		}
+	default:
+		return bad("SLUIS_STORE", "must be sqlite or postgres")
+	}
+	if c.SigningKey == "" || c.SigningCert == "" {
+		return bad("SLUIS_SIGNING_KEY", "signing key and certificate files are required")
+	}
+	if c.ClientKeySecret == "" {
+		return bad("SLUIS_CLIENT_KEY_SECRET", "must name a file")
+	}
+	if c.Workers < 1 || c.Workers > 1024 {
+		return bad("SLUIS_WORKERS", "must be between 1 and 1024")
+	}
+	if c.Prefetch < 1 || c.Prefetch > 10000 {
+		return bad("SLUIS_PREFETCH", "must be between 1 and 10000")
+	}
+	if c.ConfirmTimeout < 100*time.Millisecond {
+		return bad("SLUIS_CONFIRM_TIMEOUT", "must be at least 100ms")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("SLUIS_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	return nil
+}
+
+// describeParseError names the environment variable of a value that did not
+// parse (the library names the Go field).
+func describeParseError(err error) string {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err.Error()
+	}
+	parts := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := reflect.TypeOf(Config{}).FieldByName(pe.Name); ok {
+				parts = append(parts, fmt.Sprintf("%s: not a valid %s", f.Tag.Get("env"), pe.Type))
+				continue
+			}
+		}
+		parts = append(parts, e.Error())
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,55 @@
+package pipeline
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sluis-gateway/sluis/internal/receipts"
+)
+
+// Metrics are the pipeline's Prometheus metrics. Labels hold states, message
+// types and stage names only.
+type Metrics struct {
+	transitions    *prometheus.CounterVec
+	stageSeconds   *prometheus.HistogramVec
+	invalid        prometheus.Counter
+	statusUnrouted prometheus.Counter
+}
+
+// NewMetrics registers the pipeline's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluis_disclosure_transitions_total",
+			Help: "Disclosures entering a state, by state and message type.",
+		}, []string{"state", "message_type"}),
+		stageSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sluis_stage_seconds",
+			Help:    "Time spent in each pipeline stage.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 12),
+		}, []string{"stage"}),
+		invalid: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluis_disclosure_invalid_total",
+			Help: "Requests refused at intake as malformed (bad JSON, schema, BSN).",
+		}),
+		statusUnrouted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluis_status_unrouted_total",
+			Help: "Status events no queue took (the sender bound no status queue).",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.transitions, m.stageSeconds, m.invalid, m.statusUnrouted} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *Metrics) state(r receipts.Record) {
+	m.transitions.WithLabelValues(string(r.State), r.MessageType).Inc()
+}
+
+func (m *Metrics) stage(name string, from, to time.Time) {
+	m.stageSeconds.WithLabelValues(name).Observe(to.Sub(from).Seconds())
+}

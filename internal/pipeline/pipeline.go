@@ -1,0 +1,446 @@
+// Package pipeline wires the stages a disclosure passes through, in one
+// Watermill handler per intake message: decode and validate, register
+// (idempotent), screen, compose, validate against the official XSD, sign,
+// publish to the provider's queue with a broker confirm, and a status event
+// for every state change. The stages are values passed in; this package
+// holds the order and the state machine, not the stages' rules.
+package pipeline
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/internal/status"
+)
+
+// Topics the pipeline publishes to; the publisher maps them to exchanges.
+const (
+	TopicOutbound = "outbound" // metadata "agb" is the routing key
+	TopicStatus   = "status"   // metadata "routing_key" is the topic key
+)
+
+// ReasonNotConnected is the failure reason when no queue takes a message for
+// the recipient.
+const ReasonNotConnected = "recipient not connected"
+
+// ErrUnroutable is what a Publisher returns (wrapped) for a message that no
+// queue took: the broker returned it.
+var ErrUnroutable = errors.New("unroutable")
+
+// Publisher publishes messages and reports, per message, whether the broker
+// confirmed it into a queue (nil), returned it (ErrUnroutable) or failed
+// otherwise (retryable). Safe for concurrent use.
+type Publisher interface {
+	PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error
+}
+
+// Store is what the pipeline needs of the receipts store.
+type Store interface {
+	Register(ctx context.Context, r receipts.Record) (receipts.Record, bool, error)
+	Move(ctx context.Context, id string, c receipts.Change) (receipts.Record, error)
+	RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error
+}
+
+// Screening is the outcome of the screen stage.
+type Screening struct {
+	Allowed     bool
+	Basis       string
+	ConsentIDs  []string
+	ReasonCodes []string
+	Sentence    string // plain, no personal data
+	Detail      map[string]string
+}
+
+// Screener decides whether a disclosure may leave (legal basis, consent,
+// minimisation). Safe for concurrent use.
+type Screener interface {
+	Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (Screening, error)
+}
+
+// Composer turns an allowed request into the Bericht's XML. An error that is
+// the request's fault (a rule of the standard) is permanent: the disclosure
+// fails with the error's text as reason, which must hold no personal data.
+type Composer interface {
+	Compose(req disclosure.Request, rec receipts.Record) ([]byte, error)
+}
+
+// Validator validates a document against its official schema.
+type Validator interface {
+	Validate(doc []byte) error
+}
+
+// Sealer wraps a Bericht in the signed envelope.
+type Sealer interface {
+	Seal(m signing.Meta, bericht []byte) ([]byte, error)
+}
+
+// Pipeline is the disclosure handler. Build it with New.
+type Pipeline struct {
+	dec       *disclosure.Decoder
+	store     Store
+	screen    Screener
+	compose   Composer
+	validate  Validator
+	seal      Sealer
+	pub       Publisher
+	clientKey []byte
+	now       func() time.Time
+	log       *slog.Logger
+	metrics   *Metrics
+}
+
+// Config holds the pipeline's parts. All are required except Now and Logger.
+type Config struct {
+	Decoder   *disclosure.Decoder
+	Store     Store
+	Screener  Screener
+	Composer  Composer
+	Validator Validator
+	Sealer    Sealer
+	Publisher Publisher
+	// ClientKeySecret keys the hash of the BSN kept in the store.
+	ClientKeySecret []byte
+	Now             func() time.Time
+	Logger          *slog.Logger
+	Metrics         *Metrics
+}
+
+// New checks the configuration and builds the pipeline.
+func New(c Config) (*Pipeline, error) {
+	switch {
+	case c.Decoder == nil:
+		return nil, errors.New("pipeline: no decoder")
+	case c.Store == nil:
+		return nil, errors.New("pipeline: no store")
+	case c.Screener == nil:
+		return nil, errors.New("pipeline: no screener")
+	case c.Composer == nil:
+		return nil, errors.New("pipeline: no composer")
+	case c.Validator == nil:
+		return nil, errors.New("pipeline: no validator")
+	case c.Sealer == nil:
+		return nil, errors.New("pipeline: no sealer")
+	case c.Publisher == nil:
+		return nil, errors.New("pipeline: no publisher")
+	case len(c.ClientKeySecret) < 32:
+		return nil, errors.New("pipeline: client key secret must be at least 32 bytes")
+	case c.Metrics == nil:
+		return nil, errors.New("pipeline: no metrics")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return &Pipeline{
+		dec: c.Decoder, store: c.Store, screen: c.Screener, compose: c.Composer,
+		validate: c.Validator, seal: c.Sealer, pub: c.Publisher,
+		clientKey: c.ClientKeySecret, now: c.Now, log: c.Logger, metrics: c.Metrics,
+	}, nil
+}
+
+// ClientKey is the keyed hash of a BSN under which the store knows a client.
+func (p *Pipeline) ClientKey(bsn string) string {
+	m := hmac.New(sha256.New, p.clientKey)
+	m.Write([]byte(bsn))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Handle processes one intake message. It returns nil (ack) once the
+// disclosure's outcome is durable in the store, and an error (nack, retry)
+// when something transient failed before that.
+func (p *Pipeline) Handle(msg *message.Message) error {
+	ctx := msg.Context()
+	started := p.now()
+	req, err := p.dec.Decode(msg.Payload)
+	if err != nil {
+		var inv *disclosure.InvalidError
+		if errors.As(err, &inv) {
+			return p.invalid(ctx, disclosure.Peek(msg.Payload), inv.Problems)
+		}
+		return fmt.Errorf("decode: %w", err)
+	}
+	p.metrics.stage("decode", started, p.now())
+	ctx = actor.With(ctx, actor.Actor{Kind: "system", ID: req.Sender.System, OnBehalfOf: req.Sender.Municipality})
+
+	rec, created, err := p.store.Register(ctx, p.record(req))
+	if errors.Is(err, receipts.ErrConflict) {
+		return p.invalid(ctx, disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
+			[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: "id already used for a different request"}})
+	}
+	if err != nil {
+		return fmt.Errorf("register %s: %w", req.ID, err)
+	}
+	if created {
+		p.metrics.state(rec)
+		if err := p.announce(ctx, rec, nil); err != nil {
+			return err
+		}
+	} else {
+		p.log.Info("disclosure seen before", "disclosure_id", rec.DisclosureID, "state", rec.State)
+	}
+	return p.advance(ctx, req, rec)
+}
+
+// advance moves a registered disclosure on from wherever it is. It is safe to
+// call again after a crash at any point: each step checks the stored state.
+func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec receipts.Record) error {
+	for {
+		var err error
+		switch rec.State {
+		case receipts.Received:
+			rec, err = p.screenStep(ctx, req, rec)
+		case receipts.Allowed, receipts.Published:
+			rec, err = p.deliverStep(ctx, req, rec)
+			if err == nil && rec.State == receipts.Published {
+				return errors.New("published without outcome") // not reached: deliverStep moves on
+			}
+		default:
+			// Final or waiting: tell the sender where it is (again, after a
+			// redelivery) and ack.
+			return p.announce(ctx, rec, nil)
+		}
+		if err != nil {
+			return err
+		}
+		if rec.State.Final() {
+			return nil
+		}
+		if rec.State == receipts.Delivered {
+			return nil
+		}
+	}
+}
+
+func (p *Pipeline) screenStep(ctx context.Context, req disclosure.Request, rec receipts.Record) (receipts.Record, error) {
+	t0 := p.now()
+	s, err := p.screen.Screen(ctx, req, rec)
+	if err != nil {
+		return rec, fmt.Errorf("screen %s: %w", rec.DisclosureID, err)
+	}
+	p.metrics.stage("screen", t0, p.now())
+	detail := map[string]string{"basis": s.Basis}
+	for k, v := range s.Detail {
+		detail[k] = v
+	}
+	if len(s.ConsentIDs) > 0 {
+		detail["consents"] = join(s.ConsentIDs)
+	}
+	if !s.Allowed {
+		return p.move(ctx, rec, receipts.Change{To: receipts.Refused, Reason: s.Sentence, ReasonCodes: s.ReasonCodes, Detail: detail})
+	}
+	return p.move(ctx, rec, receipts.Change{To: receipts.Allowed, Detail: detail})
+}
+
+func (p *Pipeline) deliverStep(ctx context.Context, req disclosure.Request, rec receipts.Record) (receipts.Record, error) {
+	signed, err := p.build(req, rec)
+	if err != nil {
+		var perm *permanentError
+		if errors.As(err, &perm) {
+			return p.move(ctx, rec, receipts.Change{To: receipts.Failed, Reason: perm.Error()})
+		}
+		return rec, err
+	}
+	if rec.State == receipts.Allowed {
+		if rec, err = p.move(ctx, rec, receipts.Change{To: receipts.Published}); err != nil {
+			return rec, err
+		}
+	}
+	out := message.NewMessage(rec.MessageID, signed)
+	out.Metadata.Set("agb", rec.Recipient)
+	out.Metadata.Set("content_type", "application/xml")
+	out.Metadata.Set("message_type", rec.MessageType)
+	t0 := p.now()
+	err = p.pub.PublishContext(ctx, TopicOutbound, out)[0]
+	p.metrics.stage("publish", t0, p.now())
+	switch {
+	case err == nil:
+		return p.move(ctx, rec, receipts.Change{To: receipts.Delivered, Detail: map[string]string{"message_id": rec.MessageID}})
+	case errors.Is(err, ErrUnroutable):
+		return p.move(ctx, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})
+	default:
+		return rec, fmt.Errorf("publish %s: %w", rec.DisclosureID, err)
+	}
+}
+
+// permanentError marks a failure that retrying cannot mend.
+type permanentError struct{ msg string }
+
+func (e *permanentError) Error() string { return e.msg }
+
+// build composes, validates and seals. The result is the same bytes every
+// time for the same record (the Bericht's dates come from the record, and
+// RSA PKCS#1 v1.5 signatures are deterministic), so a republish after a crash
+// carries the same message.
+func (p *Pipeline) build(req disclosure.Request, rec receipts.Record) ([]byte, error) {
+	t0 := p.now()
+	bericht, err := p.compose.Compose(req, rec)
+	if err != nil {
+		return nil, &permanentError{"does not meet the standard: " + err.Error()}
+	}
+	t1 := p.now()
+	p.metrics.stage("compose", t0, t1)
+	if err := p.validate.Validate(bericht); err != nil {
+		return nil, &permanentError{"composed message fails the official XSD: " + err.Error()}
+	}
+	t2 := p.now()
+	p.metrics.stage("validate", t1, t2)
+	signed, err := p.seal.Seal(signing.Meta{
+		MessageID:   rec.MessageID,
+		Standard:    rec.Standard,
+		MessageType: rec.MessageType,
+		Sender:      rec.Municipality,
+		Recipient:   rec.Recipient,
+		Created:     rec.CreatedAt,
+	}, bericht)
+	if err != nil {
+		return nil, fmt.Errorf("seal %s: %w", rec.DisclosureID, err)
+	}
+	p.metrics.stage("sign", t2, p.now())
+	return signed, nil
+}
+
+// move records a state change, then tells the sender.
+func (p *Pipeline) move(ctx context.Context, rec receipts.Record, c receipts.Change) (receipts.Record, error) {
+	if c.At.IsZero() {
+		c.At = p.now()
+	}
+	next, err := p.store.Move(ctx, rec.DisclosureID, c)
+	if err != nil {
+		return rec, fmt.Errorf("move %s to %s: %w", rec.DisclosureID, c.To, err)
+	}
+	p.metrics.state(next)
+	p.log.Info("disclosure state", "disclosure_id", next.DisclosureID, "state", next.State,
+		"message_type", next.MessageType, "recipient", next.Recipient)
+	return next, p.announce(ctx, next, nil)
+}
+
+// announce publishes a status event for the record's current state.
+func (p *Pipeline) announce(ctx context.Context, rec receipts.Record, problems []disclosure.Problem) error {
+	ev := status.Event{
+		DisclosureID:  rec.DisclosureID,
+		State:         string(rec.State),
+		At:            rec.At[rec.State],
+		Municipality:  rec.Municipality,
+		System:        rec.System,
+		Recipient:     rec.Recipient,
+		MessageType:   rec.MessageType,
+		Identificatie: rec.Identificatie,
+		MessageID:     rec.MessageID,
+		Basis:         rec.Basis,
+		Reason:        rec.Reason,
+		ReasonCodes:   rec.ReasonCodes,
+		RetourCodes:   rec.RetourCodes,
+	}
+	if ev.At.IsZero() {
+		ev.At = p.now()
+	}
+	return p.sendStatus(ctx, ev)
+}
+
+func (p *Pipeline) sendStatus(ctx context.Context, ev status.Event) error {
+	m := message.NewMessage(statusID(ev), ev.Marshal())
+	m.Metadata.Set("routing_key", ev.RoutingKey())
+	m.Metadata.Set("content_type", "application/json")
+	err := p.pub.PublishContext(ctx, TopicStatus, m)[0]
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrUnroutable):
+		// Nobody bound a queue for this sender: the state is in the store
+		// and the HTTP API; count it so operators see silent senders.
+		p.metrics.statusUnrouted.Inc()
+		return nil
+	default:
+		return fmt.Errorf("status event %s: %w", ev.DisclosureID, err)
+	}
+}
+
+// statusID is deterministic, so a re-announced state carries the same id.
+func statusID(ev status.Event) string {
+	if ev.DisclosureID == "" {
+		return fmt.Sprintf("status-invalid-%d", ev.At.UnixNano())
+	}
+	return "status-" + ev.DisclosureID + "-" + ev.State
+}
+
+// invalid records a request that could not be registered and tells its
+// sender what is wrong, by path and rule.
+func (p *Pipeline) invalid(ctx context.Context, env disclosure.Envelope, problems []disclosure.Problem) error {
+	if _, err := actor.From(ctx); err != nil {
+		ctx = actor.With(ctx, actor.Actor{Kind: "system", ID: orUnknown(env.System), OnBehalfOf: env.Municipality})
+	}
+	inv := &disclosure.InvalidError{Problems: problems}
+	now := p.now()
+	if err := p.store.RecordInvalid(ctx, receipts.InvalidRequest{
+		DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
+		Reason: inv.Error(), ReceivedAt: now,
+	}); err != nil {
+		return fmt.Errorf("record invalid request: %w", err)
+	}
+	p.metrics.invalid.Inc()
+	p.log.Info("disclosure invalid", "disclosure_id", env.ID, "problems", len(problems))
+	ev := status.Event{
+		DisclosureID: env.ID, State: string(receipts.Invalid), At: now,
+		Municipality: env.Municipality, System: env.System, Reason: inv.Error(),
+	}
+	for _, pr := range problems {
+		ev.Problems = append(ev.Problems, status.Problem(pr))
+	}
+	return p.sendStatus(ctx, ev)
+}
+
+func (p *Pipeline) record(req disclosure.Request) receipts.Record {
+	return receipts.Record{
+		DisclosureID: req.ID,
+		Municipality: req.Sender.Municipality,
+		System:       req.Sender.System,
+		Recipient:    req.Recipient.AGB,
+		Standard:     req.Standard,
+		MessageType:  MessageType(req.Standard, req.MessageType),
+		Purpose:      req.Purpose,
+		Basis:        req.LegalBasis.Kind,
+		ClientKey:    p.ClientKey(req.Client.BSN),
+		RequestHash:  disclosure.Hash(req),
+	}
+}
+
+// MessageType names the Bericht: ("iWmo", "301") is "WMO301", ("iJw", "301")
+// is "JW301".
+func MessageType(standard, kind string) string {
+	if standard == "iJw" {
+		return "JW" + kind
+	}
+	return "WMO" + kind
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func join(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ","
+		}
+		out += s
+	}
+	return out
+}

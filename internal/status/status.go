@@ -1,0 +1,63 @@
+// Package status defines the status event sluis sends to a registration
+// system for every state change of its disclosures (AMQP exchange
+// sluis.status, topic key "<municipality>.<system>.<state>").
+package status
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Problem is one thing wrong with a request, by path and rule, no values.
+type Problem struct {
+	Path    string `json:"path"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+// Event is a status event, version 1. It carries ids, codes and states only:
+// never personal data.
+type Event struct {
+	Version       int       `json:"version"`
+	DisclosureID  string    `json:"disclosure_id,omitempty"`
+	State         string    `json:"state"`
+	At            time.Time `json:"at"`
+	Municipality  string    `json:"municipality,omitempty"`
+	System        string    `json:"system,omitempty"`
+	Recipient     string    `json:"recipient,omitempty"`
+	MessageType   string    `json:"message_type,omitempty"`
+	Identificatie string    `json:"identificatie,omitempty"`
+	MessageID     string    `json:"message_id,omitempty"`
+	Basis         string    `json:"basis,omitempty"`
+	Reason        string    `json:"reason,omitempty"`
+	ReasonCodes   []string  `json:"reason_codes,omitempty"`
+	RetourCodes   []string  `json:"retour_codes,omitempty"`
+	Problems      []Problem `json:"problems,omitempty"`
+}
+
+// RoutingKey is "<municipality>.<system>.<state>"; unknown parts are
+// "unknown" (a request so broken its sender cannot be read).
+func (e Event) RoutingKey() string {
+	m, s := e.Municipality, e.System
+	if m == "" {
+		m = "unknown"
+	}
+	if s == "" {
+		s = "unknown"
+	}
+	return m + "." + s + "." + e.State
+}
+
+// Marshal encodes the event.
+func (e Event) Marshal() []byte {
+	e.Version = 1
+	b, _ := json.Marshal(e) // plain struct: cannot fail
+	return b
+}
+
+// Parse decodes an event.
+func Parse(b []byte) (Event, error) {
+	var e Event
+	err := json.Unmarshal(b, &e)
+	return e, err
+}

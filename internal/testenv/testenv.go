@@ -1,0 +1,72 @@
+// Package testenv gives tests their own corner of the real services on this
+// machine: a private RabbitMQ virtual host, the path to the reference
+// standards. It is imported by tests only.
+package testenv
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// AMQPBase is the broker the tests use; override with SLUIS_TEST_AMQP_HOST
+// (host:port, guest/guest).
+func amqpHost() string {
+	if h := os.Getenv("SLUIS_TEST_AMQP_HOST"); h != "" {
+		return h
+	}
+	return "127.0.0.1:5672"
+}
+
+// VHost creates a fresh RabbitMQ virtual host for the test (guest has full
+// rights on it), deletes it when the test ends, and returns its AMQP URL. The
+// gateway's real exchange and queue names can then be used without meeting
+// another test or a running gateway.
+func VHost(t testing.TB) string {
+	t.Helper()
+	ctl, err := exec.LookPath("rabbitmqctl")
+	if err != nil {
+		t.Fatalf("rabbitmqctl not found: the tests need the local RabbitMQ (see README)")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "sluis-test-" + hex.EncodeToString(b)
+	run := func(args ...string) {
+		t.Helper()
+		out, err := exec.Command(ctl, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("rabbitmqctl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	run("-q", "add_vhost", name)
+	t.Cleanup(func() {
+		_ = exec.Command(ctl, "-q", "delete_vhost", name).Run()
+	})
+	run("-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+	return "amqp://guest:guest@" + amqpHost() + "/" + name
+}
+
+// Reference returns the path of ../shared/reference/istandaarden (the
+// official XSDs and examples) from the repository root, failing the test
+// when it is missing.
+func Reference(t testing.TB) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	p := filepath.Join(root, "..", "shared", "reference", "istandaarden")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("reference standards not found at %s: %v", p, err)
+	}
+	return p
+}
+
+// Root returns the repository root.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
