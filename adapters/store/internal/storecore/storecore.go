@@ -1,0 +1,332 @@
+// Package storecore holds what the SQLite and PostgreSQL stores share: the
+// encoding of columns, the content of ledger entries, and input checks. It
+// does no I/O.
+package storecore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sluis-gateway/sluis/internal/ledger"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+)
+
+// Named errors shared by both stores (each store package re-exports them).
+var (
+	// ErrBadArgument is returned for an argument a method cannot work with
+	// (a non-positive limit, text that is not valid UTF-8, an unknown state).
+	ErrBadArgument = errors.New("bad argument")
+	// ErrIdentificatieExhausted is returned when the counter of a
+	// (municipality, message type) would need more than 12 digits (TR056).
+	ErrIdentificatieExhausted = errors.New("identificatie counter exhausted")
+	// ErrSchemaTooNew is returned by Open when the database was migrated by
+	// a newer sluis than this one.
+	ErrSchemaTooNew = errors.New("database schema is newer than this program")
+)
+
+// MaxIdentificatie is the largest Identificatie: 12 decimal digits.
+const MaxIdentificatie = 999_999_999_999
+
+// States lists every state, for validating input and iterating counts.
+var States = []receipts.State{
+	receipts.Received, receipts.Invalid, receipts.Refused, receipts.Allowed,
+	receipts.Published, receipts.Delivered, receipts.Accepted, receipts.Rejected,
+	receipts.Overdue, receipts.Failed,
+}
+
+// KnownState reports whether s is one of States.
+func KnownState(s receipts.State) bool {
+	for _, k := range States {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Now returns the current time the way the stores keep it: UTC, truncated to
+// microseconds (PostgreSQL's precision), so a value read back is equal to
+// the value written and a ledger hash computed before writing verifies after
+// reading.
+func Now() time.Time { return Trunc(time.Now()) }
+
+// Trunc brings t to the stored form: UTC, microsecond precision.
+func Trunc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// Micros and FromMicros convert between a time and Unix microseconds.
+func Micros(t time.Time) int64 { return Trunc(t).UnixMicro() }
+
+// FromMicros is the inverse of Micros.
+func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// Identificatie renders counter value n as an Identificatie (1..12 digits).
+func Identificatie(n int64) (string, error) {
+	if n < 1 || n > MaxIdentificatie {
+		return "", fmt.Errorf("%w: value %d out of range", ErrIdentificatieExhausted, n)
+	}
+	return strconv.FormatInt(n, 10), nil
+}
+
+// MessageID is the AMQP message id of a record's outbound message.
+func MessageID(messageType, municipality, identificatie string) string {
+	return messageType + "-" + municipality + "-" + identificatie
+}
+
+// CheckText rejects strings that cannot be stored and read back unchanged
+// by both databases: invalid UTF-8 (JSON encoding would replace it, breaking
+// ledger hashes) and NUL bytes (PostgreSQL text refuses them). The error
+// names the field, never the value.
+func CheckText(field, s string) error {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return fmt.Errorf("%w: %s is not valid UTF-8 text", ErrBadArgument, field)
+	}
+	return nil
+}
+
+// CheckRecord checks a record given to Register.
+func CheckRecord(r receipts.Record) error {
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadArgument, err)
+	}
+	fields := []struct{ name, v string }{
+		{"disclosure_id", r.DisclosureID}, {"municipality", r.Municipality},
+		{"system", r.System}, {"recipient", r.Recipient}, {"standard", r.Standard},
+		{"message_type", r.MessageType}, {"purpose", r.Purpose}, {"basis", r.Basis},
+		{"client_key", r.ClientKey}, {"request_hash", r.RequestHash},
+	}
+	for _, f := range fields {
+		if err := CheckText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckChange checks a Change given to Move.
+func CheckChange(c receipts.Change) error {
+	if !KnownState(c.To) {
+		return fmt.Errorf("%w: unknown target state", ErrBadArgument)
+	}
+	if err := CheckText("reason", c.Reason); err != nil {
+		return err
+	}
+	for _, s := range c.ReasonCodes {
+		if err := CheckText("reason_codes", s); err != nil {
+			return err
+		}
+	}
+	for _, s := range c.RetourCodes {
+		if err := CheckText("retour_codes", s); err != nil {
+			return err
+		}
+	}
+	return CheckDetail(c.Detail)
+}
+
+// CheckDetail checks ledger detail keys and values.
+func CheckDetail(d map[string]string) error {
+	for k, v := range d {
+		if err := CheckText("detail key", k); err != nil {
+			return err
+		}
+		if err := CheckText("detail value", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckInvalid checks an InvalidRequest given to RecordInvalid.
+func CheckInvalid(r receipts.InvalidRequest) error {
+	for _, f := range []struct{ name, v string }{
+		{"disclosure_id", r.DisclosureID}, {"municipality", r.Municipality},
+		{"system", r.System}, {"reason", r.Reason},
+	} {
+		if err := CheckText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RegisterDetail is the ledger detail of a registration.
+func RegisterDetail(r receipts.Record) map[string]string {
+	return map[string]string{
+		"message_type":  r.MessageType,
+		"recipient":     r.Recipient,
+		"identificatie": r.Identificatie,
+	}
+}
+
+// MoveDetail is the ledger detail of a state change: the Change's Detail plus
+// the previous state, the reason and the codes (comma-joined). Keys set by
+// the store win over the same keys in c.Detail.
+func MoveDetail(from receipts.State, c receipts.Change) map[string]string {
+	d := make(map[string]string, len(c.Detail)+4)
+	maps.Copy(d, c.Detail)
+	d["from"] = string(from)
+	if c.Reason != "" {
+		d["reason"] = c.Reason
+	}
+	if len(c.ReasonCodes) > 0 {
+		d["reason_codes"] = strings.Join(c.ReasonCodes, ",")
+	}
+	if len(c.RetourCodes) > 0 {
+		d["retour_codes"] = strings.Join(c.RetourCodes, ",")
+	}
+	return d
+}
+
+// Apply changes rec by c, moving it at time at (already truncated).
+// Reason and codes are replaced only when c carries them, so an earlier
+// explanation survives a later step that has none.
+func Apply(rec receipts.Record, c receipts.Change, at time.Time) receipts.Record {
+	rec.State = c.To
+	if c.Reason != "" {
+		rec.Reason = c.Reason
+	}
+	if len(c.ReasonCodes) > 0 {
+		rec.ReasonCodes = append([]string(nil), c.ReasonCodes...)
+	}
+	if len(c.RetourCodes) > 0 {
+		rec.RetourCodes = append([]string(nil), c.RetourCodes...)
+	}
+	at2 := make(map[receipts.State]time.Time, len(rec.At)+1)
+	maps.Copy(at2, rec.At)
+	at2[c.To] = at
+	rec.At = at2
+	rec.UpdatedAt = at
+	return rec
+}
+
+// NewEntry builds the ledger entry that follows (prevSeq, prevHash), with
+// its hash. It fails for text that could not be read back unchanged.
+func NewEntry(prevSeq int64, prevHash string, at time.Time, actorName, disclosureID, event string, detail map[string]string) (ledger.Entry, error) {
+	if err := CheckText("actor", actorName); err != nil {
+		return ledger.Entry{}, err
+	}
+	if err := CheckText("disclosure_id", disclosureID); err != nil {
+		return ledger.Entry{}, err
+	}
+	if err := CheckText("event", event); err != nil {
+		return ledger.Entry{}, err
+	}
+	if event == "" {
+		return ledger.Entry{}, fmt.Errorf("%w: empty ledger event", ErrBadArgument)
+	}
+	if err := CheckDetail(detail); err != nil {
+		return ledger.Entry{}, err
+	}
+	e := ledger.Entry{
+		Seq:          prevSeq + 1,
+		At:           Trunc(at),
+		Actor:        actorName,
+		DisclosureID: disclosureID,
+		Event:        event,
+		Detail:       maps.Clone(detail),
+		PrevHash:     prevHash,
+	}
+	if e.Detail == nil {
+		e.Detail = map[string]string{}
+	}
+	e.Hash = ledger.ComputeHash(e)
+	return e, nil
+}
+
+// EncodeCodes encodes a code list for a column ("[]" for none).
+func EncodeCodes(codes []string) string {
+	if len(codes) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(codes) // a []string always marshals
+	return string(b)
+}
+
+// DecodeCodes decodes a code list column; none decodes as nil.
+func DecodeCodes(s string) ([]string, error) {
+	var codes []string
+	if s == "" {
+		return nil, nil
+	}
+	if err := json.Unmarshal([]byte(s), &codes); err != nil {
+		return nil, fmt.Errorf("decode codes: %w", err)
+	}
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	return codes, nil
+}
+
+// EncodeDetail encodes ledger detail for a column ("{}" for none).
+func EncodeDetail(d map[string]string) string {
+	if len(d) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(d) // a map[string]string always marshals
+	return string(b)
+}
+
+// DecodeDetail decodes a ledger detail column; none decodes as an empty map.
+func DecodeDetail(s string) (map[string]string, error) {
+	d := map[string]string{}
+	if s == "" {
+		return d, nil
+	}
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, fmt.Errorf("decode detail: %w", err)
+	}
+	return d, nil
+}
+
+// EncodeAt encodes the times a record entered its states, as Unix
+// microseconds per state.
+func EncodeAt(at map[receipts.State]time.Time) string {
+	m := make(map[string]int64, len(at))
+	for s, t := range at {
+		m[string(s)] = Micros(t)
+	}
+	b, _ := json.Marshal(m) // a map[string]int64 always marshals
+	return string(b)
+}
+
+// DecodeAt is the inverse of EncodeAt.
+func DecodeAt(s string) (map[receipts.State]time.Time, error) {
+	m := map[string]int64{}
+	if s != "" {
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			return nil, fmt.Errorf("decode state times: %w", err)
+		}
+	}
+	at := make(map[receipts.State]time.Time, len(m))
+	for k, us := range m {
+		at[receipts.State(k)] = FromMicros(us)
+	}
+	return at, nil
+}
+
+// CheckLimit rejects a non-positive limit.
+func CheckLimit(limit int) error {
+	if limit <= 0 {
+		return fmt.Errorf("%w: limit must be positive", ErrBadArgument)
+	}
+	return nil
+}
+
+// InvalidDetail is the ledger detail of an invalid request: the reason, and
+// the sender's municipality and system when they could be read.
+func InvalidDetail(r receipts.InvalidRequest) map[string]string {
+	d := map[string]string{"reason": r.Reason}
+	if r.Municipality != "" {
+		d["municipality"] = r.Municipality
+	}
+	if r.System != "" {
+		d["system"] = r.System
+	}
+	return d
+}

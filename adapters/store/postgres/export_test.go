@@ -1,0 +1,25 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
+)
+
+// TamperLedgerDetail rewrites one ledger entry's detail behind the store's
+// back, disabling the append-only trigger first, as an attacker with
+// owner rights on the table could. Test builds only (storetest.Tamperer).
+func (s *Store) TamperLedgerDetail(ctx context.Context, seq int64, detail map[string]string) error {
+	if _, err := s.pool.Exec(ctx, `ALTER TABLE ledger DISABLE TRIGGER ledger_no_change`); err != nil {
+		return fmt.Errorf("disable trigger: %w", err)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE ledger SET detail = $1 WHERE seq = $2`, storecore.EncodeDetail(detail), seq)
+	if err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("update: %d rows", tag.RowsAffected())
+	}
+	return nil
+}

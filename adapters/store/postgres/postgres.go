@@ -1,0 +1,428 @@
+// Package postgres is the production store of sluis: receipts and the
+// ledger in PostgreSQL via pgx/v5 (pgxpool). It implements receipts.Store,
+// ledger.Reader and ledger.Appender, and is safe for several sluis
+// processes sharing one database:
+//
+//   - Register allocates the Identificatie from a counter row per
+//     (municipality, message type), locked by its upsert until commit, and
+//     inserts with ON CONFLICT DO NOTHING, so a concurrent Register of the
+//     same id (any process) waits for the other and then answers from the
+//     stored record; the spent counter value is rolled back.
+//   - Move locks the disclosure row (SELECT ... FOR UPDATE).
+//   - Each state change journals its ledger entry in its own transaction;
+//     a sealer chains journaled entries under the ledger_head row lock (see
+//     ledger.go). Lock order is counter row, then disclosure row; the head
+//     lock is only taken by sealing and Append, which hold no other lock:
+//     no deadlocks.
+//
+// Throughput: Registers for one (municipality, message type) commit one
+// after the other (the counter row lock is held through commit); other
+// writes commit in parallel and share WAL flushes. Size the pool with
+// pool_max_conns in the DSN. See the benchmarks.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
+	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/ledger"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+)
+
+// Compile-time checks that Store implements the ports.
+var (
+	_ receipts.Store  = (*Store)(nil)
+	_ ledger.Reader   = (*Store)(nil)
+	_ ledger.Appender = (*Store)(nil)
+)
+
+// Named errors, besides those of receipts and actor.
+var (
+	// ErrBadArgument: a limit, state or text the store cannot work with.
+	ErrBadArgument = storecore.ErrBadArgument
+	// ErrIdentificatieExhausted: a (municipality, message type) counter
+	// would need more than 12 digits.
+	ErrIdentificatieExhausted = storecore.ErrIdentificatieExhausted
+	// ErrSchemaTooNew: the database was migrated by a newer sluis.
+	ErrSchemaTooNew = storecore.ErrSchemaTooNew
+	// ErrBadDSN: Open was given a connection string it cannot parse.
+	ErrBadDSN = errors.New("bad PostgreSQL connection string")
+)
+
+// closeSealTimeout bounds the last seal in Close when the database is gone.
+const closeSealTimeout = 10 * time.Second
+
+// Store is the PostgreSQL store. It is safe for concurrent use.
+type Store struct {
+	pool   *pgxpool.Pool
+	sealer *sealer
+}
+
+// Open connects to the database named by dsn (a URL such as
+// "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", or key=value
+// pairs; pool_max_conns and search_path are honoured) and migrates it.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("postgres open: %w: empty", ErrBadDSN)
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the DSN, password included: do not wrap it.
+		return nil, fmt.Errorf("postgres open: %w", ErrBadDSN)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres open: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres open: ping %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres open: %w", err)
+	}
+	s := &Store{pool: pool}
+	s.sealer = startSealer(s)
+	return s, nil
+}
+
+// Close stops the sealer, seals what this process journaled, and closes
+// the pool, waiting for connections in use to be returned. What cannot be
+// sealed now stays journaled and is sealed by the next process (or the
+// next Open); Close reports that error.
+func (s *Store) Close() error {
+	s.sealer.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), closeSealTimeout)
+	defer cancel()
+	err := s.seal(ctx)
+	s.pool.Close()
+	if err != nil {
+		return fmt.Errorf("postgres close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres ping: %w", err)
+	}
+	return nil
+}
+
+// queryer is a *pgxpool.Pool or a pgx.Tx.
+type queryer interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+const recordColumns = `disclosure_id, municipality, system, recipient, standard, message_type,
+	purpose, basis, client_key, request_hash, state, identificatie, message_id, reason,
+	reason_codes::text, retour_codes::text, state_times::text, created_at, updated_at`
+
+func scanRecord(row pgx.Row) (receipts.Record, error) {
+	var (
+		r                               receipts.Record
+		state, reasonCodes, retourCodes string
+		stateTimes                      string
+		created, updated                time.Time
+	)
+	err := row.Scan(&r.DisclosureID, &r.Municipality, &r.System, &r.Recipient, &r.Standard,
+		&r.MessageType, &r.Purpose, &r.Basis, &r.ClientKey, &r.RequestHash, &state,
+		&r.Identificatie, &r.MessageID, &r.Reason, &reasonCodes, &retourCodes, &stateTimes,
+		&created, &updated)
+	if err != nil {
+		return receipts.Record{}, err
+	}
+	r.State = receipts.State(state)
+	if r.ReasonCodes, err = storecore.DecodeCodes(reasonCodes); err != nil {
+		return receipts.Record{}, err
+	}
+	if r.RetourCodes, err = storecore.DecodeCodes(retourCodes); err != nil {
+		return receipts.Record{}, err
+	}
+	if r.At, err = storecore.DecodeAt(stateTimes); err != nil {
+		return receipts.Record{}, err
+	}
+	r.CreatedAt = storecore.Trunc(created)
+	r.UpdatedAt = storecore.Trunc(updated)
+	return r, nil
+}
+
+func getRecord(ctx context.Context, q queryer, disclosureID string, forUpdate bool) (receipts.Record, error) {
+	query := `SELECT ` + recordColumns + ` FROM disclosures WHERE disclosure_id = $1`
+	if forUpdate {
+		query += ` FOR UPDATE`
+	}
+	rec, err := scanRecord(q.QueryRow(ctx, query, disclosureID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return receipts.Record{}, fmt.Errorf("disclosure %s: %w", disclosureID, receipts.ErrNotFound)
+	}
+	if err != nil {
+		return receipts.Record{}, fmt.Errorf("get disclosure %s: %w", disclosureID, err)
+	}
+	return rec, nil
+}
+
+// existing answers a Register of an id that is already stored.
+func existing(rec receipts.Record, requestHash string) (receipts.Record, bool, error) {
+	if rec.RequestHash != requestHash {
+		return receipts.Record{}, false, fmt.Errorf("register %s: %w", rec.DisclosureID, receipts.ErrConflict)
+	}
+	return rec, false, nil
+}
+
+// Register implements receipts.Store.
+func (s *Store) Register(ctx context.Context, r receipts.Record) (receipts.Record, bool, error) {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register: %w", err)
+	}
+	if err := storecore.CheckRecord(r); err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register: %w", err)
+	}
+	// A retry or redelivery usually finds the record: answer without a
+	// write transaction.
+	switch rec, err := getRecord(ctx, s.pool, r.DisclosureID, false); {
+	case err == nil:
+		return existing(rec, r.RequestHash)
+	case !errors.Is(err, receipts.ErrNotFound):
+		return receipts.Record{}, false, fmt.Errorf("register: %w", err)
+	}
+
+	rec, inserted, err := s.insert(ctx, a, r)
+	if err != nil {
+		return receipts.Record{}, false, err
+	}
+	if inserted {
+		return rec, true, nil
+	}
+	// Another transaction registered the id between our read and insert;
+	// the insert waited for it to commit, so the record is visible now.
+	stored, err := getRecord(ctx, s.pool, r.DisclosureID, false)
+	if err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register: %w", err)
+	}
+	return existing(stored, r.RequestHash)
+}
+
+// insert registers r in one transaction. inserted=false (and nothing
+// changed) when the id was taken concurrently.
+func (s *Store) insert(ctx context.Context, a actor.Actor, r receipts.Record) (receipts.Record, bool, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: begin: %w", r.DisclosureID, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+
+	var n int64
+	if err := tx.QueryRow(ctx, `INSERT INTO identificatie_counters AS c (municipality, message_type, last)
+		VALUES ($1, $2, 1)
+		ON CONFLICT (municipality, message_type) DO UPDATE SET last = c.last + 1
+		RETURNING last`, r.Municipality, r.MessageType).Scan(&n); err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: allocate identificatie: %w", r.DisclosureID, err)
+	}
+	ident, err := storecore.Identificatie(n)
+	if err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: %w", r.DisclosureID, err)
+	}
+
+	now := storecore.Now()
+	rec := r
+	rec.State = receipts.Received
+	rec.Identificatie = ident
+	rec.MessageID = storecore.MessageID(r.MessageType, r.Municipality, ident)
+	rec.Reason, rec.ReasonCodes, rec.RetourCodes = "", nil, nil
+	rec.At = map[receipts.State]time.Time{receipts.Received: now}
+	rec.CreatedAt, rec.UpdatedAt = now, now
+
+	tag, err := tx.Exec(ctx, `INSERT INTO disclosures (disclosure_id, municipality, system, recipient,
+		standard, message_type, purpose, basis, client_key, request_hash, state, identificatie,
+		message_id, reason, reason_codes, retour_codes, state_times, state_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		ON CONFLICT (disclosure_id) DO NOTHING`,
+		rec.DisclosureID, rec.Municipality, rec.System, rec.Recipient, rec.Standard, rec.MessageType,
+		rec.Purpose, rec.Basis, rec.ClientKey, rec.RequestHash, string(rec.State), rec.Identificatie,
+		rec.MessageID, rec.Reason, storecore.EncodeCodes(nil), storecore.EncodeCodes(nil),
+		storecore.EncodeAt(rec.At), now, now, now)
+	if err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: insert: %w", r.DisclosureID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return receipts.Record{}, false, nil // rolled back: the counter is not spent
+	}
+	if err := journal(ctx, tx, now, a.String(), rec.DisclosureID,
+		"state:"+string(receipts.Received), storecore.RegisterDetail(rec)); err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: %w", r.DisclosureID, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: commit: %w", r.DisclosureID, err)
+	}
+	s.sealer.wake()
+	return rec, true, nil
+}
+
+// Move implements receipts.Store.
+func (s *Store) Move(ctx context.Context, disclosureID string, c receipts.Change) (receipts.Record, error) {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+	}
+	if err := storecore.CheckChange(c); err != nil {
+		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return receipts.Record{}, fmt.Errorf("move %s: begin: %w", disclosureID, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+
+	rec, err := getRecord(ctx, tx, disclosureID, true)
+	if err != nil {
+		return receipts.Record{}, fmt.Errorf("move: %w", err)
+	}
+	from := rec.State
+	if !receipts.CanMove(from, c.To) {
+		return receipts.Record{}, fmt.Errorf("move %s from %s to %s: %w", disclosureID, from, c.To, receipts.ErrInvalidTransition)
+	}
+	now := storecore.Now()
+	at := now
+	if !c.At.IsZero() {
+		at = storecore.Trunc(c.At)
+	}
+	rec = storecore.Apply(rec, c, at)
+	rec.UpdatedAt = now
+
+	if _, err := tx.Exec(ctx, `UPDATE disclosures SET state = $1, reason = $2, reason_codes = $3,
+		retour_codes = $4, state_times = $5, state_at = $6, updated_at = $7 WHERE disclosure_id = $8`,
+		string(rec.State), rec.Reason, storecore.EncodeCodes(rec.ReasonCodes),
+		storecore.EncodeCodes(rec.RetourCodes), storecore.EncodeAt(rec.At), at, now, disclosureID); err != nil {
+		return receipts.Record{}, fmt.Errorf("move %s: update: %w", disclosureID, err)
+	}
+	if err := journal(ctx, tx, now, a.String(), disclosureID, "state:"+string(c.To),
+		storecore.MoveDetail(from, c)); err != nil {
+		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return receipts.Record{}, fmt.Errorf("move %s: commit: %w", disclosureID, err)
+	}
+	s.sealer.wake()
+	return rec, nil
+}
+
+// Get implements receipts.Store.
+func (s *Store) Get(ctx context.Context, disclosureID string) (receipts.Record, error) {
+	return getRecord(ctx, s.pool, disclosureID, false)
+}
+
+// ByIdentificatie implements receipts.Store.
+func (s *Store) ByIdentificatie(ctx context.Context, municipality, messageType, identificatie string) (receipts.Record, error) {
+	rec, err := scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM disclosures
+		WHERE municipality = $1 AND message_type = $2 AND identificatie = $3`,
+		municipality, messageType, identificatie))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return receipts.Record{}, fmt.Errorf("identificatie %s/%s/%s: %w", municipality, messageType, identificatie, receipts.ErrNotFound)
+	}
+	if err != nil {
+		return receipts.Record{}, fmt.Errorf("by identificatie: %w", err)
+	}
+	return rec, nil
+}
+
+// InState implements receipts.Store. Ties in time are broken by
+// registration order.
+func (s *Store) InState(ctx context.Context, st receipts.State, before time.Time, limit int) ([]receipts.Record, error) {
+	if err := storecore.CheckLimit(limit); err != nil {
+		return nil, fmt.Errorf("in state: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM disclosures
+		WHERE state = $1 AND state_at < $2 ORDER BY state_at, seq LIMIT $3`,
+		string(st), storecore.Trunc(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("in state %s: %w", st, err)
+	}
+	defer rows.Close()
+	var out []receipts.Record
+	for rows.Next() {
+		rec, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("in state %s: %w", st, err)
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("in state %s: %w", st, err)
+	}
+	return out, nil
+}
+
+// RecordInvalid implements receipts.Store. A zero ReceivedAt means now.
+func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("record invalid: %w", err)
+	}
+	if err := storecore.CheckInvalid(r); err != nil {
+		return fmt.Errorf("record invalid: %w", err)
+	}
+	now := storecore.Now()
+	received := now
+	if !r.ReceivedAt.IsZero() {
+		received = storecore.Trunc(r.ReceivedAt)
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("record invalid: begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	if _, err := tx.Exec(ctx, `INSERT INTO invalid_requests
+		(disclosure_id, municipality, system, reason, received_at, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
+		r.DisclosureID, r.Municipality, r.System, r.Reason, received, a.String()); err != nil {
+		return fmt.Errorf("record invalid: insert: %w", err)
+	}
+	if err := journal(ctx, tx, now, a.String(), r.DisclosureID, "intake:invalid",
+		storecore.InvalidDetail(r)); err != nil {
+		return fmt.Errorf("record invalid: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("record invalid: commit: %w", err)
+	}
+	s.sealer.wake()
+	return nil
+}
+
+// CountByState implements receipts.Store. Every known state is present,
+// with 0 when no disclosure is in it.
+func (s *Store) CountByState(ctx context.Context) (map[receipts.State]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT state, COUNT(*) FROM disclosures GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("count by state: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[receipts.State]int64, len(storecore.States))
+	for _, st := range storecore.States {
+		out[st] = 0
+	}
+	for rows.Next() {
+		var (
+			st string
+			n  int64
+		)
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("count by state: %w", err)
+		}
+		out[receipts.State(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count by state: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,351 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sluis-gateway/sluis/adapters/store/postgres"
+	"github.com/sluis-gateway/sluis/adapters/store/storetest"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+)
+
+const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// baseDSN is the test database: SLUIS_TEST_POSTGRES_URL or the local one.
+func baseDSN() string {
+	if v := os.Getenv("SLUIS_TEST_POSTGRES_URL"); v != "" {
+		return v
+	}
+	return defaultDSN
+}
+
+// freshSchema creates an empty schema, dropped when the test ends, and
+// returns a DSN whose search_path points at it. PostgreSQL unreachable
+// fails the test unless SLUIS_SKIP_POSTGRES=1.
+func freshSchema(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	base := baseDSN()
+	conn, err := connect(ctx, base)
+	if err != nil {
+		if os.Getenv("SLUIS_SKIP_POSTGRES") == "1" {
+			t.Skipf("PostgreSQL unreachable and SLUIS_SKIP_POSTGRES=1: %v", err)
+		}
+		t.Fatalf("PostgreSQL unreachable (set SLUIS_TEST_POSTGRES_URL, or SLUIS_SKIP_POSTGRES=1 to skip): %v", err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	schema := "sluis_test_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		conn, err := connect(ctx, base)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return withSearchPath(t, base, schema)
+}
+
+// connect opens one plain connection; pool settings in the DSN are dropped.
+func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
+}
+
+func withSearchPath(t testing.TB, dsn, schema string) string {
+	t.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatalf("parse SLUIS_TEST_POSTGRES_URL: %v", err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema
+}
+
+func open(t testing.TB, dsn string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return open(t, freshSchema(t))
+	})
+}
+
+func TestOpenRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		dsn  string
+		want error
+	}{
+		{"empty", "", postgres.ErrBadDSN},
+		{"unparsable", "postgres://secret:pw@[bad", postgres.ErrBadDSN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := postgres.Open(context.Background(), tt.dsn)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Open: %v, want %v", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "pw") {
+				t.Fatalf("error leaks the password: %v", err)
+			}
+		})
+	}
+}
+
+// TestReopenKeepsStateAndCounters: migrations are idempotent and the
+// Identificatie counter survives a restart (TR056).
+func TestReopenKeepsStateAndCounters(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := storetest.Ctx(t)
+	s, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Register(ctx, storetest.NewRecord("a", "0363", "WMO301")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dsn)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := s.Register(ctx, storetest.NewRecord("b", "0363", "WMO301"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Identificatie != "2" {
+		t.Fatalf("identificatie after reopen %q, want 2", rec.Identificatie)
+	}
+	if n := len(storetest.VerifyChain(t, s)); n != 2 {
+		t.Fatalf("ledger has %d entries, want 2", n)
+	}
+}
+
+// TestTwoProcesses: two Stores with their own pools on one schema (as two
+// sluis processes), opened concurrently (migrations race), register the
+// same 200 ids concurrently and append to the ledger; one record and one
+// Identificatie per id, and the chain verifies.
+func TestTwoProcesses(t *testing.T) {
+	dsn := freshSchema(t)
+	const ids, workersPerStore = 200, 4
+	stores := make([]*postgres.Store, 2)
+	var openWG sync.WaitGroup
+	openErrs := make([]error, 2)
+	for i := range stores {
+		openWG.Go(func() {
+			stores[i], openErrs[i] = postgres.Open(context.Background(), dsn)
+		})
+	}
+	openWG.Wait()
+	for i, err := range openErrs {
+		if err != nil {
+			t.Fatalf("Open %d: %v", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+
+	ctx := storetest.Ctx(t)
+	var created atomic.Int64
+	var idents sync.Map // disclosure id -> identificatie
+	errs := make(chan error, 2*workersPerStore)
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		for w := range workersPerStore {
+			wg.Go(func() {
+				// Each worker walks all ids, starting at a different offset,
+				// so the two stores collide on every id.
+				for k := range ids {
+					i := (k + w*ids/workersPerStore) % ids
+					id := "p-" + strconv.Itoa(i)
+					rec, c, err := s.Register(ctx, storetest.NewRecord(id, "0363", "WMO301"))
+					if err != nil {
+						errs <- err
+						return
+					}
+					if c {
+						created.Add(1)
+					}
+					if prev, loaded := idents.LoadOrStore(id, rec.Identificatie); loaded && prev != rec.Identificatie {
+						errs <- errors.New(id + ": two identificaties")
+						return
+					}
+					if k%10 == 0 {
+						if _, err := s.Append(ctx, id, "test:append", map[string]string{"w": strconv.Itoa(w)}); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if created.Load() != ids {
+		t.Fatalf("%d registers created a record, want %d", created.Load(), ids)
+	}
+	seen := map[string]bool{}
+	idents.Range(func(_, v any) bool {
+		seen[v.(string)] = true
+		return true
+	})
+	for i := 1; i <= ids; i++ {
+		if !seen[strconv.Itoa(i)] {
+			t.Fatalf("identificatie %d not allocated (%d distinct)", i, len(seen))
+		}
+	}
+	counts, err := stores[0].CountByState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[receipts.Received] != ids {
+		t.Fatalf("%d received, want %d", counts[receipts.Received], ids)
+	}
+	appends := 2 * workersPerStore * ids / 10
+	if n := len(storetest.VerifyChain(t, stores[1])); n != ids+appends {
+		t.Fatalf("ledger has %d entries, want %d", n, ids+appends)
+	}
+}
+
+// TestOpenRefusesNewerSchema: a database migrated by a newer sluis is not
+// touched.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	dsn := freshSchema(t)
+	s := open(t, dsn)
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, dsn, `INSERT INTO schema_version (version, applied_at) VALUES (99, now())`)
+	s2, err := postgres.Open(context.Background(), dsn)
+	if err == nil {
+		s2.Close()
+	}
+	if !errors.Is(err, postgres.ErrSchemaTooNew) {
+		t.Fatalf("Open: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// TestIdentificatieExhausted: past 12 digits Register fails and stores nothing.
+func TestIdentificatieExhausted(t *testing.T) {
+	dsn := freshSchema(t)
+	s := open(t, dsn)
+	ctx := storetest.Ctx(t)
+	if _, _, err := s.Register(ctx, storetest.NewRecord("a", "0363", "WMO301")); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, dsn, `UPDATE identificatie_counters SET last = 999999999998`)
+	rec, _, err := s.Register(ctx, storetest.NewRecord("b", "0363", "WMO301"))
+	if err != nil || rec.Identificatie != "999999999999" {
+		t.Fatalf("last identificatie: %q, %v", rec.Identificatie, err)
+	}
+	if _, _, err := s.Register(ctx, storetest.NewRecord("c", "0363", "WMO301")); !errors.Is(err, postgres.ErrIdentificatieExhausted) {
+		t.Fatalf("Register: %v, want ErrIdentificatieExhausted", err)
+	}
+	if _, err := s.Get(ctx, "c"); !errors.Is(err, receipts.ErrNotFound) {
+		t.Fatalf("Get: %v, want ErrNotFound", err)
+	}
+	if n := len(storetest.VerifyChain(t, s)); n != 2 {
+		t.Fatalf("ledger has %d entries, want 2", n)
+	}
+}
+
+func exec(t testing.TB, dsn, sql string) {
+	t.Helper()
+	conn, err := connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkRegister(b *testing.B)       { storetest.BenchRegister(b, open(b, freshSchema(b))) }
+func BenchmarkRegisterSpread(b *testing.B) { storetest.BenchRegisterSpread(b, open(b, freshSchema(b))) }
+func BenchmarkMove(b *testing.B)           { storetest.BenchMove(b, open(b, freshSchema(b))) }
+func BenchmarkDisclosure(b *testing.B)     { storetest.BenchDisclosure(b, open(b, freshSchema(b))) }
+
+// TestJournalOfAnotherProcessIsSealed: a journaled entry whose process died
+// before sealing it is chained by the next reader, and Close seals what is
+// left.
+func TestJournalOfAnotherProcessIsSealed(t *testing.T) {
+	dsn := freshSchema(t)
+	s := open(t, dsn)
+	ctx := storetest.Ctx(t)
+	if _, _, err := s.Register(ctx, storetest.NewRecord("a", "0363", "WMO301")); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, dsn, `INSERT INTO ledger_pending (at, actor, disclosure_id, event, detail)
+		VALUES (now(), 'system:crashed', 'a', 'decision:noted', '{"k": "v"}')`)
+	all := storetest.VerifyChain(t, s)
+	if len(all) != 2 || all[1].Actor != "system:crashed" || all[1].Detail["k"] != "v" {
+		t.Fatalf("ledger: %+v", all)
+	}
+
+	exec(t, dsn, `INSERT INTO ledger_pending (at, actor, disclosure_id, event, detail)
+		VALUES (now(), 'system:crashed', 'a', 'decision:late', '{}')`)
+	s2, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	var pending int
+	conn, err := connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM ledger_pending`).Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 {
+		t.Fatalf("%d journal rows left after Close", pending)
+	}
+	if n := len(storetest.VerifyChain(t, s)); n != 3 {
+		t.Fatalf("ledger has %d entries, want 3", n)
+	}
+}

@@ -1,0 +1,146 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
+	"github.com/sluis-gateway/sluis/internal/ledger"
+)
+
+// migrations are applied in order; migrations[i] brings the schema to
+// version i+1. Never edit a released migration: append a new one. Tables
+// are created unqualified, in the first schema of the search_path.
+var migrations = [][]string{
+	{ // 1: receipts, identificatie counters, invalid requests, ledger
+		`CREATE TABLE disclosures (
+			seq           bigint GENERATED ALWAYS AS IDENTITY,
+			disclosure_id text        PRIMARY KEY,
+			municipality  text        NOT NULL,
+			system        text        NOT NULL,
+			recipient     text        NOT NULL,
+			standard      text        NOT NULL,
+			message_type  text        NOT NULL,
+			purpose       text        NOT NULL,
+			basis         text        NOT NULL,
+			client_key    text        NOT NULL,
+			request_hash  text        NOT NULL,
+			state         text        NOT NULL,
+			identificatie text        NOT NULL,
+			message_id    text        NOT NULL,
+			reason        text        NOT NULL,
+			reason_codes  jsonb       NOT NULL,
+			retour_codes  jsonb       NOT NULL,
+			state_times   jsonb       NOT NULL,
+			state_at      timestamptz NOT NULL,
+			created_at    timestamptz NOT NULL,
+			updated_at    timestamptz NOT NULL,
+			UNIQUE (municipality, message_type, identificatie)
+		)`,
+		`CREATE INDEX disclosures_state_at ON disclosures (state, state_at, seq)`,
+		`CREATE INDEX disclosures_client_key ON disclosures (client_key)`,
+		`CREATE TABLE identificatie_counters (
+			municipality text   NOT NULL,
+			message_type text   NOT NULL,
+			last         bigint NOT NULL,
+			PRIMARY KEY (municipality, message_type)
+		)`,
+		`CREATE TABLE invalid_requests (
+			id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			disclosure_id text        NOT NULL,
+			municipality  text        NOT NULL,
+			system        text        NOT NULL,
+			reason        text        NOT NULL,
+			received_at   timestamptz NOT NULL,
+			actor         text        NOT NULL
+		)`,
+		`CREATE TABLE ledger (
+			seq           bigint      PRIMARY KEY,
+			at            timestamptz NOT NULL,
+			actor         text        NOT NULL,
+			disclosure_id text        NOT NULL,
+			event         text        NOT NULL,
+			detail        jsonb       NOT NULL,
+			prev_hash     text        NOT NULL,
+			hash          text        NOT NULL
+		)`,
+		`CREATE INDEX ledger_disclosure ON ledger (disclosure_id, seq)`,
+		// The ledger is append-only; the trigger stops accidents, the hash
+		// chain detects the rest.
+		`CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			RAISE EXCEPTION 'ledger is append-only';
+		END $$`,
+		`CREATE TRIGGER ledger_no_change BEFORE UPDATE OR DELETE ON ledger
+			FOR EACH ROW EXECUTE FUNCTION ledger_append_only()`,
+		`CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+			FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()`,
+		// State changes journal their ledger entry here, in their own
+		// transaction; the sealer chains journaled entries into the ledger
+		// (see seal), so state changes do not queue on the chain's head.
+		`CREATE TABLE ledger_pending (
+			id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			at            timestamptz NOT NULL,
+			actor         text        NOT NULL,
+			disclosure_id text        NOT NULL,
+			event         text        NOT NULL,
+			detail        jsonb       NOT NULL
+		)`,
+		// One row holding the chain's head: sealing and appends lock it
+		// (FOR UPDATE), so the chain never forks, also across processes.
+		`CREATE TABLE ledger_head (
+			id   int    PRIMARY KEY CHECK (id = 1),
+			seq  bigint NOT NULL,
+			hash text   NOT NULL
+		)`,
+		`INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, '` + ledger.Genesis + `')`,
+	},
+}
+
+// migrationLock is the first key of the advisory lock that serialises
+// migrations; the second is a hash of the schema name.
+const migrationLock = 0x51_75_15
+
+// migrate brings the schema to the newest version in one transaction,
+// holding an advisory lock so processes starting together take turns.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrationLock); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version    int         PRIMARY KEY,
+		applied_at timestamptz NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("migrate: schema_version: %w", err)
+	}
+	var current int
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("migrate: database at version %d, program knows %d: %w", current, len(migrations), storecore.ErrSchemaTooNew)
+	}
+	for v := current + 1; v <= len(migrations); v++ {
+		for i, stmt := range migrations[v-1] {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("migrate: version %d statement %d: %w", v, i+1, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)`,
+			v, storecore.Now()); err != nil {
+			return fmt.Errorf("migrate: record version %d: %w", v, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}

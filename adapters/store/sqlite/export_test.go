@@ -1,0 +1,25 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
+)
+
+// TamperLedgerDetail rewrites one ledger entry's detail behind the store's
+// back, dropping the append-only trigger first, as an attacker with write
+// access to the file could. Test builds only (storetest.Tamperer).
+func (s *Store) TamperLedgerDetail(ctx context.Context, seq int64, detail map[string]string) error {
+	if _, err := s.w.ExecContext(ctx, `DROP TRIGGER ledger_no_update`); err != nil {
+		return fmt.Errorf("drop trigger: %w", err)
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE ledger SET detail = ? WHERE seq = ?`, storecore.EncodeDetail(detail), seq)
+	if err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("update: %d rows", n)
+	}
+	return nil
+}

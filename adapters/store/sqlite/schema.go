@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
+	"github.com/sluis-gateway/sluis/internal/ledger"
+)
+
+// migrations are applied in order; migrations[i] brings the schema to
+// version i+1. Never edit a released migration: append a new one.
+var migrations = [][]string{
+	{ // 1: receipts, identificatie counters, invalid requests, ledger
+		`CREATE TABLE disclosures (
+			seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+			disclosure_id TEXT    NOT NULL UNIQUE,
+			municipality  TEXT    NOT NULL,
+			system        TEXT    NOT NULL,
+			recipient     TEXT    NOT NULL,
+			standard      TEXT    NOT NULL,
+			message_type  TEXT    NOT NULL,
+			purpose       TEXT    NOT NULL,
+			basis         TEXT    NOT NULL,
+			client_key    TEXT    NOT NULL,
+			request_hash  TEXT    NOT NULL,
+			state         TEXT    NOT NULL,
+			identificatie TEXT    NOT NULL,
+			message_id    TEXT    NOT NULL,
+			reason        TEXT    NOT NULL,
+			reason_codes  TEXT    NOT NULL,
+			retour_codes  TEXT    NOT NULL,
+			state_times   TEXT    NOT NULL,
+			state_at      INTEGER NOT NULL,
+			created_at    INTEGER NOT NULL,
+			updated_at    INTEGER NOT NULL,
+			UNIQUE (municipality, message_type, identificatie)
+		)`,
+		`CREATE INDEX disclosures_state_at ON disclosures (state, state_at, seq)`,
+		`CREATE INDEX disclosures_client_key ON disclosures (client_key)`,
+		`CREATE TABLE identificatie_counters (
+			municipality TEXT    NOT NULL,
+			message_type TEXT    NOT NULL,
+			last         INTEGER NOT NULL,
+			PRIMARY KEY (municipality, message_type)
+		)`,
+		`CREATE TABLE invalid_requests (
+			id            INTEGER PRIMARY KEY AUTOINCREMENT,
+			disclosure_id TEXT    NOT NULL,
+			municipality  TEXT    NOT NULL,
+			system        TEXT    NOT NULL,
+			reason        TEXT    NOT NULL,
+			received_at   INTEGER NOT NULL,
+			actor         TEXT    NOT NULL
+		)`,
+		`CREATE TABLE ledger (
+			seq           INTEGER PRIMARY KEY,
+			at            INTEGER NOT NULL,
+			actor         TEXT    NOT NULL,
+			disclosure_id TEXT    NOT NULL,
+			event         TEXT    NOT NULL,
+			detail        TEXT    NOT NULL,
+			prev_hash     TEXT    NOT NULL,
+			hash          TEXT    NOT NULL
+		)`,
+		`CREATE INDEX ledger_disclosure ON ledger (disclosure_id, seq)`,
+		// The ledger is append-only; these triggers stop accidents, the hash
+		// chain detects the rest.
+		`CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+			BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END`,
+		`CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+			BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END`,
+		// One row holding the chain's head, so an append reads one row.
+		`CREATE TABLE ledger_head (
+			id   INTEGER PRIMARY KEY CHECK (id = 1),
+			seq  INTEGER NOT NULL,
+			hash TEXT    NOT NULL
+		)`,
+		`INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, '` + ledger.Genesis + `')`,
+	},
+}
+
+// migrate brings the schema to the newest version, in one transaction on the
+// writer (BEGIN IMMEDIATE, so two processes opening one file take turns).
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("migrate: schema_version: %w", err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("migrate: database at version %d, program knows %d: %w", current, len(migrations), storecore.ErrSchemaTooNew)
+	}
+	for v := current + 1; v <= len(migrations); v++ {
+		for i, stmt := range migrations[v-1] {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migrate: version %d statement %d: %w", v, i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`,
+			v, storecore.Micros(storecore.Now())); err != nil {
+			return fmt.Errorf("migrate: record version %d: %w", v, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
