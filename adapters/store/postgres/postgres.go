@@ -1,7 +1,8 @@
-// Package postgres is the production store of sluis: receipts and the
-// ledger in PostgreSQL via pgx/v5 (pgxpool). It implements receipts.Store,
-// ledger.Reader and ledger.Appender, and is safe for several sluis
-// processes sharing one database:
+// Package postgres is the production store of sluis: receipts, the consent
+// register and the ledger in PostgreSQL via pgx/v5 (pgxpool). It implements
+// receipts.Store, ledger.Reader, ledger.Appender, register.Store and
+// screen.Store (see consent.go), and is safe for several sluis processes
+// sharing one database:
 //
 //   - Register allocates the Identificatie from a counter row per
 //     (municipality, message type), locked by its upsert until commit, and

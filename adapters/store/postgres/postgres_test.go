@@ -108,6 +108,20 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestConsentContract(t *testing.T) {
+	storetest.RunConsent(t, func(t *testing.T) storetest.ConsentStore {
+		return open(t, freshSchema(t))
+	})
+}
+
+// TestConsentRaceTwoStores: two Stores on one database (two sluis
+// processes) race to use one single-share consent; exactly one disclosure
+// wins and the ledger records it once.
+func TestConsentRaceTwoStores(t *testing.T) {
+	dsn := freshSchema(t)
+	storetest.RaceUseConsents(t, []storetest.ConsentStore{open(t, dsn), open(t, dsn)}, 20)
+}
+
 func TestOpenRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name string
@@ -306,6 +320,7 @@ func BenchmarkRegister(b *testing.B)       { storetest.BenchRegister(b, open(b, 
 func BenchmarkRegisterSpread(b *testing.B) { storetest.BenchRegisterSpread(b, open(b, freshSchema(b))) }
 func BenchmarkMove(b *testing.B)           { storetest.BenchMove(b, open(b, freshSchema(b))) }
 func BenchmarkDisclosure(b *testing.B)     { storetest.BenchDisclosure(b, open(b, freshSchema(b))) }
+func BenchmarkScreen(b *testing.B)         { storetest.BenchScreen(b, open(b, freshSchema(b))) }
 
 // TestJournalOfAnotherProcessIsSealed: a journaled entry whose process died
 // before sealing it is chained by the next reader, and Close seals what is

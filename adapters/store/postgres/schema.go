@@ -98,6 +98,41 @@ var migrations = [][]string{
 		)`,
 		`INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, '` + ledger.Genesis + `')`,
 	},
+	{ // 2: the consent register: consents, restrictions of processing,
+		// legal representatives. NULL is "none" (no period, not used, not
+		// withdrawn, not lifted).
+		`CREATE TABLE consents (
+			seq          bigint GENERATED ALWAYS AS IDENTITY,
+			consent_id   text        PRIMARY KEY,
+			client_key   text        NOT NULL,
+			given_by     jsonb       NOT NULL,
+			given_at     timestamptz,
+			recipient    text        NOT NULL,
+			purpose      text        NOT NULL,
+			categories   jsonb       NOT NULL,
+			single_share boolean     NOT NULL,
+			valid_from   timestamptz,
+			valid_until  timestamptz,
+			used_by      text,
+			used_at      timestamptz,
+			withdrawn_at timestamptz,
+			recorded_at  timestamptz NOT NULL
+		)`,
+		`CREATE INDEX consents_client_key ON consents (client_key, seq)`,
+		`CREATE TABLE restrictions (
+			id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			client_key  text        NOT NULL,
+			from_at     timestamptz NOT NULL,
+			lifted_at   timestamptz,
+			recorded_at timestamptz NOT NULL,
+			UNIQUE (client_key, from_at)
+		)`,
+		`CREATE TABLE legal_representatives (
+			client_key text        PRIMARY KEY,
+			recorded   boolean     NOT NULL,
+			updated_at timestamptz NOT NULL
+		)`,
+	},
 }
 
 // migrationLock is the first key of the advisory lock that serialises

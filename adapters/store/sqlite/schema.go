@@ -79,6 +79,41 @@ var migrations = [][]string{
 		)`,
 		`INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, '` + ledger.Genesis + `')`,
 	},
+	{ // 2: the consent register: consents, restrictions of processing,
+		// legal representatives. Times are Unix microseconds (UTC); NULL
+		// is "none" (no period, not used, not withdrawn, not lifted).
+		`CREATE TABLE consents (
+			seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+			consent_id   TEXT    NOT NULL UNIQUE,
+			client_key   TEXT    NOT NULL,
+			given_by     TEXT    NOT NULL,
+			given_at     INTEGER,
+			recipient    TEXT    NOT NULL,
+			purpose      TEXT    NOT NULL,
+			categories   TEXT    NOT NULL,
+			single_share INTEGER NOT NULL,
+			valid_from   INTEGER,
+			valid_until  INTEGER,
+			used_by      TEXT,
+			used_at      INTEGER,
+			withdrawn_at INTEGER,
+			recorded_at  INTEGER NOT NULL
+		)`,
+		`CREATE INDEX consents_client_key ON consents (client_key, seq)`,
+		`CREATE TABLE restrictions (
+			id          INTEGER PRIMARY KEY AUTOINCREMENT,
+			client_key  TEXT    NOT NULL,
+			from_at     INTEGER NOT NULL,
+			lifted_at   INTEGER,
+			recorded_at INTEGER NOT NULL,
+			UNIQUE (client_key, from_at)
+		)`,
+		`CREATE TABLE legal_representatives (
+			client_key TEXT    PRIMARY KEY,
+			recorded   INTEGER NOT NULL,
+			updated_at INTEGER NOT NULL
+		)`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

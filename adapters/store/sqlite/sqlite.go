@@ -1,6 +1,7 @@
-// Package sqlite is the embedded store of sluis: receipts and the ledger in
-// one SQLite file (modernc.org/sqlite, pure Go). It implements
-// receipts.Store, ledger.Reader and ledger.Appender.
+// Package sqlite is the embedded store of sluis: receipts, the consent
+// register and the ledger in one SQLite file (modernc.org/sqlite, pure Go).
+// It implements receipts.Store, ledger.Reader, ledger.Appender,
+// register.Store and screen.Store.
 //
 // Durability: WAL with synchronous=FULL by default, so a method returns only
 // after its transaction is on disk. Writes go through one connection, with

@@ -35,6 +35,19 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestConsentContract(t *testing.T) {
+	storetest.RunConsent(t, func(t *testing.T) storetest.ConsentStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}
+
+// TestConsentRaceTwoHandles: two Stores on one file (two processes) race
+// to use one single-share consent; exactly one disclosure wins.
+func TestConsentRaceTwoHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sluis.db")
+	storetest.RaceUseConsents(t, []storetest.ConsentStore{open(t, path), open(t, path)}, 20)
+}
+
 func TestOpenRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name string
@@ -211,6 +224,9 @@ func BenchmarkRegister(b *testing.B)       { benchStores(b, storetest.BenchRegis
 func BenchmarkRegisterSpread(b *testing.B) { benchStores(b, storetest.BenchRegisterSpread) }
 func BenchmarkMove(b *testing.B)           { benchStores(b, storetest.BenchMove) }
 func BenchmarkDisclosure(b *testing.B)     { benchStores(b, storetest.BenchDisclosure) }
+func BenchmarkScreen(b *testing.B) {
+	benchStores(b, func(b *testing.B, s storetest.Store) { storetest.BenchScreen(b, s.(storetest.ConsentStore)) })
+}
 
 // TestWriteAfterClose: writes after Close fail with ErrClosed.
 func TestWriteAfterClose(t *testing.T) {

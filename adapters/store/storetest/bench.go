@@ -4,7 +4,9 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
 
@@ -103,4 +105,48 @@ func BenchDisclosure(b *testing.B, s Store) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "disclosures/s")
 	b.ReportMetric(4*float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// BenchScreen measures the store work of screening one consent-based
+// disclosure: ConsentRegister of a client with four consents and a
+// restriction, then UseConsents of the client's single-share consent (one
+// transaction). Each goroutine works on its own clients, prepared before
+// the timer starts; reports disclosures per second.
+func BenchScreen(b *testing.B, s ConsentStore) {
+	ctx := Ctx(b)
+	prefix := "bs" + strconv.Itoa(b.N) + "-"
+	for i := range b.N {
+		client := prefix + "client-" + strconv.Itoa(i)
+		for j, c := range []consent.Consent{
+			NewPeriodConsent(prefix+"p1-"+strconv.Itoa(i), client),
+			NewPeriodConsent(prefix+"p2-"+strconv.Itoa(i), client),
+			NewPeriodConsent(prefix+"p3-"+strconv.Itoa(i), client),
+			NewSingleShareConsent(prefix+"s-"+strconv.Itoa(i), client),
+		} {
+			if err := s.RecordConsent(ctx, c); err != nil {
+				b.Fatalf("RecordConsent %d/%d: %v", i, j, err)
+			}
+		}
+		if err := s.RecordRestriction(ctx, client, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	b.SetParallelism(Parallelism)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := strconv.FormatInt(next.Add(1)-1, 10)
+			reg, err := s.ConsentRegister(ctx, prefix+"client-"+i)
+			if err != nil || len(reg.Consents) != 4 {
+				b.Errorf("ConsentRegister: %d consents, %v", len(reg.Consents), err)
+				return
+			}
+			if err := s.UseConsents(ctx, prefix+"d-"+i, []string{prefix + "s-" + i}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "disclosures/s")
 }

@@ -1,0 +1,395 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
+	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/register"
+	"github.com/sluis-gateway/sluis/internal/screen"
+)
+
+// Compile-time checks that Store implements the consent register's ports.
+var (
+	_ register.Store = (*Store)(nil)
+	_ screen.Store   = (*Store)(nil)
+)
+
+const consentColumns = `consent_id, client_key, given_by, given_at, recipient, purpose,
+	categories, single_share, valid_from, valid_until, used_by, withdrawn_at`
+
+func nullMicros(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: storecore.Micros(t), Valid: true}
+}
+
+func fromNullMicros(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return storecore.FromMicros(n.Int64)
+}
+
+func scanConsent(row scanner) (consent.Consent, error) {
+	var (
+		c                               consent.Consent
+		givenBy, cats                   string
+		single                          bool
+		givenAt, from, until, withdrawn sql.NullInt64
+		usedBy                          sql.NullString
+	)
+	if err := row.Scan(&c.ID, &c.ClientKey, &givenBy, &givenAt, &c.Recipient, &c.Purpose,
+		&cats, &single, &from, &until, &usedBy, &withdrawn); err != nil {
+		return consent.Consent{}, err
+	}
+	var err error
+	if c.GivenBy, err = storecore.DecodeGivers(givenBy); err != nil {
+		return consent.Consent{}, fmt.Errorf("consent %s: %w", c.ID, err)
+	}
+	if c.Categories, err = storecore.DecodeCategories(cats); err != nil {
+		return consent.Consent{}, fmt.Errorf("consent %s: %w", c.ID, err)
+	}
+	c.SingleShare = single
+	c.GivenAt = fromNullMicros(givenAt)
+	c.ValidFrom = fromNullMicros(from)
+	c.ValidUntil = fromNullMicros(until)
+	c.UsedBy = usedBy.String
+	if withdrawn.Valid {
+		w := storecore.FromMicros(withdrawn.Int64)
+		c.WithdrawnAt = &w
+	}
+	return c, nil
+}
+
+// getConsent reads one consent; found=false when the id is not on record.
+func getConsent(ctx context.Context, q queryer, id string) (consent.Consent, bool, error) {
+	c, err := scanConsent(q.QueryRowContext(ctx, `SELECT `+consentColumns+` FROM consents WHERE consent_id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return consent.Consent{}, false, nil
+	}
+	if err != nil {
+		return consent.Consent{}, false, fmt.Errorf("get consent %s: %w", id, err)
+	}
+	return c, true, nil
+}
+
+// RecordConsent implements register.Store. UsedBy and WithdrawnAt of c are
+// ignored: a consent is recorded unused and not withdrawn.
+func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("record consent: %w", err)
+	}
+	if err := storecore.CheckConsent(c); err != nil {
+		return fmt.Errorf("record consent: %w", err)
+	}
+	c = storecore.NormalizeConsent(c)
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		stored, found, err := getConsent(ctx, tx, c.ID)
+		if err != nil {
+			return fmt.Errorf("record consent: %w", err)
+		}
+		if found {
+			if storecore.SameConsent(stored, c) {
+				return nil
+			}
+			return fmt.Errorf("record consent %s: %w", c.ID, register.ErrConflict)
+		}
+		now := storecore.Now()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO consents (consent_id, client_key, given_by,
+			given_at, recipient, purpose, categories, single_share, valid_from, valid_until, recorded_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.ClientKey, storecore.EncodeGivers(c.GivenBy), nullMicros(c.GivenAt), c.Recipient,
+			c.Purpose, storecore.EncodeCategories(c.Categories), c.SingleShare,
+			nullMicros(c.ValidFrom), nullMicros(c.ValidUntil), storecore.Micros(now)); err != nil {
+			return fmt.Errorf("record consent %s: insert: %w", c.ID, err)
+		}
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventConsentRecorded,
+			storecore.ConsentDetail(c)); err != nil {
+			return fmt.Errorf("record consent %s: %w", c.ID, err)
+		}
+		return nil
+	})
+}
+
+// WithdrawConsent implements register.Store. A zero at means now.
+func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string, at time.Time) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("withdraw consent: %w", err)
+	}
+	if err := errors.Join(storecore.CheckKey("client_key", clientKey), storecore.CheckKey("consent_id", consentID)); err != nil {
+		return fmt.Errorf("withdraw consent: %w", err)
+	}
+	now := storecore.Now()
+	at = storecore.TruncOrZero(at)
+	if at.IsZero() {
+		at = now
+	}
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		c, found, err := getConsent(ctx, tx, consentID)
+		if err != nil {
+			return fmt.Errorf("withdraw consent: %w", err)
+		}
+		if !found || c.ClientKey != clientKey {
+			return fmt.Errorf("withdraw consent %s: %w", consentID, register.ErrUnknownConsent)
+		}
+		if c.WithdrawnAt != nil {
+			return nil // the first withdrawal counts
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE consents SET withdrawn_at = ?
+			WHERE consent_id = ? AND withdrawn_at IS NULL`, storecore.Micros(at), consentID); err != nil {
+			return fmt.Errorf("withdraw consent %s: update: %w", consentID, err)
+		}
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventConsentWithdrawn,
+			storecore.WithdrawDetail(c, at)); err != nil {
+			return fmt.Errorf("withdraw consent %s: %w", consentID, err)
+		}
+		return nil
+	})
+}
+
+// RecordRestriction implements register.Store. Recording a restriction of
+// the client with the same start again is a no-op (a redelivered command),
+// also when that restriction was lifted meanwhile.
+func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from time.Time) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("record restriction: %w", err)
+	}
+	if err := storecore.CheckKey("client_key", clientKey); err != nil {
+		return fmt.Errorf("record restriction: %w", err)
+	}
+	if from.IsZero() {
+		return fmt.Errorf("record restriction: %w: from is zero", storecore.ErrBadArgument)
+	}
+	from = storecore.Trunc(from)
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		now := storecore.Now()
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO restrictions (client_key, from_at, recorded_at)
+			VALUES (?, ?, ?) ON CONFLICT (client_key, from_at) DO NOTHING RETURNING id`,
+			clientKey, storecore.Micros(from), storecore.Micros(now)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // already on record
+		}
+		if err != nil {
+			return fmt.Errorf("record restriction: insert: %w", err)
+		}
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventRestrictionRecorded,
+			storecore.RestrictionDetail(id, from, nil)); err != nil {
+			return fmt.Errorf("record restriction: %w", err)
+		}
+		return nil
+	})
+}
+
+// LiftRestriction implements register.Store: every restriction of the
+// client in force at at (started at or before at, not lifted) is lifted at
+// at, with one ledger entry each. None in force is a no-op.
+func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.Time) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("lift restriction: %w", err)
+	}
+	if err := storecore.CheckKey("client_key", clientKey); err != nil {
+		return fmt.Errorf("lift restriction: %w", err)
+	}
+	if at.IsZero() {
+		return fmt.Errorf("lift restriction: %w: at is zero", storecore.ErrBadArgument)
+	}
+	at = storecore.Trunc(at)
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE restrictions SET lifted_at = ?
+			WHERE client_key = ? AND from_at <= ? AND lifted_at IS NULL RETURNING id, from_at`,
+			storecore.Micros(at), clientKey, storecore.Micros(at))
+		if err != nil {
+			return fmt.Errorf("lift restriction: update: %w", err)
+		}
+		type lifted struct {
+			id   int64
+			from int64
+		}
+		var ls []lifted
+		for rows.Next() {
+			var l lifted
+			if err := rows.Scan(&l.id, &l.from); err != nil {
+				rows.Close()
+				return fmt.Errorf("lift restriction: update: %w", err)
+			}
+			ls = append(ls, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("lift restriction: update: %w", err)
+		}
+		now := storecore.Now()
+		for _, l := range ls {
+			if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventRestrictionLifted,
+				storecore.RestrictionDetail(l.id, storecore.FromMicros(l.from), &at)); err != nil {
+				return fmt.Errorf("lift restriction: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// SetLegalRepresentative implements register.Store. Setting the value the
+// client already has on record is a no-op.
+func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, recorded bool) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("set legal representative: %w", err)
+	}
+	if err := storecore.CheckKey("client_key", clientKey); err != nil {
+		return fmt.Errorf("set legal representative: %w", err)
+	}
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		now := storecore.Now()
+		res, err := tx.ExecContext(ctx, `INSERT INTO legal_representatives (client_key, recorded, updated_at)
+			VALUES (?, ?, ?)
+			ON CONFLICT (client_key) DO UPDATE SET recorded = excluded.recorded, updated_at = excluded.updated_at
+			WHERE recorded <> excluded.recorded`, clientKey, recorded, storecore.Micros(now))
+		if err != nil {
+			return fmt.Errorf("set legal representative: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("set legal representative: %w", err)
+		} else if n == 0 {
+			return nil // unchanged
+		}
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventRepresentativeRecorded,
+			storecore.RepresentativeDetail(recorded)); err != nil {
+			return fmt.Errorf("set legal representative: %w", err)
+		}
+		return nil
+	})
+}
+
+// ConsentRegister implements screen.Store: every consent of the client
+// (withdrawn and used ones too) in the order recorded, every restriction
+// (lifted ones too) by start, and the legal-representative flag, read in
+// one snapshot. An unknown client has an empty register.
+func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.Register, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return consent.Register{}, fmt.Errorf("consent register: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	var reg consent.Register
+	rows, err := tx.QueryContext(ctx, `SELECT `+consentColumns+` FROM consents
+		WHERE client_key = ? ORDER BY seq`, clientKey)
+	if err != nil {
+		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
+	}
+	for rows.Next() {
+		c, err := scanConsent(rows)
+		if err != nil {
+			rows.Close()
+			return consent.Register{}, fmt.Errorf("consent register: %w", err)
+		}
+		reg.Consents = append(reg.Consents, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
+	}
+
+	rows, err = tx.QueryContext(ctx, `SELECT from_at, lifted_at FROM restrictions
+		WHERE client_key = ? ORDER BY from_at, id`, clientKey)
+	if err != nil {
+		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
+	}
+	for rows.Next() {
+		var (
+			from   int64
+			lifted sql.NullInt64
+		)
+		if err := rows.Scan(&from, &lifted); err != nil {
+			rows.Close()
+			return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
+		}
+		r := consent.Restriction{ClientKey: clientKey, From: storecore.FromMicros(from)}
+		if lifted.Valid {
+			l := storecore.FromMicros(lifted.Int64)
+			r.LiftedAt = &l
+		}
+		reg.Restrictions = append(reg.Restrictions, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
+	}
+
+	err = tx.QueryRowContext(ctx, `SELECT recorded FROM legal_representatives WHERE client_key = ?`,
+		clientKey).Scan(&reg.LegalRepresentativeRecorded)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return consent.Register{}, fmt.Errorf("consent register: legal representative: %w", err)
+	}
+	return reg, nil
+}
+
+// UseConsents implements screen.Store. All or none: an unknown id
+// (register.ErrUnknownConsent), a consent that is not single-share
+// (ErrBadArgument) or one used by another disclosure (screen.ErrConsentUsed)
+// changes nothing. The single writer serialises concurrent callers; BEGIN
+// IMMEDIATE serialises processes.
+func (s *Store) UseConsents(ctx context.Context, disclosureID string, consentIDs []string) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("use consents: %w", err)
+	}
+	if err := storecore.CheckKey("disclosure_id", disclosureID); err != nil {
+		return fmt.Errorf("use consents: %w", err)
+	}
+	ids := storecore.UniqueIDs(consentIDs)
+	for _, id := range ids {
+		if err := storecore.CheckKey("consent_id", id); err != nil {
+			return fmt.Errorf("use consents: %w", err)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		found := make(map[string]consent.Consent, len(ids))
+		for _, id := range ids {
+			c, ok, err := getConsent(ctx, tx, id)
+			if err != nil {
+				return fmt.Errorf("use consents: %w", err)
+			}
+			if ok {
+				found[id] = c
+			}
+		}
+		mark, err := storecore.PlanUse(disclosureID, ids, found)
+		if err != nil {
+			return err
+		}
+		now := storecore.Now()
+		for _, c := range mark {
+			res, err := tx.ExecContext(ctx, `UPDATE consents SET used_by = ?, used_at = ?
+				WHERE consent_id = ? AND single_share AND used_by IS NULL`,
+				disclosureID, storecore.Micros(now), c.ID)
+			if err != nil {
+				return fmt.Errorf("use consent %s: %w", c.ID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return fmt.Errorf("use consent %s for %s: %w", c.ID, disclosureID,
+					errors.Join(screen.ErrConsentUsed, err))
+			}
+			if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, storecore.EventConsentUsed,
+				storecore.ConsentDetail(c)); err != nil {
+				return fmt.Errorf("use consent %s: %w", c.ID, err)
+			}
+		}
+		return nil
+	})
+}
