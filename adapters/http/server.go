@@ -17,6 +17,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/status"
 )
 
 // Intake hands a checked request to the intake queue, returning once the
@@ -31,6 +32,12 @@ type Receipts interface {
 	RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error
 }
 
+// Consents applies consent register commands and reports the outcome as a
+// status event (State consent_applied, consent_invalid or consent_refused).
+type Consents interface {
+	Process(ctx context.Context, payload []byte) (status.Event, error)
+}
+
 // Check is one health check; nil means healthy.
 type Check func(ctx context.Context) error
 
@@ -41,6 +48,7 @@ type Server struct {
 	receipts Receipts
 	gatherer prometheus.Gatherer
 	checks   map[string]Check
+	consents Consents
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -56,6 +64,12 @@ func New(dec *disclosure.Decoder, in Intake, rs Receipts, g prometheus.Gatherer,
 	return &Server{dec: dec, intake: in, receipts: rs, gatherer: g, checks: checks, log: log, now: time.Now}, nil
 }
 
+// WithConsents enables POST /v1/consents.
+func (s *Server) WithConsents(c Consents) *Server {
+	s.consents = c
+	return s
+}
+
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -63,6 +77,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/disclosures/{id}", s.getDisclosure)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", s.healthz)
+	if s.consents != nil {
+		mux.HandleFunc("POST /v1/consents", s.postConsent)
+	}
 	return mux
 }
 
@@ -157,6 +174,28 @@ func (s *Server) getDisclosure(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not read the receipt"})
 	default:
 		writeJSON(w, http.StatusOK, ReceiptOf(rec))
+	}
+}
+
+func (s *Server) postConsent(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10+1))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, problemResponse{Error: "could not read the request body"})
+		return
+	}
+	ev, err := s.consents.Process(r.Context(), body)
+	if err != nil {
+		s.log.Error("consent command", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not apply the command; try again with the same id"})
+		return
+	}
+	switch ev.State {
+	case "consent_applied":
+		writeJSON(w, http.StatusOK, ev)
+	case "consent_invalid":
+		writeJSON(w, http.StatusBadRequest, ev)
+	default:
+		writeJSON(w, http.StatusConflict, ev)
 	}
 }
 

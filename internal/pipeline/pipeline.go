@@ -153,8 +153,11 @@ func New(c Config) (*Pipeline, error) {
 }
 
 // ClientKey is the keyed hash of a BSN under which the store knows a client.
-func (p *Pipeline) ClientKey(bsn string) string {
-	m := hmac.New(sha256.New, p.clientKey)
+func (p *Pipeline) ClientKey(bsn string) string { return ClientKey(p.clientKey, bsn) }
+
+// ClientKey is HMAC-SHA256(secret, bsn) in hex: sluis keeps this, never the BSN.
+func ClientKey(secret []byte, bsn string) string {
+	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(bsn))
 	return hex.EncodeToString(m.Sum(nil))
 }

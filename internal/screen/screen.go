@@ -1,33 +1,98 @@
 // Package screen is the pipeline's screening stage: the legal basis and
-// consent decision and data minimisation, in that order, before anything is
-// composed.
+// consent decision (internal/consent) against the consent register, then
+// data minimisation, before anything is composed.
 package screen
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
-	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
 
-// Screener screens disclosures.
+// ErrConsentUsed is what Store.UseConsents returns (wrapped) when a
+// single-share consent was already used by another disclosure.
+var ErrConsentUsed = errors.New("single-share consent already used by another disclosure")
+
+// Store is what screening needs of the consent register. Safe for
+// concurrent use.
+type Store interface {
+	// ConsentRegister returns everything on record for one client.
+	ConsentRegister(ctx context.Context, clientKey string) (consent.Register, error)
+	// UseConsents marks single-share consents as used by disclosureID,
+	// atomically: all or none. A consent already used by another disclosure
+	// fails with ErrConsentUsed; used by the same one is a no-op. An unknown
+	// id fails with register.ErrUnknownConsent and a consent that is not
+	// single-share with a bad-argument error; nothing changes then.
+	UseConsents(ctx context.Context, disclosureID string, consentIDs []string) error
+}
+
+// Screener screens disclosures. Safe for concurrent use.
 type Screener struct {
-	providers *provider.Registry
+	store Store
+	now   func() time.Time
 }
 
 // New returns the screener.
-func New(providers *provider.Registry) *Screener {
-	return &Screener{providers: providers}
+func New(store Store) (*Screener, error) {
+	if store == nil {
+		return nil, errors.New("screen: no consent store")
+	}
+	return &Screener{store: store, now: time.Now}, nil
 }
 
-// Screen decides whether req may leave.
-//
-// PLACEHOLDER (walking skeleton): it allows every request on the basis the
-// request names. The consent register and its rules (internal/consent) and
-// purpose profiles (minimisation) replace this; see docs/privacy-rules.md
-// for which rules are enforced.
-func (s *Screener) Screen(_ context.Context, req disclosure.Request, _ receipts.Record) (pipeline.Screening, error) {
-	return pipeline.Screening{Allowed: true, Basis: req.LegalBasis.Kind}, nil
+// Screen decides whether req may leave, on the day it is screened.
+func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (pipeline.Screening, error) {
+	reg, err := s.store.ConsentRegister(ctx, rec.ClientKey)
+	if err != nil {
+		return pipeline.Screening{}, fmt.Errorf("consent register: %w", err)
+	}
+	d := consent.Decide(req, reg, rec.ClientKey, s.now())
+	out := pipeline.Screening{
+		Allowed:    d.Allowed,
+		Basis:      d.Basis,
+		ConsentIDs: d.ConsentIDs,
+		Sentence:   d.Sentence,
+		Detail:     map[string]string{},
+	}
+	for _, c := range d.Codes {
+		out.ReasonCodes = append(out.ReasonCodes, string(c))
+	}
+	if !d.Allowed {
+		return out, nil
+	}
+	if len(d.SingleShareIDs) > 0 {
+		err := s.store.UseConsents(ctx, req.ID, d.SingleShareIDs)
+		if errors.Is(err, ErrConsentUsed) {
+			return pipeline.Screening{
+				Basis: d.Basis, ConsentIDs: d.ConsentIDs,
+				ReasonCodes: []string{string(consent.CodeConsentAlreadyUsed)},
+				Sentence:    "Refused: a single-share consent was already used for another disclosure.",
+			}, nil
+		}
+		if err != nil {
+			return pipeline.Screening{}, fmt.Errorf("use consents: %w", err)
+		}
+	}
+	var follow []string
+	for _, f := range d.FollowUps {
+		item := string(f.Kind)
+		if f.Due != nil {
+			out.Detail["inform_client_due"] = f.Due.UTC().Format(time.RFC3339)
+		}
+		if f.NotPossible {
+			out.Detail["inform_client_not_possible"] = "true"
+		}
+		follow = append(follow, item)
+	}
+	if len(follow) > 0 {
+		out.Detail["follow_up"] = strings.Join(follow, ",")
+	}
+	return out, nil
 }

@@ -20,6 +20,8 @@ type Problem struct {
 type Event struct {
 	Version       int       `json:"version"`
 	DisclosureID  string    `json:"disclosure_id,omitempty"`
+	CommandID     string    `json:"command_id,omitempty"` // consent register commands
+	Command       string    `json:"command,omitempty"`
 	State         string    `json:"state"`
 	At            time.Time `json:"at"`
 	Municipality  string    `json:"municipality,omitempty"`

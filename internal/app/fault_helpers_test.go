@@ -1,0 +1,703 @@
+//go:build fault
+
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/sluis-gateway/sluis/adapters/amqp"
+	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/config"
+	"github.com/sluis-gateway/sluis/internal/pipeline"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/internal/status"
+	"github.com/sluis-gateway/sluis/internal/testenv"
+	"github.com/sluis-gateway/sluis/messages"
+)
+
+// TestMain removes the sluis binary the fault tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.RemoveSluisBinary()
+	os.Exit(code)
+}
+
+// The providers of the development registry (queues exist), and an AGB code
+// with no queue: a publish to it is returned by the broker.
+const (
+	agbWmo     = "42420001"
+	agbJw      = "65656055"
+	agbNoQueue = "12345678"
+)
+
+// Bounds on the waits of a fault test: generous, they only turn a hang into
+// a failure with a diagnosis.
+const (
+	startTimeout  = 60 * time.Second
+	settleTimeout = 4 * time.Minute
+)
+
+// faultEnv is one fault scenario's world: a private vhost, a store shared by
+// every gateway process of the scenario, shared keys, the test's own
+// registration system (intake publisher, status queue) and care providers
+// (consumers of the provider queues).
+type faultEnv struct {
+	t        *testing.T
+	url      string
+	dir      string
+	store    string // "sqlite" or "postgres"
+	vars     map[string]string
+	verifier *signing.Verifier
+
+	status   *statusTracker
+	received *inbox
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// newFaultEnv prepares the world; storeKind is "sqlite" or "postgres".
+func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
+	t.Helper()
+	e := &faultEnv{t: t, url: testenv.VHost(t), dir: t.TempDir(), store: storeKind}
+	keys := filepath.Join(e.dir, "keys")
+	key, cert, err := signing.GenerateDevelopment(keys, "sluis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(keys, "client-key.secret")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("fa17", 16)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if e.verifier, err = signing.LoadVerifier(cert); err != nil {
+		t.Fatal(err)
+	}
+	e.vars = map[string]string{
+		"SLUIS_AMQP_URL":          e.url,
+		"SLUIS_STORE":             storeKind,
+		"SLUIS_SIGNING_KEY":       key,
+		"SLUIS_SIGNING_CERT":      cert,
+		"SLUIS_DEV_KEYS":          "false",
+		"SLUIS_CLIENT_KEY_SECRET": secret,
+		"SLUIS_LOG_LEVEL":         "info",
+	}
+	switch storeKind {
+	case "sqlite":
+		e.vars["SLUIS_SQLITE_PATH"] = filepath.Join(e.dir, "sluis.db")
+	case "postgres":
+		e.vars["SLUIS_POSTGRES_URL"] = testenv.PostgresDatabase(t, "sluis_fault")
+	default:
+		t.Fatalf("unknown store %q", storeKind)
+	}
+
+	// The topology first, so that the test's status queue can be bound
+	// before any disclosure moves.
+	if err := app.DeclareTopology(e.url, []string{agbWmo, agbJw}); err != nil {
+		t.Fatal(err)
+	}
+	declareStatusQueue(t, e.url)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stop = cancel
+	t.Cleanup(func() { cancel(); e.wg.Wait() })
+	e.status = &statusTracker{byID: map[string]map[string]int{}}
+	e.received = &inbox{byMessageID: map[string][]delivery{}}
+	e.consume(ctx, statusQueue, e.status.record)
+	for _, agb := range []string{agbWmo, agbJw} {
+		e.consume(ctx, amqp.ProviderQueue(agb), func(d amqp091.Delivery) { e.received.record(e.verifier, agb, d) })
+	}
+	return e
+}
+
+// statusQueue is the test's durable status queue (it must survive a broker
+// restart, or the events published while the test reconnects would be lost).
+const statusQueue = "fault.status"
+
+func declareStatusQueue(t *testing.T, url string) {
+	t.Helper()
+	conn, err := amqp091.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(statusQueue, true, false, false, false, amqp091.Table{"x-queue-type": "quorum"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(statusQueue, "#", amqp.ExchangeStatus, false, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// consume reads queue until ctx ends, reconnecting when the connection
+// drops (a broker restart). Each delivery is acked after handle returns, so
+// a delivery whose ack was lost is seen again (counted as a duplicate).
+func (e *faultEnv) consume(ctx context.Context, queue string, handle func(amqp091.Delivery)) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		for ctx.Err() == nil {
+			e.consumeOnce(ctx, queue, handle)
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+func (e *faultEnv) consumeOnce(ctx context.Context, queue string, handle func(amqp091.Delivery)) {
+	conn, err := amqp091.Dial(e.url)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return
+	}
+	if err := ch.Qos(100, 0, false); err != nil {
+		return
+	}
+	ds, err := ch.Consume(queue, "", false, false, false, false, nil)
+	if err != nil {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case d, ok := <-ds:
+			if !ok {
+				return
+			}
+			handle(d)
+			_ = d.Ack(false)
+		}
+	}
+}
+
+// gateway is one `sluis serve` process of the scenario.
+type gateway struct {
+	*testenv.Process
+	addr string
+}
+
+// startGateway starts a sluis process on the scenario's store and keys with
+// its own HTTP port, and waits until /healthz answers 200.
+func (e *faultEnv) startGateway(name string) *gateway {
+	e.t.Helper()
+	g := &gateway{addr: testenv.FreeAddr(e.t)}
+	env := []string{"SLUIS_HTTP_ADDR=" + g.addr}
+	for k, v := range e.vars {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	g.Process = testenv.StartProcess(e.t, name, testenv.SluisBinary(e.t), env, "serve")
+	g.waitHealthy(e.t)
+	return g
+}
+
+// restart starts a stopped or killed gateway again with the same
+// configuration and waits until it is healthy.
+func (g *gateway) restart(t *testing.T) {
+	t.Helper()
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g.waitHealthy(t)
+}
+
+func (g *gateway) waitHealthy(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	err := g.WaitFor(ctx, 100*time.Millisecond, func() bool {
+		resp, err := client.Get("http://" + g.addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	if err != nil {
+		t.Fatalf("gateway did not become healthy: %v\n%s", err, g.Log())
+	}
+}
+
+// request is one disclosure request of the load.
+type request struct {
+	id, agb string
+	body    []byte
+}
+
+// makeLoad builds n requests from the contract's examples, alternating iWmo
+// (to 42420001) and iJw (to 65656055), with every noQueueEvery-th one
+// addressed to an AGB code with no queue. All have a legal_obligation basis
+// and valid BSNs, so every one is allowed by screening.
+func makeLoad(t *testing.T, n, noQueueEvery int) []request {
+	t.Helper()
+	wmo, _ := readExample(t, "iwmo-301.json")
+	jw, _ := readExample(t, "ijw-301.json")
+	out := make([]request, 0, n)
+	for i := 0; i < n; i++ {
+		m, agb := wmo, agbWmo
+		if i%2 == 1 {
+			m, agb = jw, agbJw
+		}
+		if noQueueEvery > 0 && i%noQueueEvery == noQueueEvery-1 {
+			agb = agbNoQueue
+		}
+		m["id"] = watermill.NewUUID()
+		m["recipient"] = map[string]any{"agb": agb}
+		body, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, request{id: m["id"].(string), agb: agb, body: body})
+	}
+	return out
+}
+
+// publishLoad puts every request on the intake queue, broker-confirmed.
+func (e *faultEnv) publishLoad(reqs []request) time.Duration {
+	e.t.Helper()
+	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: e.url, Route: app.Route}, watermill.NopLogger{}, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer pub.Close()
+	began := time.Now()
+	const batch = 200
+	for i := 0; i < len(reqs); i += batch {
+		var msgs []*message.Message
+		for _, r := range reqs[i:min(i+batch, len(reqs))] {
+			m := message.NewMessage("intake-"+r.id, r.body)
+			m.Metadata.Set("content_type", "application/json")
+			msgs = append(msgs, m)
+		}
+		for j, err := range pub.PublishContext(context.Background(), app.TopicIntake, msgs...) {
+			if err != nil {
+				e.t.Fatalf("publish request %d to the intake: %v", i+j, err)
+			}
+		}
+	}
+	return time.Since(began)
+}
+
+// waitUntil polls cond until it holds or settleTimeout passes; what
+// describes the wait in the failure.
+func (e *faultEnv) waitUntil(what string, cond func() bool) time.Duration {
+	e.t.Helper()
+	began := time.Now()
+	deadline := began.Add(settleTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("gave up after %s waiting until %s; status events: %s", settleTimeout, what, e.status.summary())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Since(began)
+}
+
+// queueDepth returns the ready messages of a queue.
+func (e *faultEnv) queueDepth(queue string) int {
+	e.t.Helper()
+	conn, err := amqp091.Dial(e.url)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		e.t.Fatalf("inspect queue %s: %v", queue, err)
+	}
+	return q.Messages
+}
+
+// openStore opens the scenario's store in the test process (after the
+// gateways stopped, or next to them: both stores allow several processes).
+func (e *faultEnv) openStore() app.Store {
+	e.t.Helper()
+	vars := map[string]string{"SLUIS_AMQP_URL": e.url}
+	for k, v := range e.vars {
+		vars[k] = v
+	}
+	cfg, err := config.Parse(vars)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		e.t.Fatalf("open the store: %v", err)
+	}
+	return st
+}
+
+// countStates counts the store's records by state.
+func (e *faultEnv) countStates() map[receipts.State]int64 {
+	e.t.Helper()
+	st := e.openStore()
+	defer st.Close()
+	counts, err := st.CountByState(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return counts
+}
+
+// statusTracker keeps every status event the test's registration system
+// received, per disclosure and state (with how often it came).
+type statusTracker struct {
+	mu        sync.Mutex
+	byID      map[string]map[string]int
+	events    int
+	malformed int
+	noID      int
+}
+
+// settledStates are the states a disclosure may rest in: final or waiting.
+var settledStates = map[string]bool{
+	string(receipts.Delivered): true, string(receipts.Failed): true, string(receipts.Refused): true,
+	string(receipts.Invalid): true, string(receipts.Accepted): true, string(receipts.Rejected): true,
+	string(receipts.Overdue): true,
+}
+
+func (s *statusTracker) record(d amqp091.Delivery) {
+	ev, err := status.Parse(d.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events++
+	switch {
+	case err != nil:
+		s.malformed++
+	case ev.DisclosureID == "":
+		s.noID++
+	default:
+		if s.byID[ev.DisclosureID] == nil {
+			s.byID[ev.DisclosureID] = map[string]int{}
+		}
+		s.byID[ev.DisclosureID][ev.State]++
+	}
+}
+
+// count returns how many of ids have had an event in one of states.
+func (s *statusTracker) count(ids []string, states ...string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		for _, st := range states {
+			if s.byID[id][st] > 0 {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// settled returns how many of ids have had an event of a final or waiting
+// state.
+func (s *statusTracker) settled(ids []string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		for st := range s.byID[id] {
+			if settledStates[st] {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// statesOf returns the states disclosure id had events for.
+func (s *statusTracker) statesOf(id string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range s.byID[id] {
+		out[k] = v
+	}
+	return out
+}
+
+// repeats counts events received more than once (same disclosure, same
+// state): status events are at-least-once.
+func (s *statusTracker) repeats() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, states := range s.byID {
+		for _, c := range states {
+			n += c - 1
+		}
+	}
+	return n
+}
+
+func (s *statusTracker) summary() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	latest := map[string]int{}
+	for _, states := range s.byID {
+		for st := range states {
+			latest[st]++
+		}
+	}
+	return fmt.Sprintf("%d events, %d disclosures, by state reached %v, malformed %d, without id %d",
+		s.events, len(s.byID), latest, s.malformed, s.noID)
+}
+
+// delivery is what a care provider saw of one message.
+type delivery struct {
+	queueAGB      string // the queue it came from
+	amqpID        string // AMQP message-id property
+	messageID     string // envelope MessageID (signed)
+	messageType   string
+	sender        string
+	recipient     string
+	identificatie string // Bericht Header/BerichtIdentificatie/Identificatie
+	redelivered   bool
+}
+
+// inbox collects the providers' messages by envelope MessageID.
+type inbox struct {
+	mu          sync.Mutex
+	byMessageID map[string][]delivery
+	total       int
+	bad         []string // messages that failed verification or parsing (no content)
+}
+
+func (b *inbox) record(v *signing.Verifier, agb string, d amqp091.Delivery) {
+	got := delivery{queueAGB: agb, amqpID: d.MessageId, redelivered: d.Redelivered}
+	opened, err := v.Open(d.Body)
+	var problem string
+	if err != nil {
+		problem = fmt.Sprintf("message %s in queue of %s does not verify: %v", d.MessageId, agb, err)
+	} else {
+		got.messageID = opened.Meta.MessageID
+		got.messageType = opened.Meta.MessageType
+		got.sender = opened.Meta.Sender
+		got.recipient = opened.Meta.Recipient
+		m, err := messages.Parse(opened.Bericht)
+		if err != nil {
+			problem = fmt.Sprintf("message %s: Bericht does not parse: %v", d.MessageId, err)
+		} else {
+			got.identificatie = m.Head().BerichtIdentificatie.Identificatie
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total++
+	if problem != "" {
+		b.bad = append(b.bad, problem)
+		return
+	}
+	b.byMessageID[got.messageID] = append(b.byMessageID[got.messageID], got)
+}
+
+func (b *inbox) has(messageID string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.byMessageID[messageID]) > 0
+}
+
+func (b *inbox) snapshot() (map[string][]delivery, int, []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string][]delivery, len(b.byMessageID))
+	for k, v := range b.byMessageID {
+		out[k] = append([]delivery(nil), v...)
+	}
+	return out, b.total, append([]string(nil), b.bad...)
+}
+
+// outcome is what checkOutcome found, for the test's figures.
+type outcome struct {
+	delivered, failed int
+	messages          int // messages the providers received
+	duplicates        int // of which repeats of a message already received (same MessageID and Identificatie)
+	statusRepeats     int
+}
+
+// checkOutcome is the issue's acceptance, against the store (the truth)
+// after every gateway stopped, the providers' inboxes and the status events:
+//
+//   - every request has exactly one record, and no other record exists;
+//   - each is in a final or waiting state: delivered for the providers with
+//     a queue, failed with reason "recipient not connected" (and never
+//     delivered) for the AGB with no queue;
+//   - every delivered disclosure's message reached its provider, and every
+//     message a provider received belongs to exactly one disclosure and
+//     carries that disclosure's Identificatie (copies with the same
+//     MessageID and Identificatie are allowed: at-least-once);
+//   - Identificaties are unique per (gemeente, message type);
+//   - the status events agree with the store (no disclosure announced both
+//     delivered and failed);
+//   - nothing was dead-lettered and the intake queue is empty.
+func (e *faultEnv) checkOutcome(reqs []request) outcome {
+	t := e.t
+	t.Helper()
+	ctx := context.Background()
+	st := e.openStore()
+	defer st.Close()
+
+	var out outcome
+	recs := make(map[string]receipts.Record, len(reqs))
+	byMessageID := map[string]string{}
+	byIdent := map[string]string{}
+	errorsLeft := 20
+	fail := func(format string, args ...any) {
+		t.Helper()
+		if errorsLeft > 0 {
+			t.Errorf(format, args...)
+		}
+		errorsLeft--
+	}
+	for _, r := range reqs {
+		rec, err := st.Get(ctx, r.id)
+		if err != nil {
+			fail("disclosure %s (to %s) missing from the store: %v", r.id, r.agb, err)
+			continue
+		}
+		recs[r.id] = rec
+		if !settledStates[string(rec.State)] {
+			fail("disclosure %s stuck in %s (times %v)", r.id, rec.State, rec.At)
+			continue
+		}
+		if prev, dup := byMessageID[rec.MessageID]; dup {
+			fail("disclosures %s and %s share MessageID %s", prev, r.id, rec.MessageID)
+		}
+		byMessageID[rec.MessageID] = r.id
+		key := rec.Municipality + "/" + rec.MessageType + "/" + rec.Identificatie
+		if prev, dup := byIdent[key]; dup {
+			fail("disclosures %s and %s share Identificatie %s", prev, r.id, key)
+		}
+		byIdent[key] = r.id
+
+		if r.agb == agbNoQueue {
+			if rec.State != receipts.Failed || rec.Reason != pipeline.ReasonNotConnected || !rec.At[receipts.Delivered].IsZero() {
+				fail("disclosure %s to the AGB with no queue: state %s, reason %q, delivered at %v; want failed, %q, never delivered",
+					r.id, rec.State, rec.Reason, rec.At[receipts.Delivered], pipeline.ReasonNotConnected)
+			}
+			out.failed++
+		} else {
+			if rec.State != receipts.Delivered {
+				fail("disclosure %s to %s: state %s (reason %q), want delivered", r.id, r.agb, rec.State, rec.Reason)
+			}
+			out.delivered++
+		}
+
+		// The status events tell the same story as the store.
+		seen := e.status.statesOf(r.id)
+		for s := range seen {
+			if settledStates[s] && s != string(rec.State) {
+				fail("disclosure %s: status event %s, but the store says %s", r.id, s, rec.State)
+			}
+		}
+		if seen[string(rec.State)] == 0 {
+			fail("disclosure %s: no status event for its state %s", r.id, rec.State)
+		}
+	}
+	counts, err := st.CountByState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	if total != int64(len(reqs)) {
+		fail("the store holds %d disclosures (%v), %d were sent", total, counts, len(reqs))
+	}
+
+	// Every delivered disclosure's message reaches its provider.
+	e.waitUntil("every delivered message reached its provider", func() bool {
+		for _, rec := range recs {
+			if rec.State == receipts.Delivered && !e.received.has(rec.MessageID) {
+				return false
+			}
+		}
+		return true
+	})
+	inbox, n, bad := e.received.snapshot()
+	out.messages = n
+	for _, b := range bad {
+		fail("%s", b)
+	}
+	for mid, ds := range inbox {
+		id, ok := byMessageID[mid]
+		if !ok {
+			fail("a provider received message %s (Identificatie %s) that belongs to no disclosure", mid, ds[0].identificatie)
+			continue
+		}
+		rec := recs[id]
+		for _, d := range ds {
+			if d.identificatie != rec.Identificatie || d.messageType != rec.MessageType || d.sender != rec.Municipality {
+				fail("disclosure %s: provider received Identificatie %s %s from %s, the store says %s %s from %s",
+					id, d.messageType, d.identificatie, d.sender, rec.MessageType, rec.Identificatie, rec.Municipality)
+			}
+			if d.queueAGB != rec.Recipient || d.recipient != rec.Recipient || d.amqpID != mid {
+				fail("disclosure %s: message in the queue of %s for %s with AMQP id %s; want %s, id %s",
+					id, d.queueAGB, d.recipient, d.amqpID, rec.Recipient, mid)
+			}
+		}
+		if rec.State != receipts.Delivered {
+			fail("disclosure %s is %s, but its provider received it", id, rec.State)
+		}
+		out.duplicates += len(ds) - 1
+	}
+
+	if n := e.queueDepth(amqp.QueueDead); n != 0 {
+		fail("%d messages were dead-lettered", n)
+	}
+	if n := e.queueDepth(amqp.QueueDisclosures); n != 0 {
+		fail("%d requests left in the intake queue", n)
+	}
+	e.status.mu.Lock()
+	if e.status.malformed+e.status.noID > 0 {
+		fail("%d malformed status events, %d without a disclosure id", e.status.malformed, e.status.noID)
+	}
+	e.status.mu.Unlock()
+	out.statusRepeats = e.status.repeats()
+	if errorsLeft < 0 {
+		t.Errorf("... and %d more problems", -errorsLeft)
+	}
+	return out
+}
+
+func ids(reqs []request) []string {
+	out := make([]string, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.id
+	}
+	return out
+}

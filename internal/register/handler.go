@@ -1,0 +1,143 @@
+package register
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/status"
+)
+
+// Status event states of a consent command.
+const (
+	StateApplied = "consent_applied"
+	StateInvalid = "consent_invalid"
+	StateRefused = "consent_refused" // e.g. withdrawing a consent not on record
+)
+
+// Publisher publishes status events (topic "status", metadata
+// "routing_key"); an unroutable event (no queue bound) is not an error for
+// the caller to retry.
+type Publisher interface {
+	PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error
+}
+
+// Handler applies commands from the AMQP queue and answers with status
+// events. Build it with NewHandler.
+type Handler struct {
+	svc          *Service
+	pub          Publisher
+	unroutable   error
+	appendLedger func(ctx context.Context, event string, detail map[string]string) error
+	log          *slog.Logger
+	now          func() time.Time
+}
+
+// NewHandler wires the AMQP side. unroutable is the publisher's error for a
+// status event no queue took (matched with errors.Is and ignored);
+// appendLedger records refused and invalid commands.
+func NewHandler(svc *Service, pub Publisher, unroutable error, appendLedger func(ctx context.Context, event string, detail map[string]string) error, log *slog.Logger) (*Handler, error) {
+	if svc == nil || pub == nil || appendLedger == nil {
+		return nil, errors.New("register handler: service, publisher and ledger are required")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{svc: svc, pub: pub, unroutable: unroutable, appendLedger: appendLedger, log: log, now: time.Now}, nil
+}
+
+// Handle processes one command message: nil (ack) once its outcome is
+// durable, an error (retry) when the store or broker failed.
+func (h *Handler) Handle(msg *message.Message) error {
+	_, err := h.Process(msg.Context(), msg.Payload)
+	return err
+}
+
+// Process applies one command, records a refusal in the ledger, and sends
+// the status event. It returns the event (its State says applied, invalid
+// or refused) or an error when something transient failed.
+func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, error) {
+	c, err := h.svc.Apply(ctx, payload)
+	ev := status.Event{CommandID: c.ID, Command: c.Command, At: h.now(),
+		Municipality: c.Sender.Municipality, System: c.Sender.System}
+	var inv *InvalidError
+	switch {
+	case err == nil:
+		ev.State = StateApplied
+	case errors.As(err, &inv):
+		env := peek(payload)
+		ev.CommandID, ev.Municipality, ev.System = env.ID, env.Municipality, env.System
+		ev.State, ev.Reason = StateInvalid, inv.Error()
+		for _, p := range inv.Problems {
+			ev.Problems = append(ev.Problems, status.Problem(p))
+		}
+	case errors.Is(err, ErrUnknownConsent), errors.Is(err, ErrConflict):
+		ev.State, ev.Reason = StateRefused, refusal(err)
+	default:
+		return status.Event{}, err
+	}
+	if ev.State != StateApplied {
+		actx := actor.With(ctx, actor.Actor{Kind: "system", ID: orUnknown(ev.System), OnBehalfOf: ev.Municipality})
+		if err := h.appendLedger(actx, "consent:"+ev.State, map[string]string{"command_id": ev.CommandID, "command": ev.Command, "reason": ev.Reason}); err != nil {
+			return status.Event{}, fmt.Errorf("ledger: %w", err)
+		}
+	}
+	h.log.Info("consent command", "command_id", ev.CommandID, "command", ev.Command, "state", ev.State)
+	m := message.NewMessage("status-"+orUnknown(ev.CommandID)+"-"+ev.State, ev.Marshal())
+	m.Metadata.Set("routing_key", ev.RoutingKey())
+	m.Metadata.Set("content_type", "application/json")
+	if err := h.pub.PublishContext(ctx, "status", m)[0]; err != nil && !(h.unroutable != nil && errors.Is(err, h.unroutable)) {
+		return ev, fmt.Errorf("status event: %w", err)
+	}
+	return ev, nil
+}
+
+// refusal is the plain reason for a command the register cannot apply.
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, ErrUnknownConsent):
+		return ErrUnknownConsent.Error()
+	case errors.Is(err, ErrConflict):
+		return ErrConflict.Error()
+	}
+	return "refused"
+}
+
+type envelope struct{ ID, Municipality, System string }
+
+// peek reads the id and sender of a command that failed validation, keeping
+// only values of their contract form (they go into a routing key).
+func peek(data []byte) envelope {
+	var p struct {
+		ID     string `json:"id"`
+		Sender struct {
+			Municipality string `json:"municipality"`
+			System       string `json:"system"`
+		} `json:"sender"`
+	}
+	_ = json.Unmarshal(data, &p) // best effort: a broken command still yields what it can
+	out := envelope{}
+	if uuidRe.MatchString(p.ID) {
+		out.ID = p.ID
+	}
+	if gemRe.MatchString(p.Sender.Municipality) {
+		out.Municipality = p.Sender.Municipality
+	}
+	if systemRe.MatchString(p.Sender.System) {
+		out.System = p.Sender.System
+	}
+	return out
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

@@ -1,0 +1,223 @@
+// Package register is the consent register's front door: commands from
+// registration systems (record or withdraw a consent, record or lift a
+// restriction of processing, record that a client has a legal
+// representative), checked against docs/contract/consent-v1.schema.json and
+// applied to the store. The register keeps a keyed hash of the client's BSN,
+// never the BSN.
+package register
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sluis-gateway/sluis/docs/contract"
+	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/calendar"
+	"github.com/sluis-gateway/sluis/internal/category"
+	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/jsoncheck"
+	"github.com/sluis-gateway/sluis/messages"
+)
+
+var (
+	uuidRe   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	gemRe    = regexp.MustCompile(`^[0-9]{4}$`)
+	systemRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+)
+
+// Commands.
+const (
+	RecordConsent             = "record_consent"
+	WithdrawConsent           = "withdraw_consent"
+	RecordRestriction         = "record_restriction"
+	LiftRestriction           = "lift_restriction"
+	RecordLegalRepresentative = "record_legal_representative"
+)
+
+// Named errors.
+var (
+	// ErrInvalid is matched by every *InvalidError.
+	ErrInvalid = errors.New("invalid consent command")
+	// ErrUnknownConsent: a withdrawal names a consent not on record for this client.
+	ErrUnknownConsent = errors.New("consent not on record for this client")
+	// ErrConflict: a consent id already recorded with different content.
+	ErrConflict = errors.New("consent id already recorded with different content")
+)
+
+// Command is a consent register command, contract version 1.
+type Command struct {
+	Version             int          `json:"version"`
+	ID                  string       `json:"id"`
+	Command             string       `json:"command"`
+	Sender              Sender       `json:"sender"`
+	Client              Client       `json:"client"`
+	At                  time.Time    `json:"at"`
+	Consent             *ConsentBody `json:"consent,omitempty"`
+	ConsentID           string       `json:"consent_id,omitempty"`
+	LegalRepresentative *bool        `json:"legal_representative,omitempty"`
+}
+
+// Sender is the registration system.
+type Sender struct {
+	Municipality string `json:"municipality"`
+	System       string `json:"system"`
+	Employee     string `json:"employee"`
+}
+
+// Client identifies the client; the BSN is hashed before anything is kept.
+type Client struct {
+	BSN string `json:"bsn"`
+}
+
+// ConsentBody is what a consent covers.
+type ConsentBody struct {
+	ID         string   `json:"id"`
+	GivenBy    []string `json:"given_by"`
+	Recipient  string   `json:"recipient"`
+	Purpose    string   `json:"purpose"`
+	Categories []string `json:"categories"`
+	Scope      Scope    `json:"scope"`
+}
+
+// Scope is a single share or a bounded period (dates inclusive).
+type Scope struct {
+	SingleShare bool   `json:"single_share,omitempty"`
+	From        string `json:"from,omitempty"`
+	Until       string `json:"until,omitempty"`
+}
+
+// InvalidError lists a command's problems, by path and rule, never by value.
+type InvalidError struct {
+	Problems []jsoncheck.Problem
+}
+
+func (e *InvalidError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return ErrInvalid.Error() + ": " + strings.Join(parts, "; ")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+// Store is what the register needs of the store. Implementations are safe
+// for concurrent use, write a ledger entry with the actor from ctx in the
+// same transaction (none when nothing changed), and are idempotent by
+// content: applying the same command twice changes nothing the second time.
+type Store interface {
+	// RecordConsent keeps c; the same consent id with the same content is a
+	// no-op, with other content ErrConflict.
+	RecordConsent(ctx context.Context, c consent.Consent) error
+	// WithdrawConsent marks the client's consent withdrawn at at (the first
+	// withdrawal counts). ErrUnknownConsent when it is not on record.
+	WithdrawConsent(ctx context.Context, clientKey, consentID string, at time.Time) error
+	// RecordRestriction starts a restriction of processing at from.
+	RecordRestriction(ctx context.Context, clientKey string, from time.Time) error
+	// LiftRestriction lifts every restriction in force at at.
+	LiftRestriction(ctx context.Context, clientKey string, at time.Time) error
+	// SetLegalRepresentative records whether the client has a legal representative.
+	SetLegalRepresentative(ctx context.Context, clientKey string, recorded bool) error
+}
+
+// Service checks and applies commands. Safe for concurrent use.
+type Service struct {
+	schema    *jsoncheck.Schema
+	store     Store
+	clientKey func(bsn string) string
+}
+
+// New builds the service; clientKey is the keyed BSN hash the pipeline uses.
+func New(store Store, clientKey func(bsn string) string) (*Service, error) {
+	if store == nil || clientKey == nil {
+		return nil, errors.New("register: store and client key are required")
+	}
+	s, err := jsoncheck.Compile("urn:sluis:contract:consent:1", contract.ConsentV1)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{schema: s, store: store, clientKey: clientKey}, nil
+}
+
+// Decode checks a command against the contract. Any failure is an *InvalidError.
+func (s *Service) Decode(data []byte) (Command, error) {
+	if len(data) > 64<<10 {
+		return Command{}, &InvalidError{Problems: []jsoncheck.Problem{{Rule: "size", Message: "command larger than 64 KiB"}}}
+	}
+	if ps := s.schema.Check(data); len(ps) > 0 {
+		return Command{}, &InvalidError{Problems: ps}
+	}
+	var c Command
+	if err := jsoncheck.Decode(data, &c); err != nil {
+		return Command{}, &InvalidError{Problems: []jsoncheck.Problem{{Rule: "json", Message: "does not decode into the contract types"}}}
+	}
+	var ps []jsoncheck.Problem
+	if !messages.ValidBSN(c.Client.BSN) {
+		ps = append(ps, jsoncheck.Problem{Path: "/client/bsn", Rule: "CS002", Message: "BSN fails the 11-proef (CS002)"})
+	}
+	if b := c.Consent; b != nil && !b.Scope.SingleShare && b.Scope.Until < b.Scope.From {
+		ps = append(ps, jsoncheck.Problem{Path: "/consent/scope", Rule: "period", Message: "until is before from"})
+	}
+	if len(ps) > 0 {
+		return Command{}, &InvalidError{Problems: ps}
+	}
+	return c, nil
+}
+
+// Apply decodes and applies one command. The actor is the sender's system.
+func (s *Service) Apply(ctx context.Context, data []byte) (Command, error) {
+	c, err := s.Decode(data)
+	if err != nil {
+		return Command{}, err
+	}
+	ctx = actor.With(ctx, actor.Actor{Kind: "system", ID: c.Sender.System, OnBehalfOf: c.Sender.Municipality})
+	key := s.clientKey(c.Client.BSN)
+	switch c.Command {
+	case RecordConsent:
+		err = s.store.RecordConsent(ctx, toConsent(c, key))
+	case WithdrawConsent:
+		err = s.store.WithdrawConsent(ctx, key, c.ConsentID, c.At)
+	case RecordRestriction:
+		err = s.store.RecordRestriction(ctx, key, c.At)
+	case LiftRestriction:
+		err = s.store.LiftRestriction(ctx, key, c.At)
+	case RecordLegalRepresentative:
+		err = s.store.SetLegalRepresentative(ctx, key, *c.LegalRepresentative)
+	default:
+		err = fmt.Errorf("%w: unknown command", ErrInvalid)
+	}
+	if err != nil {
+		return c, fmt.Errorf("%s %s: %w", c.Command, c.ID, err)
+	}
+	return c, nil
+}
+
+func toConsent(c Command, clientKey string) consent.Consent {
+	b := c.Consent
+	out := consent.Consent{
+		ID:          b.ID,
+		ClientKey:   clientKey,
+		GivenAt:     c.At,
+		Recipient:   b.Recipient,
+		Purpose:     b.Purpose,
+		SingleShare: b.Scope.SingleShare,
+	}
+	for _, g := range b.GivenBy {
+		out.GivenBy = append(out.GivenBy, consent.Giver(g))
+	}
+	for _, cat := range b.Categories {
+		out.Categories = append(out.Categories, category.Category(cat))
+	}
+	slices.Sort(out.Categories)
+	if !b.Scope.SingleShare {
+		out.ValidFrom, _ = time.ParseInLocation(time.DateOnly, b.Scope.From, calendar.Location()) // checked by the schema
+		out.ValidUntil, _ = time.ParseInLocation(time.DateOnly, b.Scope.Until, calendar.Location())
+	}
+	return out
+}
