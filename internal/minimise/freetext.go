@@ -1,0 +1,275 @@
+package minimise
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/sluis-gateway/sluis/internal/calendar"
+	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
+)
+
+// Free-text screening (OP191: Commentaar may not carry data traceable to a
+// person without that person's consent). It errs towards refusing: the
+// sender can always rephrase, a leaked BSN cannot be recalled.
+
+type hit struct {
+	code    string
+	message string
+}
+
+// person is someone in the request whose name may not appear in free text
+// unless the basis covers free text about them.
+type person struct {
+	label string          // "the client", "relation 2"
+	key   string          // "client", "relation 2" (Basis.FreeTextAbout)
+	words map[string]bool // folded name words (surname, partner surname, given names)
+	birth []string        // written forms of the birth date
+}
+
+func personsOf(r disclosure.Request) []person {
+	out := []person{newPerson("the client", "client", r.Client.Name, r.Client.BirthDate)}
+	for i, rel := range r.Client.Relations {
+		k := fmt.Sprintf("relation %d", i+1)
+		out = append(out, newPerson(k, k, rel.Name, rel.BirthDate))
+	}
+	return out
+}
+
+func newPerson(label, key string, n disclosure.Name, birth string) person {
+	p := person{label: label, key: key, words: map[string]bool{}}
+	for _, part := range []string{n.Surname, n.PartnerSurname, n.GivenNames} {
+		for _, w := range wordsOf(part) {
+			if len([]rune(w)) >= 2 && !particles[w] {
+				p.words[w] = true
+			}
+		}
+	}
+	if d, err := calendar.ParseDate(birth); err == nil {
+		p.birth = dateForms(d)
+	}
+	return p
+}
+
+var (
+	// A BSN candidate: 9 digits, optionally split by single spaces, dots
+	// or hyphens, not part of a longer number.
+	reBSN = regexp.MustCompile(`^[0-9](?:[ .\-]?[0-9]){8}`)
+	// International: +31 6 12345678, +31 (0)20 123 4567, 0031 6 1234 5678.
+	reIntlPhone = regexp.MustCompile(`(?:\+|(?:^|[^0-9])00)[1-9][0-9]{0,2}[ .\-]?(?:\(0\)[ .\-]?)?[0-9](?:[ .\-]?[0-9]){6,11}`)
+	// National: 0 + 9 digits, with single separators or an area code in
+	// parentheses: 06-12345678, 020 123 45 67, (020) 1234567.
+	reNatPhone = regexp.MustCompile(`(?:\(0[0-9]{1,3}\)|(?:^|[^0-9+])0[0-9]{1,3})(?: ?[.\-]? ?)[0-9](?: ?[.\-]? ?[0-9]){5,9}`)
+	reDateLike = regexp.MustCompile(`^[^0-9]*[0-9]{1,2}[\-/.][0-9]{1,2}[\-/.][0-9]{2,4}`)
+	reEmail    = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	// Dutch postcode: 1234AB, 1234 AB, 1234ab (lower case only without a
+	// space, so "2026 is" is no postcode).
+	rePostcode      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([1-9][0-9]{3}(?: ?[A-Z]{2}|[a-z]{2}))(?:$|[^0-9A-Za-z])`)
+	reHouseAfter    = regexp.MustCompile(`^[\s,:\-]*(?:(?i:huisnummer|huisnr\.?|nummer|nr\.?|no\.?)\s*)?[0-9]{1,5}(?:$|[^0-9])`)
+	reHouseBefore   = regexp.MustCompile(`(?:^|[^0-9])[0-9]{1,5}\s?[A-Za-z]?(?:[\s\-]+[0-9A-Za-z]{1,4})?[\s,]*$`)
+	houseBeforeSpan = 24
+)
+
+// scanFreeText returns what text carries that may not go: one hit per kind
+// of pattern and one per person named.
+func scanFreeText(text string, people []person, about map[string]bool) []hit {
+	var out []hit
+	if hasBSN(text) {
+		out = append(out, hit{CodeFreeTextBSN, "the free text contains what looks like a BSN"})
+	}
+	if hasPhone(text) {
+		out = append(out, hit{CodeFreeTextPhone, "the free text contains what looks like a phone number"})
+	}
+	if reEmail.MatchString(text) {
+		out = append(out, hit{CodeFreeTextEmail, "the free text contains what looks like an e-mail address"})
+	}
+	if hasPostcodeWithNumber(text) {
+		out = append(out, hit{CodeFreeTextPostcode, "the free text contains a postcode with a house number"})
+	}
+	words := map[string]bool{}
+	for _, w := range wordsOf(text) {
+		words[w] = true
+	}
+	lower := strings.ToLower(text)
+	for _, p := range people {
+		if about[p.key] {
+			continue
+		}
+		for w := range p.words {
+			if words[w] {
+				out = append(out, hit{CodeFreeTextName, "the free text names " + p.label})
+				break
+			}
+		}
+		for _, f := range p.birth {
+			if strings.Contains(lower, f) {
+				out = append(out, hit{CodeFreeTextBirthDate, "the free text contains the birth date of " + p.label})
+				break
+			}
+		}
+	}
+	return out
+}
+
+func hasBSN(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if text[i] < '0' || text[i] > '9' || (i > 0 && text[i-1] >= '0' && text[i-1] <= '9') {
+			continue
+		}
+		m := reBSN.FindString(text[i:])
+		if m == "" {
+			continue
+		}
+		if j := i + len(m); j < len(text) && text[j] >= '0' && text[j] <= '9' {
+			continue
+		}
+		if elfProef(onlyDigits(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// elfProef is the BSN 11-proef (CS002): 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0
+// (mod 11). All zeros is no BSN.
+func elfProef(d string) bool {
+	if len(d) != 9 || d == "000000000" {
+		return false
+	}
+	sum := 0
+	for i := 0; i < 8; i++ {
+		sum += int(d[i]-'0') * (9 - i)
+	}
+	sum -= int(d[8] - '0')
+	return sum%11 == 0
+}
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func hasPhone(text string) bool {
+	for _, loc := range reIntlPhone.FindAllStringIndex(text, -1) {
+		if n := len(onlyDigits(text[loc[0]:loc[1]])); n >= 10 && n <= 15 {
+			return true
+		}
+	}
+	for _, loc := range reNatPhone.FindAllStringIndex(text, -1) {
+		m := text[loc[0]:loc[1]]
+		if reDateLike.MatchString(m) {
+			continue
+		}
+		if len(onlyDigits(m)) == 10 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPostcodeWithNumber(text string) bool {
+	for _, m := range rePostcode.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[2], m[3]
+		if reHouseAfter.MatchString(text[end:]) {
+			return true
+		}
+		from := max(0, start-houseBeforeSpan)
+		if reHouseBefore.MatchString(text[from:start]) {
+			return true
+		}
+	}
+	return false
+}
+
+// particles are Dutch (and a few other) name particles: not matched alone.
+// (The same list as internal/consent's override-note check.)
+var particles = map[string]bool{
+	"van": true, "de": true, "der": true, "den": true, "het": true, "ten": true, "ter": true,
+	"te": true, "t": true, "in": true, "op": true, "aan": true, "bij": true, "uit": true,
+	"la": true, "le": true, "du": true, "da": true, "di": true, "von": true, "vom": true,
+	"zu": true, "el": true, "al": true, "d": true, "l": true, "s": true, "y": true, "of": true,
+}
+
+// wordsOf splits s into lower-case words of letters and digits, accents
+// folded (é → e).
+func wordsOf(s string) []string {
+	return strings.FieldsFunc(fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if f, ok := foldMap[r]; ok {
+			b.WriteRune(f)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var foldMap = func() map[rune]rune {
+	m := map[rune]rune{}
+	for base, accented := range map[rune]string{
+		'a': "áàâäãåā", 'c': "çćč", 'e': "éèêëēė", 'i': "íìîïī", 'n': "ñń",
+		'o': "óòôöõøō", 'u': "úùûüū", 'y': "ýÿ", 's': "śš", 'z': "źžż",
+	} {
+		for _, r := range accented {
+			m[r] = base
+		}
+	}
+	return m
+}()
+
+// dateForms are the usual written forms of a date: 2014-02-14, 14-02-2014,
+// 14-2-2014, with "-", "/", "." or " ".
+func dateForms(d calendar.Date) []string {
+	y := fmt.Sprintf("%04d", d.Year)
+	m, dd := fmt.Sprintf("%02d", int(d.Month)), fmt.Sprintf("%02d", d.Day)
+	m1, d1 := strconv.Itoa(int(d.Month)), strconv.Itoa(d.Day)
+	var out []string
+	for _, sep := range []string{"-", "/", ".", " "} {
+		out = append(out, y+sep+m+sep+dd, dd+sep+m+sep+y, d1+sep+m1+sep+y)
+	}
+	return out
+}
+
+// isMinor reports whether the client may be under 18 on the day of the
+// share (Basis.On; when zero, the latest assigned_on of the products). An
+// unknown birth date (COD170 3) or no day to compare counts as not minor:
+// the result only drives a notice.
+func isMinor(birth, usage string, r disclosure.Request, on time.Time) bool {
+	b, err := calendar.ParseDate(birth)
+	if err != nil || usage == "3" {
+		return false
+	}
+	var day calendar.Date
+	if !on.IsZero() {
+		day = calendar.DateOf(on)
+	} else {
+		for _, p := range r.Assignment.Products {
+			if d, err := calendar.ParseDate(p.AssignedOn); err == nil && day.Before(d) {
+				day = d
+			}
+		}
+	}
+	if day.IsZero() {
+		return false
+	}
+	switch usage {
+	case "1":
+		b = calendar.NewDate(b.Year, b.Month+1, 0) // youngest reading: last day of the month
+	case "2":
+		b = calendar.NewDate(b.Year, time.December, 31)
+	}
+	return consent.Age(b, day) < 18
+}
