@@ -33,6 +33,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/ledger"
+	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -224,6 +225,15 @@ func Registry(cfg config.Config) (*provider.Registry, error) {
 	return provider.Load(cfg.ProvidersFile)
 }
 
+// Profiles loads the purpose profiles: the configured folder, or the
+// embedded set.
+func Profiles(cfg config.Config) (*minimise.Profiles, error) {
+	if cfg.ProfilesDir != "" {
+		return minimise.Load(cfg.ProfilesDir)
+	}
+	return minimise.Embedded()
+}
+
 // Gateway is a running sluis.
 type Gateway struct {
 	Store    Store
@@ -291,7 +301,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	screener, err := screen.New(g.Store)
+	profiles, err := Profiles(cfg)
+	if err != nil {
+		return nil, err
+	}
+	screener, err := screen.New(g.Store, profiles)
 	if err != nil {
 		return nil, err
 	}

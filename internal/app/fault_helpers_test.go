@@ -22,6 +22,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
 	"github.com/sluis-gateway/sluis/internal/config"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
@@ -318,6 +319,69 @@ func (e *faultEnv) waitUntil(what string, cond func() bool) time.Duration {
 	return time.Since(began)
 }
 
+// stallTimeout is how long waitSettled waits without any disclosure
+// settling before it looks into the store and gives up.
+const stallTimeout = 60 * time.Second
+
+// waitSettled waits until every disclosure of ids had a status event of a
+// final or waiting state. When nothing settles for stallTimeout (or the
+// gateways all exited), it fails and names the disclosures that are stuck,
+// with their stored states.
+func (e *faultEnv) waitSettled(all []string, gws ...*gateway) time.Duration {
+	e.t.Helper()
+	began := time.Now()
+	last, lastAt := -1, time.Now()
+	for {
+		n := e.status.settled(all)
+		if n == len(all) {
+			return time.Since(began)
+		}
+		running := false
+		for _, g := range gws {
+			running = running || g.Running()
+		}
+		if n != last {
+			last, lastAt = n, time.Now()
+		}
+		if time.Since(lastAt) > stallTimeout || time.Since(began) > settleTimeout || !running {
+			e.t.Fatalf("%d of %d disclosures settled, none more for %s (gateway running: %v); status events: %s; stuck: %s",
+				n, len(all), time.Since(lastAt).Round(time.Second), running, e.status.summary(), e.stuck(all))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stuck describes (up to 10 of) the disclosures with no settled status
+// event, with their state in the store.
+func (e *faultEnv) stuck(all []string) string {
+	st := e.openStore()
+	defer st.Close()
+	var b strings.Builder
+	shown := 0
+	for _, id := range all {
+		settled := false
+		for s := range e.status.statesOf(id) {
+			settled = settled || settledStates[s]
+		}
+		if settled {
+			continue
+		}
+		if shown == 10 {
+			b.WriteString(" ...")
+			break
+		}
+		shown++
+		rec, err := st.Get(context.Background(), id)
+		if err != nil {
+			fmt.Fprintf(&b, " %s: %v;", id, err)
+			continue
+		}
+		fmt.Fprintf(&b, " %s: %s since %s;", id, rec.State, rec.At[rec.State].Format(time.RFC3339Nano))
+	}
+	fmt.Fprintf(&b, " intake queue %d ready, dead-letter queue %d", e.queueDepth(amqp.QueueDisclosures), e.queueDepth(amqp.QueueDead))
+	return b.String()
+}
+
 // queueDepth returns the ready messages of a queue.
 func (e *faultEnv) queueDepth(queue string) int {
 	e.t.Helper()
@@ -546,6 +610,7 @@ type outcome struct {
 	messages          int // messages the providers received
 	duplicates        int // of which repeats of a message already received (same MessageID and Identificatie)
 	statusRepeats     int
+	ledgerEntries     int
 }
 
 // checkOutcome is the acceptance, against the store (the truth)
@@ -562,6 +627,9 @@ type outcome struct {
 //   - Identificaties are unique per (gemeente, message type);
 //   - the status events agree with the store (no disclosure announced both
 //     delivered and failed);
+//   - the ledger's hash chain verifies, and each disclosure's state entries
+//     are one life from received to its stored state, each move allowed
+//     (no state entered twice);
 //   - nothing was dead-lettered and the intake queue is empty.
 func (e *faultEnv) checkOutcome(reqs []request) outcome {
 	t := e.t
@@ -674,6 +742,47 @@ func (e *faultEnv) checkOutcome(reqs []request) outcome {
 			fail("disclosure %s is %s, but its provider received it", id, rec.State)
 		}
 		out.duplicates += len(ds) - 1
+	}
+
+	// The ledger's hash chain holds after the faults, and it records each
+	// disclosure's life once: every state at most once, in allowed order,
+	// ending in the stored state.
+	var entries []ledger.Entry
+	for from := int64(1); ; {
+		page, err := st.Entries(ctx, from, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, page...)
+		if len(page) < 5000 {
+			break
+		}
+		from = page[len(page)-1].Seq + 1
+	}
+	if err := ledger.Verify(entries); err != nil {
+		fail("ledger after the faults: %v", err)
+	}
+	out.ledgerEntries = len(entries)
+	lives := map[string][]receipts.State{}
+	for _, en := range entries {
+		if to, ok := strings.CutPrefix(en.Event, "state:"); ok {
+			lives[en.DisclosureID] = append(lives[en.DisclosureID], receipts.State(to))
+		}
+	}
+	for id, rec := range recs {
+		life := lives[id]
+		if len(life) == 0 || life[0] != receipts.Received || life[len(life)-1] != rec.State {
+			fail("disclosure %s: ledger life %v, store state %s", id, life, rec.State)
+			continue
+		}
+		for i := 1; i < len(life); i++ {
+			if !receipts.CanMove(life[i-1], life[i]) {
+				fail("disclosure %s: ledger life %v moves %s to %s", id, life, life[i-1], life[i])
+			}
+		}
+	}
+	if len(lives) != len(recs) {
+		fail("the ledger has state entries for %d disclosures, the store %d records", len(lives), len(recs))
 	}
 
 	if n := e.queueDepth(amqp.QueueDead); n != 0 {

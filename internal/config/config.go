@@ -50,6 +50,11 @@ type Config struct {
 	// empty means the embedded development registry.
 	ProvidersFile string `env:"SLUIS_PROVIDERS_FILE"`
 
+	// ProfilesDir is a folder of purpose profiles (JSON, see
+	// docs/minimisation.md) that replaces the embedded set; empty means the
+	// embedded profiles.
+	ProfilesDir string `env:"SLUIS_PROFILES_DIR"`
+
 	// Workers is how many intake messages are processed at once.
 	Workers int `env:"SLUIS_WORKERS" envDefault:"32"`
 	// Prefetch is the AMQP prefetch per worker.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -55,7 +56,11 @@ type Store interface {
 
 // Screening is the outcome of the screen stage.
 type Screening struct {
-	Allowed     bool
+	Allowed bool
+	// Checked is the request as minimisation let it through (stripped of
+	// what the purpose profile strips). It is the only input composition
+	// takes, so no field can slip past the check.
+	Checked     disclosure.Request
 	Basis       string
 	ConsentIDs  []string
 	ReasonCodes []string
@@ -200,17 +205,30 @@ func (p *Pipeline) Handle(msg *message.Message) error {
 
 // advance moves a registered disclosure on from wherever it is. It is safe to
 // call again after a crash at any point: each step checks the stored state.
+// A disclosure found already allowed (a redelivery after a crash) is
+// screened again before it is sent: the screening is deterministic for an
+// unchanged register, and a withdrawal or restriction recorded meanwhile
+// stops it.
 func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec receipts.Record) error {
+	var checked *disclosure.Request
 	for {
 		var err error
 		switch rec.State {
 		case receipts.Received:
-			rec, err = p.screenStep(ctx, req, rec)
+			rec, checked, err = p.screenStep(ctx, req, rec)
 		case receipts.Allowed, receipts.Published:
-			rec, err = p.deliverStep(ctx, req, rec)
-			if err == nil && rec.State == receipts.Published {
-				return errors.New("published without outcome") // not reached: deliverStep moves on
+			if checked == nil {
+				var s Screening
+				if s, err = p.screen.Screen(ctx, req, rec); err != nil {
+					return fmt.Errorf("screen %s again: %w", rec.DisclosureID, err)
+				}
+				if !s.Allowed {
+					rec, err = p.move(ctx, rec, refusal(s))
+					break
+				}
+				checked = &s.Checked
 			}
+			rec, err = p.deliverStep(ctx, *checked, rec)
 		default:
 			// Final or waiting: tell the sender where it is (again, after a
 			// redelivery) and ack.
@@ -228,13 +246,28 @@ func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec rece
 	}
 }
 
-func (p *Pipeline) screenStep(ctx context.Context, req disclosure.Request, rec receipts.Record) (receipts.Record, error) {
+func (p *Pipeline) screenStep(ctx context.Context, req disclosure.Request, rec receipts.Record) (receipts.Record, *disclosure.Request, error) {
 	t0 := p.now()
 	s, err := p.screen.Screen(ctx, req, rec)
 	if err != nil {
-		return rec, fmt.Errorf("screen %s: %w", rec.DisclosureID, err)
+		return rec, nil, fmt.Errorf("screen %s: %w", rec.DisclosureID, err)
 	}
 	p.metrics.stage("screen", t0, p.now())
+	if !s.Allowed {
+		rec, err = p.move(ctx, rec, refusal(s))
+		return rec, nil, err
+	}
+	rec, err = p.move(ctx, rec, receipts.Change{To: receipts.Allowed, Detail: screeningDetail(s)})
+	return rec, &s.Checked, err
+}
+
+func refusal(s Screening) receipts.Change {
+	return receipts.Change{To: receipts.Refused, Reason: s.Sentence, ReasonCodes: s.ReasonCodes, Detail: screeningDetail(s)}
+}
+
+// screeningDetail is what the ledger and the status event say about a
+// decision: basis, consents, profile, stripped paths. No values.
+func screeningDetail(s Screening) map[string]string {
 	detail := map[string]string{"basis": s.Basis}
 	for k, v := range s.Detail {
 		detail[k] = v
@@ -242,10 +275,7 @@ func (p *Pipeline) screenStep(ctx context.Context, req disclosure.Request, rec r
 	if len(s.ConsentIDs) > 0 {
 		detail["consents"] = join(s.ConsentIDs)
 	}
-	if !s.Allowed {
-		return p.move(ctx, rec, receipts.Change{To: receipts.Refused, Reason: s.Sentence, ReasonCodes: s.ReasonCodes, Detail: detail})
-	}
-	return p.move(ctx, rec, receipts.Change{To: receipts.Allowed, Detail: detail})
+	return detail
 }
 
 func (p *Pipeline) deliverStep(ctx context.Context, req disclosure.Request, rec receipts.Record) (receipts.Record, error) {
@@ -328,11 +358,12 @@ func (p *Pipeline) move(ctx context.Context, rec receipts.Record, c receipts.Cha
 	p.metrics.state(next)
 	p.log.Info("disclosure state", "disclosure_id", next.DisclosureID, "state", next.State,
 		"message_type", next.MessageType, "recipient", next.Recipient)
-	return next, p.announce(ctx, next, nil)
+	return next, p.announce(ctx, next, c.Detail)
 }
 
-// announce publishes a status event for the record's current state.
-func (p *Pipeline) announce(ctx context.Context, rec receipts.Record, problems []disclosure.Problem) error {
+// announce publishes a status event for the record's current state, with
+// the decision's profile, stripped paths and follow-ups when detail has them.
+func (p *Pipeline) announce(ctx context.Context, rec receipts.Record, detail map[string]string) error {
 	ev := status.Event{
 		DisclosureID:  rec.DisclosureID,
 		State:         string(rec.State),
@@ -351,7 +382,17 @@ func (p *Pipeline) announce(ctx context.Context, rec receipts.Record, problems [
 	if ev.At.IsZero() {
 		ev.At = p.now()
 	}
+	ev.Profile = detail["profile"]
+	ev.Stripped = split(detail["stripped"])
+	ev.FollowUps = split(detail["follow_up"])
 	return p.sendStatus(ctx, ev)
+}
+
+func split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 func (p *Pipeline) sendStatus(ctx context.Context, ev status.Event) error {
@@ -437,13 +478,4 @@ func orUnknown(s string) string {
 	return s
 }
 
-func join(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
-}
+func join(ss []string) string { return strings.Join(ss, ",") }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
@@ -35,31 +36,74 @@ type Store interface {
 
 // Screener screens disclosures. Safe for concurrent use.
 type Screener struct {
-	store Store
-	now   func() time.Time
+	store    Store
+	profiles *minimise.Profiles
+	now      func() time.Time
 }
 
 // New returns the screener.
-func New(store Store) (*Screener, error) {
-	if store == nil {
-		return nil, errors.New("screen: no consent store")
+func New(store Store, profiles *minimise.Profiles) (*Screener, error) {
+	if store == nil || profiles == nil {
+		return nil, errors.New("screen: consent store and purpose profiles are required")
 	}
-	return &Screener{store: store, now: time.Now}, nil
+	return &Screener{store: store, profiles: profiles, now: time.Now}, nil
 }
 
-// Screen decides whether req may leave, on the day it is screened.
+// Screen decides whether req may leave, on the day it is screened: first
+// data minimisation against the purpose profile and what the basis covers
+// (internal/minimise), then the legal basis and consent decision
+// (internal/consent) on the checked request. Only the checked request may
+// be composed.
 func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (pipeline.Screening, error) {
 	reg, err := s.store.ConsentRegister(ctx, rec.ClientKey)
 	if err != nil {
 		return pipeline.Screening{}, fmt.Errorf("consent register: %w", err)
 	}
-	d := consent.Decide(req, reg, rec.ClientKey, s.now())
+	now := s.now()
+	prof, err := s.profiles.For(req.Standard, req.MessageType, req.Purpose)
+	if errors.Is(err, minimise.ErrNoProfile) {
+		return pipeline.Screening{
+			Basis:       req.LegalBasis.Kind,
+			ReasonCodes: []string{"NO_PROFILE"},
+			Sentence:    "Refused: no purpose profile allows this purpose for this message type.",
+		}, nil
+	}
+	if err != nil {
+		return pipeline.Screening{}, fmt.Errorf("purpose profile: %w", err)
+	}
+	m := minimise.Check(req, prof, minimise.BasisOf(req, reg, rec.ClientKey, now))
+	detail := map[string]string{"profile": m.Profile}
+	if len(m.Stripped) > 0 {
+		detail["stripped"] = strings.Join(m.Stripped, ",")
+	}
+	if len(m.Notices) > 0 {
+		var codes []string
+		for _, n := range m.Notices {
+			codes = append(codes, n.Code)
+		}
+		detail["notices"] = strings.Join(codes, ",")
+	}
+	if !m.Allowed {
+		// Say why the basis fails too, when it does: "no consent" explains
+		// more than "no category covered".
+		out := pipeline.Screening{Basis: req.LegalBasis.Kind, Sentence: m.Sentence(), Detail: detail}
+		if d := consent.Decide(req, reg, rec.ClientKey, now); !d.Allowed {
+			for _, c := range d.Codes {
+				out.ReasonCodes = append(out.ReasonCodes, string(c))
+			}
+			out.Sentence = d.Sentence + " " + m.Sentence()
+		}
+		out.ReasonCodes = append(out.ReasonCodes, m.Codes()...)
+		return out, nil
+	}
+	d := consent.Decide(m.Request, reg, rec.ClientKey, now)
 	out := pipeline.Screening{
 		Allowed:    d.Allowed,
+		Checked:    m.Request,
 		Basis:      d.Basis,
 		ConsentIDs: d.ConsentIDs,
 		Sentence:   d.Sentence,
-		Detail:     map[string]string{},
+		Detail:     detail,
 	}
 	for _, c := range d.Codes {
 		out.ReasonCodes = append(out.ReasonCodes, string(c))
@@ -71,7 +115,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 		err := s.store.UseConsents(ctx, req.ID, d.SingleShareIDs)
 		if errors.Is(err, ErrConsentUsed) {
 			return pipeline.Screening{
-				Basis: d.Basis, ConsentIDs: d.ConsentIDs,
+				Basis: d.Basis, ConsentIDs: d.ConsentIDs, Detail: detail,
 				ReasonCodes: []string{string(consent.CodeConsentAlreadyUsed)},
 				Sentence:    "Refused: a single-share consent was already used for another disclosure.",
 			}, nil

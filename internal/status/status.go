@@ -31,6 +31,9 @@ type Event struct {
 	Identificatie string    `json:"identificatie,omitempty"`
 	MessageID     string    `json:"message_id,omitempty"`
 	Basis         string    `json:"basis,omitempty"`
+	Profile       string    `json:"profile,omitempty"`    // purpose profile name@version
+	Stripped      []string  `json:"stripped,omitempty"`   // JSON paths minimisation removed
+	FollowUps     []string  `json:"follow_ups,omitempty"` // e.g. inform_client, coordinator_review
 	Reason        string    `json:"reason,omitempty"`
 	ReasonCodes   []string  `json:"reason_codes,omitempty"`
 	RetourCodes   []string  `json:"retour_codes,omitempty"`
