@@ -234,6 +234,16 @@ func Profiles(cfg config.Config) (*minimise.Profiles, error) {
 	return minimise.Embedded()
 }
 
+// quietLogger turns watermill's per-handler Info lines (dozens at start)
+// into Debug; errors and warnings stay.
+type quietLogger struct{ watermill.LoggerAdapter }
+
+func (l quietLogger) Info(msg string, fields watermill.LogFields) { l.LoggerAdapter.Debug(msg, fields) }
+
+func (l quietLogger) With(fields watermill.LogFields) watermill.LoggerAdapter {
+	return quietLogger{l.LoggerAdapter.With(fields)}
+}
+
 // Gateway is a running sluis.
 type Gateway struct {
 	Store    Store
@@ -286,7 +296,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	wlog := watermill.NewSlogLogger(log)
+	wlog := quietLogger{watermill.NewSlogLogger(log)}
 	pm, err := amqp.NewPublisherMetrics(g.Registry)
 	if err != nil {
 		return nil, err
