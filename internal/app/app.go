@@ -34,10 +34,12 @@ import (
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/minimise"
+	"github.com/sluis-gateway/sluis/internal/overdue"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
+	"github.com/sluis-gateway/sluis/internal/retour"
 	"github.com/sluis-gateway/sluis/internal/screen"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/xsd"
@@ -125,6 +127,8 @@ func Route(topic string, msg *message.Message) (string, string, error) {
 		return amqp.ExchangeIntake, amqp.KeyDisclosure, nil
 	case TopicConsents:
 		return amqp.ExchangeIntake, amqp.KeyConsent, nil
+	case retour.TopicDead:
+		return amqp.ExchangeDead, "", nil
 	}
 	return "", "", fmt.Errorf("unknown topic %q", topic)
 }
@@ -254,6 +258,8 @@ type Gateway struct {
 	srv      *http.Server
 	xsd      *xsd.Validator
 	done     chan error
+	stopScan context.CancelFunc
+	scanDone chan error
 }
 
 // Start wires and starts the gateway. Close it with Stop.
@@ -378,6 +384,33 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		g.router.AddConsumerHandler(fmt.Sprintf("consents-%d", i), amqp.QueueConsents, sub, consentHandler.Handle)
 	}
 
+	retourMetrics, err := retour.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	retours, err := retour.New(retour.Config{
+		Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: pub, Metrics: retourMetrics, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < 2; i++ {
+		sub, err := amqp.NewSubscriber(cfg.AMQPURL, amqp.QueueRetours, cfg.Prefetch, wlog)
+		if err != nil {
+			return nil, fmt.Errorf("retour subscriber: %w", err)
+		}
+		g.router.AddConsumerHandler(fmt.Sprintf("retours-%d", i), amqp.QueueRetours, sub, retours.Handle)
+	}
+	scanner, err := overdue.New(overdue.Config{
+		Store: g.Store, Publisher: pub, Registerer: g.Registry, Interval: cfg.OverdueInterval, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	scanCtx, stopScan := context.WithCancel(context.Background())
+	g.stopScan, g.scanDone = stopScan, make(chan error, 1)
+	go func() { g.scanDone <- scanner.Run(scanCtx) }()
+
 	api, err := httpapi.New(dec, pub, g.Store, g.Registry, map[string]httpapi.Check{
 		"store":  g.Store.Ping,
 		"broker": func(context.Context) error { return CheckBroker(cfg.AMQPURL) },
@@ -416,6 +449,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 func (g *Gateway) Stop(ctx context.Context) {
 	if g.srv != nil {
 		_ = g.srv.Shutdown(ctx)
+	}
+	if g.stopScan != nil {
+		g.stopScan()
+		<-g.scanDone
+		g.stopScan = nil // Stop may be called twice
 	}
 	if g.router != nil {
 		_ = g.router.Close()

@@ -61,6 +61,9 @@ type Config struct {
 	Prefetch int `env:"SLUIS_PREFETCH" envDefault:"4"`
 	// ConfirmTimeout bounds the wait for a broker confirm.
 	ConfirmTimeout time.Duration `env:"SLUIS_CONFIRM_TIMEOUT" envDefault:"10s"`
+	// OverdueInterval is how often deliveries without a retour are checked
+	// against the 3-working-day deadline (OP090).
+	OverdueInterval time.Duration `env:"SLUIS_OVERDUE_INTERVAL" envDefault:"1m"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
 }
@@ -125,6 +128,9 @@ func (c Config) Validate() error {
 	}
 	if c.ConfirmTimeout < 100*time.Millisecond {
 		return bad("SLUIS_CONFIRM_TIMEOUT", "must be at least 100ms")
+	}
+	if c.OverdueInterval < time.Second {
+		return bad("SLUIS_OVERDUE_INTERVAL", "must be at least 1s")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -4,17 +4,33 @@
 package provider
 
 import (
+	"crypto/x509"
 	_ "embed"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"sync"
+	"time"
+
+	"github.com/sluis-gateway/sluis/internal/signing"
 )
 
-// ErrUnknown is returned for an AGB code that is not in the registry.
-var ErrUnknown = errors.New("provider not in registry")
+// Named errors of the registry.
+var (
+	// ErrUnknown is returned for an AGB code that is not in the registry.
+	ErrUnknown = errors.New("provider not in registry")
+	// ErrNoCertificate is returned when a provider has no retour
+	// certificate configured, or its file does not exist (yet).
+	ErrNoCertificate = errors.New("provider has no retour certificate")
+	// ErrBadCertificate is returned when the retour certificate file exists
+	// but holds no parseable PEM CERTIFICATE block.
+	ErrBadCertificate = errors.New("provider retour certificate unreadable")
+)
 
 // Provider is one care provider.
 type Provider struct {
@@ -22,22 +38,36 @@ type Provider struct {
 	AGB string `json:"agb"`
 	// Name is for operators (dashboards, logs).
 	Name string `json:"name"`
-	// RetourCertificate is a PEM file with the certificate the provider signs
-	// its retour messages with. Empty: retours from it cannot be verified and
-	// are parked.
+	// RetourCertificate is a PEM file with the certificate(s) the provider
+	// signs its retour messages with (several blocks: any of them is
+	// trusted, for key rollover). A relative path is relative to the working
+	// directory. The file is read when a retour is verified, not at start,
+	// so a provider may create it after the gateway started; a changed file
+	// is read again. Empty or missing: retours from the provider cannot be
+	// verified and are parked.
 	RetourCertificate string `json:"retour_certificate,omitempty"`
 }
 
-// Registry is an immutable set of providers.
+// Registry is an immutable set of providers. It is safe for concurrent use.
 type Registry struct {
 	byAGB map[string]Provider
+
+	mu    sync.Mutex
+	certs map[string]certCache // by file path
+}
+
+// certCache is a parsed certificate file and the file facts it was read at.
+type certCache struct {
+	modTime time.Time
+	size    int64
+	certs   []*x509.Certificate
 }
 
 var agbRe = regexp.MustCompile(`^[0-9]{8}$`)
 
 // New checks and indexes providers.
 func New(ps []Provider) (*Registry, error) {
-	r := &Registry{byAGB: make(map[string]Provider, len(ps))}
+	r := &Registry{byAGB: make(map[string]Provider, len(ps)), certs: map[string]certCache{}}
 	for i, p := range ps {
 		if !agbRe.MatchString(p.AGB) {
 			return nil, fmt.Errorf("provider %d: agb must be 8 digits", i+1)
@@ -101,4 +131,82 @@ func (r *Registry) AGBs() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// RetourCertificates returns the certificates the provider with this AGB code
+// signs its retours with, read from its RetourCertificate file (cached until
+// the file changes). Errors: ErrUnknown, ErrNoCertificate (none configured,
+// or the file does not exist), ErrBadCertificate (no parseable certificate
+// in the file), or the wrapped I/O error.
+func (r *Registry) RetourCertificates(agb string) ([]*x509.Certificate, error) {
+	p, err := r.Get(agb)
+	if err != nil {
+		return nil, err
+	}
+	if p.RetourCertificate == "" {
+		return nil, fmt.Errorf("provider %s: %w", agb, ErrNoCertificate)
+	}
+	path := p.RetourCertificate
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("provider %s: %w: %s does not exist", agb, ErrNoCertificate, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: retour certificate: %w", agb, err)
+	}
+	r.mu.Lock()
+	c, ok := r.certs[path]
+	r.mu.Unlock()
+	if ok && c.modTime.Equal(fi.ModTime()) && c.size == fi.Size() {
+		return c.certs, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: retour certificate: %w", agb, err)
+	}
+	certs, err := parseCerts(data)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: %s: %w", agb, path, err)
+	}
+	r.mu.Lock()
+	r.certs[path] = certCache{modTime: fi.ModTime(), size: fi.Size(), certs: certs}
+	r.mu.Unlock()
+	return certs, nil
+}
+
+// parseCerts reads every PEM CERTIFICATE block of data.
+func parseCerts(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadCertificate, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%w: no PEM CERTIFICATE block", ErrBadCertificate)
+	}
+	return certs, nil
+}
+
+// DevelopmentCertificate is where `sluis provider` keeps the development
+// certificate of the provider with this AGB code (relative to the working
+// directory), and where the development registry points.
+func DevelopmentCertificate(agb string) string {
+	return filepath.Join(DevelopmentDir(agb), signing.DevCertFile)
+}
+
+// DevelopmentDir is the folder (relative to the working directory) of the
+// development key pair of the provider with this AGB code.
+func DevelopmentDir(agb string) string {
+	return filepath.Join("var", "dev", "providers", agb)
 }

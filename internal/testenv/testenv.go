@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // AMQPBase is the broker the tests use; override with SLUIS_TEST_AMQP_HOST
@@ -38,10 +39,17 @@ func VHost(t testing.TB) string {
 	name := "sluis-test-" + hex.EncodeToString(b)
 	run := func(args ...string) {
 		t.Helper()
-		out, err := exec.Command(ctl, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("rabbitmqctl %s: %v\n%s", strings.Join(args, " "), err, out)
+		// rabbitmqctl now and then fails when many run at once (it prints
+		// its usage); a retry gets through.
+		var out []byte
+		var err error
+		for attempt := 0; attempt < 5; attempt++ {
+			if out, err = exec.Command(ctl, args...).CombinedOutput(); err == nil {
+				return
+			}
+			time.Sleep(time.Duration(attempt+1) * 300 * time.Millisecond)
 		}
+		t.Fatalf("rabbitmqctl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	run("-q", "add_vhost", name)
 	t.Cleanup(func() {
