@@ -38,8 +38,10 @@ func (c *Composer) Compose(req disclosure.Request, rec receipts.Record) ([]byte,
 	var m messages.Message
 	var err error
 	switch req.MessageType {
-	case "301":
+	case disclosure.MessageToewijzing:
 		m, err = Toewijzing(req, rec)
+	case disclosure.MessageAntwoordbericht:
+		m, err = Antwoordbericht(req, rec)
 	default:
 		return nil, fmt.Errorf("message type %s cannot be composed from a disclosure", req.MessageType)
 	}
@@ -47,6 +49,55 @@ func (c *Composer) Compose(req disclosure.Request, rec receipts.Record) ([]byte,
 		return nil, err
 	}
 	return messages.Build(m, messages.BuildOptions{Today: messages.DateOf(c.now().In(Amsterdam))})
+}
+
+// header is the Header of every Bericht sluis composes: the sending
+// municipality, the receiving provider, and Identificatie and Dagtekening
+// from the receipt record.
+func header(req disclosure.Request, rec receipts.Record) messages.Header {
+	return messages.Header{
+		Afzender:  req.Sender.Municipality,
+		Ontvanger: req.Recipient.AGB,
+		BerichtIdentificatie: messages.BerichtIdentificatie{
+			Identificatie: rec.Identificatie,
+			Dagtekening:   messages.DateOf(rec.CreatedAt.In(Amsterdam)),
+		},
+	}
+}
+
+// Antwoordbericht maps a 319 request onto the message type. A 319 carries
+// no client data: only the header and the answer (ReferentieAanbieder,
+// VerzoekAntwoord, RedenAfwijzingVerzoek and, for iJw,
+// Woonplaatsbeginsel/Gemeente). A request with client or assignment data is
+// refused rather than silently dropped: the screening let it through, so
+// something upstream is wrong.
+func Antwoordbericht(req disclosure.Request, rec receipts.Record) (*messages.Antwoordbericht, error) {
+	std := messages.Standard(req.Standard)
+	if !std.Valid() {
+		return nil, fmt.Errorf("unknown standard")
+	}
+	a := req.Answer
+	switch {
+	case a == nil:
+		return nil, fmt.Errorf("/answer: a 319 needs an answer")
+	case !req.Client.IsZero() || len(req.Assignment.Products) > 0:
+		return nil, fmt.Errorf("a 319 carries no client or assignment data")
+	case a.ResidenceMunicipality != "" && std != messages.IJw:
+		return nil, fmt.Errorf("/answer/residence_municipality: only in an iJw 319")
+	}
+	m := &messages.Antwoordbericht{
+		Std:    std,
+		Header: header(req, rec),
+		Antwoord: messages.Antwoord{
+			ReferentieAanbieder:   a.ProviderReference,
+			VerzoekAntwoord:       messages.VerzoekAntwoord(a.Answer),
+			RedenAfwijzingVerzoek: messages.RedenAfwijzingVerzoek(a.RejectionReason),
+		},
+	}
+	if a.ResidenceMunicipality != "" {
+		m.Antwoord.Woonplaatsbeginsel = &messages.Woonplaatsbeginsel{Gemeente: a.ResidenceMunicipality}
+	}
+	return m, nil
 }
 
 // Toewijzing maps a 301 request onto the message type.
@@ -58,15 +109,8 @@ func Toewijzing(req disclosure.Request, rec receipts.Record) (*messages.Toewijzi
 	p := &parser{}
 	cl := req.Client
 	m := &messages.Toewijzing{
-		Std: std,
-		Header: messages.Header{
-			Afzender:  req.Sender.Municipality,
-			Ontvanger: req.Recipient.AGB,
-			BerichtIdentificatie: messages.BerichtIdentificatie{
-				Identificatie: rec.Identificatie,
-				Dagtekening:   messages.DateOf(rec.CreatedAt.In(Amsterdam)),
-			},
-		},
+		Std:    std,
+		Header: header(req, rec),
 		Client: messages.ToewijzingClient{
 			Bsn: cl.BSN,
 			Geboortedatum: messages.Geboortedatum{

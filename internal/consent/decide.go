@@ -21,6 +21,12 @@ import (
 // The rules, each refusing with its own codes (all problems are reported, not
 // only the first):
 //
+//   - A client key is needed to read the register: CLIENT_KEY_MISSING. The
+//     one exception is a request that carries no client data at all (a
+//     319, which only answers the provider's request) on the basis of a
+//     legal obligation: there is no client whose register could say no,
+//     and the basis needs none. Consent and a safety override are about a
+//     client and still refuse without one.
 //   - A restriction of processing (AVG art. 18) in force on `on` refuses,
 //     whatever the basis: RESTRICTED. Art. 18(2) allows some processing of
 //     restricted data (with consent for that, for legal claims, to protect
@@ -58,7 +64,7 @@ func (d *decider) refuse(c Code, format string, args ...any) {
 
 func (d *decider) decide() Decision {
 	basis := d.r.LegalBasis.Kind
-	if d.clientKey == "" {
+	if d.clientKey == "" && !(basis == disclosure.BasisLegalObligation && d.r.Client.IsZero()) {
 		d.refuse(CodeClientKeyMissing, "no client key was given to look up the register")
 	}
 	d.checkRestrictions()

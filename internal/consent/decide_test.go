@@ -429,7 +429,47 @@ func decideCases() []decideCase {
 		// --- input ---
 		{name: "input: unknown basis", basis: "hunch", mod: none, want: []Code{CodeBasisUnknown}},
 		{name: "input: no client key", basis: L, mod: none, noKey: true, want: []Code{CodeClientKeyMissing}},
+
+		// --- a 319 carries no client: no client key under a legal obligation ---
+		{name: "319 without client: legal obligation, no client key", basis: L, mod: answer319, noKey: true,
+			wantAllowed: true, want: []Code{CodeNoticeMinimisationRequired}},
+		{name: "319 without client: legal obligation, a client key given anyway", basis: L, mod: answer319,
+			wantAllowed: true, want: []Code{CodeNoticeMinimisationRequired}},
+		{name: "319 without client: legal obligation without decision", basis: L, noKey: true, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			answer319(tb, r, reg)
+			r.LegalBasis.DecisionRef = ""
+		}, want: []Code{CodeLegalObligationNoDecision}},
+		{name: "319 without client: a restriction with no client key still applies", basis: L, noKey: true, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			answer319(tb, r, reg)
+			reg.Restrictions = []Restriction{{From: at(tb, "2026-11-01 00:00")}}
+		}, want: []Code{CodeRestricted}},
+		{name: "319 with client data left in: legal obligation, no client key", basis: L, noKey: true, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			answer319(tb, r, reg)
+			r.Client.BirthDate = birth
+		}, want: []Code{CodeClientKeyMissing}},
+		{name: "319 with an empty contact list left in: legal obligation, no client key", basis: L, noKey: true, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			answer319(tb, r, reg)
+			r.Client.Contacts = []disclosure.Contact{}
+		}, want: []Code{CodeClientKeyMissing}},
+		{name: "319 without client: consent needs a client", basis: C, mod: answer319, noKey: true,
+			want: []Code{CodeClientKeyMissing, CodeConsentMissing}},
+		{name: "319 without client: a safety override needs a client", basis: S, mod: answer319, noKey: true,
+			want: []Code{CodeClientKeyMissing}},
+		// The rule is about the content, not the message type: the contract
+		// and minimisation keep a 301 from arriving without its client.
+		{name: "any request without client data: legal obligation, no client key", basis: L, noKey: true, mod: func(_ testing.TB, r *disclosure.Request, _ *Register) {
+			r.Client = disclosure.Client{}
+		}, wantAllowed: true, want: []Code{CodeNoticeMinimisationRequired}},
 	}
+}
+
+// answer319 turns the base request into a 319: no client, no assignment,
+// an answer.
+func answer319(_ testing.TB, r *disclosure.Request, _ *Register) {
+	r.MessageType = "319"
+	r.Client = disclosure.Client{}
+	r.Assignment = disclosure.Assignment{}
+	r.Answer = &disclosure.Answer{ProviderReference: "VOT-1", Answer: "1", RejectionReason: "3"}
 }
 
 func relation(agreed bool) disclosure.Relation {

@@ -77,10 +77,12 @@ func (d *Decoder) Decode(data []byte) (Request, error) {
 	return r, nil
 }
 
-// check holds the rules JSON Schema cannot express.
+// check holds the rules JSON Schema cannot express. The BSN is checked
+// whenever the request carries a client (a 301 must, a 319 cannot: the
+// schema sees to that).
 func check(r Request) []Problem {
 	var ps []Problem
-	if !messages.ValidBSN(r.Client.BSN) {
+	if !r.Client.IsZero() && !messages.ValidBSN(r.Client.BSN) {
 		ps = append(ps, Problem{Path: "/client/bsn", Rule: "CS002", Message: "BSN fails the 11-proef (CS002)"})
 	}
 	return ps

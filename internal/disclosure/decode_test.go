@@ -79,8 +79,179 @@ func TestDecodeExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("example refused: %v", err)
 			}
-			if r.Version != 1 || r.ID == "" || len(r.Assignment.Products) != 1 {
+			if r.Version != 1 || r.ID == "" || len(r.Assignment.Products) != 1 || r.Answer != nil {
 				t.Fatalf("decoded badly: %+v", r)
+			}
+		})
+	}
+}
+
+func TestDecodeAnswerExamples(t *testing.T) {
+	d := newDecoder(t)
+	cases := []struct {
+		name string
+		want Answer
+	}{
+		{"iwmo-319.json", Answer{ProviderReference: "VOT-2026-0917", Answer: "1", RejectionReason: "3"}},
+		{"ijw-319.json", Answer{ProviderReference: "VOT-2026-9003", Answer: "1", RejectionReason: "8", ResidenceMunicipality: "1916"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := d.Decode(encode(t, example(t, tc.name)))
+			if err != nil {
+				t.Fatalf("example refused: %v", err)
+			}
+			if r.MessageType != MessageAntwoordbericht || r.Answer == nil || *r.Answer != tc.want {
+				t.Fatalf("answer decoded as %+v", r.Answer)
+			}
+			if !r.Client.IsZero() || len(r.Assignment.Products) != 0 {
+				t.Fatalf("a 319 decoded with client or assignment data")
+			}
+		})
+	}
+}
+
+// A valid 319 in its forms: every rule of the answer that passes.
+func TestDecodeAcceptsAnswers(t *testing.T) {
+	d := newDecoder(t)
+	cases := []struct {
+		name    string
+		example string
+		answer  map[string]any
+	}{
+		{"iWmo rejected, no contract", "iwmo-319.json", map[string]any{"provider_reference": "R1", "answer": "1", "rejection_reason": "3"}},
+		{"iWmo in onderzoek, no reason", "iwmo-319.json", map[string]any{"provider_reference": "R1", "answer": "2"}},
+		{"iWmo rejected on woonplaatsbeginsel, no municipality (iJw only)", "iwmo-319.json", map[string]any{"provider_reference": "R1", "answer": "1", "rejection_reason": "8"}},
+		{"iJw rejected on woonplaatsbeginsel with the municipality", "ijw-319.json", map[string]any{"provider_reference": "R1", "answer": "1", "rejection_reason": "8", "residence_municipality": "0344"}},
+		{"iJw in onderzoek", "ijw-319.json", map[string]any{"provider_reference": "R1", "answer": "2"}},
+		{"reference of 36 characters", "iwmo-319.json", map[string]any{"provider_reference": strings.Repeat("r", 36), "answer": "2"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := example(t, tc.example)
+			m["answer"] = tc.answer
+			r, err := d.Decode(encode(t, m))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if r.Answer == nil || r.Answer.ProviderReference != tc.answer["provider_reference"] {
+				t.Fatalf("answer decoded as %+v", r.Answer)
+			}
+		})
+	}
+}
+
+func TestDecodeRefusesAnswers(t *testing.T) {
+	d := newDecoder(t)
+	clientOf301 := example(t, "iwmo-301.json")["client"]
+	assignmentOf301 := example(t, "iwmo-301.json")["assignment"]
+	cases := []struct {
+		name     string
+		example  string // default iwmo-319.json
+		mutate   func(m map[string]any)
+		wantPath string
+		wantRule string
+	}{
+		{name: "319 without answer", mutate: func(m map[string]any) { delete(m, "answer") }, wantPath: "", wantRule: "schema:required"},
+		{name: "319 with a client", mutate: func(m map[string]any) { m["client"] = clientOf301 }, wantPath: "/client", wantRule: "schema"},
+		{name: "319 with an empty client", mutate: func(m map[string]any) { m["client"] = map[string]any{} }, wantPath: "/client", wantRule: "schema"},
+		{name: "319 with an assignment", mutate: func(m map[string]any) { m["assignment"] = assignmentOf301 }, wantPath: "/assignment", wantRule: "schema"},
+		{name: "301 with an answer", example: "iwmo-301.json", mutate: func(m map[string]any) {
+			m["answer"] = map[string]any{"provider_reference": "R1", "answer": "2"}
+		}, wantPath: "/answer", wantRule: "schema"},
+		{name: "unknown message type", mutate: func(m map[string]any) { m["message_type"] = "305" }, wantPath: "/message_type", wantRule: "schema:enum"},
+		{name: "missing provider reference", mutate: func(m map[string]any) { set(m, "answer.provider_reference", nil, true) }, wantPath: "/answer", wantRule: "schema:required"},
+		{name: "provider reference of 37 characters", mutate: func(m map[string]any) {
+			set(m, "answer.provider_reference", strings.Repeat("r", 37), false)
+		}, wantPath: "/answer/provider_reference", wantRule: "schema:maxLength"},
+		{name: "provider reference only blanks", mutate: func(m map[string]any) { set(m, "answer.provider_reference", "   ", false) }, wantPath: "/answer/provider_reference", wantRule: "schema:pattern"},
+		{name: "missing answer code", mutate: func(m map[string]any) { set(m, "answer.answer", nil, true) }, wantPath: "/answer", wantRule: "schema:required"},
+		{name: "answer code 3 (a toewijzing is a 301)", mutate: func(m map[string]any) { set(m, "answer.answer", "3", false) }, wantPath: "/answer/answer", wantRule: "schema:enum"},
+		{name: "rejected without a reason (CD085)", mutate: func(m map[string]any) { set(m, "answer.rejection_reason", nil, true) }, wantPath: "/answer", wantRule: "schema:required"},
+		{name: "in onderzoek with a reason (CD086)", mutate: func(m map[string]any) { set(m, "answer.answer", "2", false) }, wantPath: "/answer/rejection_reason", wantRule: "schema"},
+		{name: "unknown rejection reason", mutate: func(m map[string]any) { set(m, "answer.rejection_reason", "10", false) }, wantPath: "/answer/rejection_reason", wantRule: "schema:enum"},
+		{name: "iWmo with a residence municipality (iJw only)", mutate: func(m map[string]any) {
+			set(m, "answer.rejection_reason", "8", false)
+			set(m, "answer.residence_municipality", "0344", false)
+		}, wantPath: "/answer/residence_municipality", wantRule: "schema"},
+		{name: "iJw woonplaatsbeginsel without the municipality (IV095)", example: "ijw-319.json", mutate: func(m map[string]any) {
+			set(m, "answer.residence_municipality", nil, true)
+		}, wantPath: "/answer", wantRule: "schema:required"},
+		{name: "iJw residence municipality with another reason", example: "ijw-319.json", mutate: func(m map[string]any) {
+			set(m, "answer.rejection_reason", "3", false)
+		}, wantPath: "/answer/residence_municipality", wantRule: "schema"},
+		{name: "iJw residence municipality of 3 digits", example: "ijw-319.json", mutate: func(m map[string]any) {
+			set(m, "answer.residence_municipality", "344", false)
+		}, wantPath: "/answer/residence_municipality", wantRule: "schema:pattern"},
+		{name: "unknown field in the answer", mutate: func(m map[string]any) { set(m, "answer.client_name", "x", false) }, wantPath: "/answer", wantRule: "schema:additionalProperties"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := tc.example
+			if name == "" {
+				name = "iwmo-319.json"
+			}
+			m := example(t, name)
+			tc.mutate(m)
+			_, err := d.Decode(encode(t, m))
+			var inv *InvalidError
+			if !errors.As(err, &inv) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("want *InvalidError, got %v", err)
+			}
+			for _, p := range inv.Problems {
+				if p.Rule == tc.wantRule && p.Path == tc.wantPath {
+					return
+				}
+			}
+			t.Fatalf("no problem %s at %q in %v", tc.wantRule, tc.wantPath, inv.Problems)
+		})
+	}
+}
+
+// A 301 encodes as before the answer existed, so its idempotency hash is
+// unchanged; a 319 hashes its answer.
+func TestHashOfAnswer(t *testing.T) {
+	d := newDecoder(t)
+	r301, err := d.Decode(encode(t, example(t, "iwmo-301.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r301)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"answer"`) {
+		t.Fatalf("a 301 encodes an answer: %s", b)
+	}
+	a, err := d.Decode(encode(t, example(t, "iwmo-319.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2 := a
+	ans := *a.Answer
+	ans.RejectionReason = "4"
+	b2.Answer = &ans
+	if Hash(a) == Hash(b2) {
+		t.Fatal("different answers, same hash")
+	}
+}
+
+func TestClientIsZero(t *testing.T) {
+	cases := []struct {
+		name string
+		c    Client
+		want bool
+	}{
+		{"no client", Client{}, true},
+		{"only a BSN", Client{BSN: "999900006"}, false},
+		{"only a comment", Client{Comment: "x"}, false},
+		{"an empty, non-nil contact list", Client{Contacts: []Contact{}}, false},
+		{"a name usage only", Client{Name: Name{NameUsage: "1"}}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.c.IsZero(); got != tc.want {
+				t.Fatalf("IsZero = %v, want %v", got, tc.want)
 			}
 		})
 	}
@@ -216,7 +387,7 @@ func TestPeek(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"iwmo-301.json", "ijw-301.json"} {
+	for _, name := range []string{"iwmo-301.json", "ijw-301.json", "iwmo-319.json", "ijw-319.json"} {
 		b, err := os.ReadFile("../../docs/contract/examples/" + name)
 		if err != nil {
 			f.Fatal(err)
@@ -239,6 +410,18 @@ func FuzzDecode(f *testing.F) {
 		}
 		if r.Version != 1 || r.ID == "" {
 			t.Fatalf("accepted a request without version or id")
+		}
+		switch r.MessageType {
+		case MessageToewijzing:
+			if r.Answer != nil || r.Client.IsZero() || len(r.Assignment.Products) == 0 {
+				t.Fatalf("accepted a 301 with an answer or without client or products")
+			}
+		case MessageAntwoordbericht:
+			if r.Answer == nil || !r.Client.IsZero() || len(r.Assignment.Products) != 0 {
+				t.Fatalf("accepted a 319 without an answer or with client data")
+			}
+		default:
+			t.Fatalf("accepted message type %q", r.MessageType)
 		}
 		_ = Peek(data)
 	})

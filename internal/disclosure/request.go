@@ -4,7 +4,10 @@
 // by JSON path and rule, never by value.
 package disclosure
 
-import "time"
+import (
+	"reflect"
+	"time"
+)
 
 // Request is a disclosure request, contract version 1. Field comments name
 // the iWmo/iJw 3.2 element each field becomes.
@@ -14,12 +17,22 @@ type Request struct {
 	Sender      Sender     `json:"sender"`
 	Recipient   Recipient  `json:"recipient"`
 	Standard    string     `json:"standard"`     // "iWmo" | "iJw"
-	MessageType string     `json:"message_type"` // "301"
+	MessageType string     `json:"message_type"` // "301" | "319"
 	Purpose     string     `json:"purpose"`
 	LegalBasis  LegalBasis `json:"legal_basis"`
-	Client      Client     `json:"client"`
-	Assignment  Assignment `json:"assignment"`
+	// Client and Assignment are a 301's (required there); a 319 has
+	// neither and leaves them zero.
+	Client     Client     `json:"client"`
+	Assignment Assignment `json:"assignment"`
+	// Answer is a 319's (required there, nil for a 301).
+	Answer *Answer `json:"answer,omitempty"`
 }
+
+// Message types a disclosure request can ask for.
+const (
+	MessageToewijzing      = "301" // toewijzing (assignment)
+	MessageAntwoordbericht = "319" // antwoordbericht (answer to a 315 or 317)
+)
 
 // Sender is the registration system that asks, on behalf of a municipality.
 type Sender struct {
@@ -79,6 +92,11 @@ type Client struct {
 	Relations      []Relation     `json:"relations,omitempty"`        // Relaties/Relatie
 	Contacts       []Contact      `json:"contacts"`                   // Contactgegevens/Contact
 }
+
+// IsZero reports whether the client holds no data at all, as in a 319. Any
+// field set, even an empty non-nil list, makes it non-zero: the safe reading
+// for the checks that skip the client when there is none.
+func (c Client) IsZero() bool { return reflect.ValueOf(c).IsZero() }
 
 // Name is a full name (CDT_VolledigeNaam).
 type Name struct {
@@ -175,4 +193,14 @@ type Volume struct {
 	Amount    int64  `json:"amount"`    // Volume
 	Unit      string `json:"unit"`      // Eenheid
 	Frequency string `json:"frequency"` // Frequentie
+}
+
+// Answer is what a 319 says (Antwoord): the municipality's answer to a
+// provider's request for assignment (315) or change (317) that is not
+// granted as a toewijzing. It carries no client data.
+type Answer struct {
+	ProviderReference     string `json:"provider_reference"`               // ReferentieAanbieder
+	Answer                string `json:"answer"`                           // VerzoekAntwoord: 1 afgewezen, 2 in onderzoek
+	RejectionReason       string `json:"rejection_reason,omitempty"`       // RedenAfwijzingVerzoek
+	ResidenceMunicipality string `json:"residence_municipality,omitempty"` // Woonplaatsbeginsel/Gemeente (iJw only)
 }

@@ -196,6 +196,8 @@ func leafProblem(e *jsonschema.ValidationError) Problem {
 		msg = "is above the maximum " + k.Want.RatString()
 	case *kind.UniqueItems:
 		msg = "items must be unique"
+	case *kind.FalseSchema:
+		msg = "field not allowed here"
 	case *kind.MinProperties, *kind.MaxProperties:
 		msg = "has the wrong number of fields"
 	default:

@@ -378,9 +378,10 @@ func fromTree(m map[string]any) (disclosure.Request, error) {
 }
 
 // dataRoots are the parts of the request that can reach the Bericht as
-// client data; the rest (sender, recipient, standard, legal basis, ...) is
-// the envelope of the request and not governed by profiles.
-var dataRoots = []string{"client", "assignment"}
+// data (client and assignment of a 301, answer of a 319); the rest (sender,
+// recipient, standard, legal basis, ...) is the envelope of the request and
+// not governed by profiles.
+var dataRoots = []string{"client", "assignment", "answer"}
 
 // leaves returns the present leaves under the data roots, in document order
 // (keys sorted, array order kept).

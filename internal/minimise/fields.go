@@ -7,22 +7,32 @@ import (
 )
 
 // Field is one data field of the disclosure request (contract v1) that can
-// reach a 301 Bericht: its JSON pointer pattern ("*" for an array index), its
-// data category, and the Bericht elements it becomes.
+// reach a Bericht: its JSON pointer pattern ("*" for an array index), its
+// data category, the message type it belongs to, and the Bericht elements it
+// becomes.
 type Field struct {
 	// Path is the JSON pointer pattern, e.g. "/client/contacts/*/email".
 	Path string
 	// Category is the data category the field belongs to. It is fixed by the
 	// request contract; a profile cannot move a field to another category.
 	Category category.Category
-	// Elements are the element paths in the 301 Bericht (local names from
-	// the root element's child, no index), e.g.
-	// "Client/Contactgegevens/Contact/Emailadres". Phones have two
-	// (Telefoon01 and Telefoon02). Empty for a control field.
+	// MessageType is the message type whose Bericht the field reaches:
+	// "301" (/client, /assignment) or "319" (/answer). A profile may only
+	// send the fields of its own message type.
+	MessageType string
+	// Standard is "" when the field exists in both standards, else the one
+	// it exists in ("iJw" for /answer/residence_municipality).
+	Standard string
+	// Elements are the element paths in the Bericht of MessageType (local
+	// names from the root element's child, no index), e.g.
+	// "Client/Contactgegevens/Contact/Emailadres" or
+	// "Antwoord/VerzoekAntwoord". Phones have two (Telefoon01 and
+	// Telefoon02). Empty for a control field.
 	Elements []string
-	// Mandatory says the 301 cannot be built without the field: Always (the
-	// client's, every contact's and every product's mandatory fields) or
-	// InElement (mandatory in each relation that is sent).
+	// Mandatory says the Bericht of MessageType cannot be built without the
+	// field: Always (the client's, every contact's and every product's
+	// mandatory fields; the answer's reference and code) or InElement
+	// (mandatory in each relation that is sent).
 	Mandatory Mandatory
 	// Control marks a field that steers sluis but never reaches the Bericht
 	// (relations' informed_and_agreed). Profiles do not govern it.
@@ -68,8 +78,9 @@ func lookupField(pattern string) (Field, bool) {
 
 func buildFieldTable() []Field {
 	var t []Field
+	mt := "301" // the message type of the fields added next
 	add := func(path string, cat category.Category, m Mandatory, elems ...string) {
-		t = append(t, Field{Path: path, Category: cat, Elements: elems, Mandatory: m})
+		t = append(t, Field{Path: path, Category: cat, MessageType: mt, Elements: elems, Mandatory: m})
 	}
 	name := func(jp, xp string, cat category.Category, m Mandatory) {
 		add(jp+"/surname", cat, m, xp+"/Geslachtsnaam/Achternaam")
@@ -119,7 +130,7 @@ func buildFieldTable() []Field {
 	add(rj+"/gender", rel, Optional, rx+"/Geslacht")
 	name(rj+"/name", rx+"/Naam", rel, InElement)
 	contact(rj+"/contact", rx+"/Contact", rel, InElement)
-	t = append(t, Field{Path: rj + "/informed_and_agreed", Category: rel, Control: true})
+	t = append(t, Field{Path: rj + "/informed_and_agreed", Category: rel, MessageType: mt, Control: true})
 
 	contact("/client/contacts/*", "Client/Contactgegevens/Contact", ct, Always)
 
@@ -139,11 +150,21 @@ func buildFieldTable() []Field {
 	add(pj+"/volume/frequency", ca, Optional, px+"/Omvang/Frequentie")
 	add(pj+"/budget", ca, Optional, px+"/Budget")
 	add(pj+"/comment", category.FreeText, Optional, px+"/Commentaar")
+
+	// The 319 (antwoordbericht): no client data, only the answer to the
+	// provider's request for care, so care_assignment.
+	mt = "319"
+	add("/answer/provider_reference", ca, Always, "Antwoord/ReferentieAanbieder")
+	add("/answer/answer", ca, Always, "Antwoord/VerzoekAntwoord")
+	add("/answer/rejection_reason", ca, Optional, "Antwoord/RedenAfwijzingVerzoek")
+	add("/answer/residence_municipality", ca, Optional, "Antwoord/Woonplaatsbeginsel/Gemeente")
+	t[len(t)-1].Standard = "iJw"
 	return t
 }
 
-// FieldForElement returns the request field an element path of a 301
-// Bericht comes from (see Field.Elements).
+// FieldForElement returns the request field an element path of a 301 or
+// 319 Bericht comes from (see Field.Elements). The element paths of the two
+// never overlap (Client/... and Antwoord/...).
 func FieldForElement(elementPath string) (Field, bool) {
 	i, ok := elementIndex[elementPath]
 	if !ok {

@@ -10,18 +10,46 @@ import (
 func intp(i int) *int       { return &i }
 func int64p(i int64) *int64 { return &i }
 
-// embeddedProfile returns one embedded profile by standard and purpose.
+// embeddedProfile returns one embedded 301 profile by standard and purpose.
 func embeddedProfile(t testing.TB, std, purpose string) Profile {
+	t.Helper()
+	return embeddedProfileFor(t, std, "301", purpose)
+}
+
+// embeddedProfileFor returns one embedded profile.
+func embeddedProfileFor(t testing.TB, std, messageType, purpose string) Profile {
 	t.Helper()
 	ps, err := Embedded()
 	if err != nil {
 		t.Fatalf("Embedded: %v", err)
 	}
-	p, err := ps.For(std, "301", purpose)
+	p, err := ps.For(std, messageType, purpose)
 	if err != nil {
-		t.Fatalf("For(%s, 301, %s): %v", std, purpose, err)
+		t.Fatalf("For(%s, %s, %s): %v", std, messageType, purpose, err)
 	}
 	return p
+}
+
+// answerRequest is a valid 319 request: no client, no assignment, an
+// answer (afgewezen, geen contract).
+func answerRequest(std string) disclosure.Request {
+	r := baseRequest(std, "care_assignment")
+	r.MessageType = "319"
+	r.Client = disclosure.Client{}
+	r.Assignment = disclosure.Assignment{}
+	r.Answer = &disclosure.Answer{ProviderReference: "VOT-2026-0917", Answer: "1", RejectionReason: "3"}
+	return r
+}
+
+// fullAnswerRequest fills every answer field (iJw: a rejection on the
+// woonplaatsbeginsel with the municipality).
+func fullAnswerRequest(std string) disclosure.Request {
+	r := answerRequest(std)
+	r.Answer.RejectionReason = "8"
+	if std == "iJw" {
+		r.Answer.ResidenceMunicipality = "1916"
+	}
+	return r
 }
 
 // baseRequest is a valid 301 request with the mandatory fields only.

@@ -60,7 +60,7 @@ type Profile struct {
 	Name        string `json:"name"`
 	Version     string `json:"version"`
 	Standard    string `json:"standard"`     // "iWmo" | "iJw"
-	MessageType string `json:"message_type"` // "301"
+	MessageType string `json:"message_type"` // "301" | "319"
 	Purpose     string `json:"purpose"`
 	Description string `json:"description,omitempty"`
 	// Fields are the rules. A rule's path is a JSON pointer pattern ("*"
@@ -237,8 +237,8 @@ func (p Profile) Validate() error {
 	if p.Standard != "iWmo" && p.Standard != "iJw" {
 		bad("standard", "must be iWmo or iJw")
 	}
-	if p.MessageType != "301" {
-		bad("message_type", "must be 301 (the only message type composed from a disclosure request)")
+	if !composedTypes[p.MessageType] {
+		bad("message_type", "must be 301 or 319 (the message types composed from a disclosure request)")
 	}
 	if strings.TrimSpace(p.Purpose) == "" {
 		bad("purpose", "required")
@@ -267,6 +267,18 @@ func (p Profile) Validate() error {
 			bad(at+".path", "%q names no field of the request contract", r.Path)
 			continue
 		}
+		if r.Use == UseRequired || r.Use == UseAllowed {
+			for _, f := range covered {
+				if f.MessageType != p.MessageType {
+					bad(at+".use", "%s is part of a %s, not of a %s; it can only be never or strip here", f.Path, f.MessageType, p.MessageType)
+					break
+				}
+				if f.Standard != "" && f.Standard != p.Standard {
+					bad(at+".use", "%s exists in %s only; it can only be never or strip here", f.Path, f.Standard)
+					break
+				}
+			}
+		}
 		if r.Category != "" {
 			if !r.Category.Valid() {
 				bad(at+".category", "unknown category %q", string(r.Category))
@@ -291,9 +303,9 @@ func (p Profile) Validate() error {
 			}
 		}
 	}
-	// What the 301 cannot do without must be required.
+	// What the message type cannot do without must be required.
 	for _, f := range fieldTable {
-		if f.Control || f.Mandatory == Optional {
+		if f.Control || f.Mandatory == Optional || f.MessageType != p.MessageType {
 			continue
 		}
 		use := p.useOf(f.Path)
@@ -327,6 +339,9 @@ func (p Profile) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// composedTypes are the message types a disclosure request can ask for.
+var composedTypes = map[string]bool{"301": true, "319": true}
 
 // wholeElementWithheld reports whether every field of the array element
 // containing leaf pattern f is never sent or stripped, so the element (and

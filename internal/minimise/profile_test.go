@@ -11,11 +11,17 @@ import (
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 )
 
-// baseProfileDoc is the embedded iWmo care_assignment profile as a JSON
-// object, for tests to break.
+// baseProfileDoc is the embedded iWmo 301 care_assignment profile as a
+// JSON object, for tests to break.
 func baseProfileDoc(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := embedded.ReadFile("profiles/iwmo-301-care_assignment.json")
+	return profileDoc(t, "iwmo-301-care_assignment.json")
+}
+
+// profileDoc is an embedded profile file as a JSON object.
+func profileDoc(t *testing.T, file string) map[string]any {
+	t.Helper()
+	b, err := embedded.ReadFile("profiles/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +77,7 @@ func addRule(m map[string]any, path, cat, use string) {
 func TestBadProfiles(t *testing.T) {
 	tests := []struct {
 		name   string
+		base   string // embedded profile file to break; default iwmo-301-care_assignment.json
 		mutate func(m map[string]any)
 		raw    string   // used instead of the mutated base when set
 		want   []string // substrings of the error
@@ -107,6 +114,26 @@ func TestBadProfiles(t *testing.T) {
 			want: []string{"free_text[/client/bsn]", "not a free-text field"}},
 		{name: "bad on_extra", mutate: func(m map[string]any) { m["on_extra"] = "ignore" }, want: []string{"on_extra"}},
 		{name: "message type without a request contract", mutate: func(m map[string]any) { m["message_type"] = "305" }, want: []string{"message_type"}},
+		{name: "301 profile sends an answer field", mutate: func(m map[string]any) { addRule(m, "/answer/answer", "", "allowed") },
+			want: []string{".use", "/answer/answer is part of a 319, not of a 301"}},
+		{name: "319 profile sends a client field", base: "iwmo-319-care_assignment.json", mutate: func(m map[string]any) {
+			setRule(m, "/client", "use", "strip")
+			addRule(m, "/client/bsn", "", "required")
+		}, want: []string{"fields[6].use", "/client/bsn is part of a 301, not of a 319"}},
+		{name: "319 profile sends the assignment", base: "ijw-319-care_assignment.json", mutate: func(m map[string]any) { setRule(m, "/assignment", "use", "allowed") },
+			want: []string{"fields[5].use", "is part of a 301, not of a 319"}},
+		{name: "iWmo 319 profile sends the residence municipality (iJw only)", base: "iwmo-319-care_assignment.json",
+			mutate: func(m map[string]any) { setRule(m, "/answer/residence_municipality", "use", "allowed") },
+			want:   []string{"fields[3].use", "/answer/residence_municipality exists in iJw only"}},
+		{name: "319 profile with the answer code not required", base: "ijw-319-care_assignment.json",
+			mutate: func(m map[string]any) { setRule(m, "/answer/answer", "use", "allowed") },
+			want:   []string{"/answer/answer is mandatory in the 319", "must be required"}},
+		{name: "319 profile with the provider reference stripped", base: "iwmo-319-care_assignment.json",
+			mutate: func(m map[string]any) { setRule(m, "/answer/provider_reference", "use", "strip") },
+			want:   []string{"/answer/provider_reference is mandatory in the 319"}},
+		{name: "answer field in another category", base: "iwmo-319-care_assignment.json",
+			mutate: func(m map[string]any) { setRule(m, "/answer/rejection_reason", "category", "identification") },
+			want:   []string{"fields[2].category", "/answer/rejection_reason is in category care_assignment"}},
 		{name: "unknown standard", mutate: func(m map[string]any) { m["standard"] = "iWlz" }, want: []string{"standard"}},
 		{name: "no name", mutate: func(m map[string]any) { delete(m, "name") }, want: []string{"name: required"}},
 		{name: "no version", mutate: func(m map[string]any) { m["version"] = " " }, want: []string{"version: required"}},
@@ -120,6 +147,9 @@ func TestBadProfiles(t *testing.T) {
 				writeProfile(t, dir, "broken.json", tc.raw)
 			} else {
 				m := baseProfileDoc(t)
+				if tc.base != "" {
+					m = profileDoc(t, tc.base)
+				}
 				tc.mutate(m)
 				writeProfile(t, dir, "broken.json", m)
 			}
@@ -186,6 +216,7 @@ func TestEmbedded(t *testing.T) {
 	want := map[string]bool{
 		"iwmo-301-care_assignment@1": true, "ijw-301-care_assignment@1": true,
 		"iwmo-301-assignment_minimal@1": true, "ijw-301-assignment_minimal@1": true,
+		"iwmo-319-care_assignment@1": true, "ijw-319-care_assignment@1": true,
 	}
 	for _, p := range ps.All() {
 		if !want[p.Key()] {
@@ -238,8 +269,12 @@ func TestFieldTableCoversTheRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	answer, err := toTree(fullAnswerRequest("iJw"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
-	for _, l := range leaves(tree) {
+	for _, l := range append(leaves(tree), leaves(answer)...) {
 		if _, ok := lookupField(l.pattern); !ok {
 			t.Errorf("request field %s is not in the table", l.pattern)
 		}

@@ -447,7 +447,15 @@ func (p *Pipeline) invalid(ctx context.Context, env disclosure.Envelope, problem
 	return p.sendStatus(ctx, ev)
 }
 
+// record is the receipt record of a request. ClientKey is the keyed BSN
+// hash when the request carries a BSN, and empty when it has no client (a
+// 319): the hash of an empty BSN would be one shared key for every such
+// request.
 func (p *Pipeline) record(req disclosure.Request) receipts.Record {
+	clientKey := ""
+	if req.Client.BSN != "" {
+		clientKey = p.ClientKey(req.Client.BSN)
+	}
 	return receipts.Record{
 		DisclosureID: req.ID,
 		Municipality: req.Sender.Municipality,
@@ -457,7 +465,7 @@ func (p *Pipeline) record(req disclosure.Request) receipts.Record {
 		MessageType:  MessageType(req.Standard, req.MessageType),
 		Purpose:      req.Purpose,
 		Basis:        req.LegalBasis.Kind,
-		ClientKey:    p.ClientKey(req.Client.BSN),
+		ClientKey:    clientKey,
 		RequestHash:  disclosure.Hash(req),
 	}
 }
