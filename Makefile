@@ -1,0 +1,40 @@
+# sluis: the two commands a newcomer needs are `make run` and `make test`.
+GO        ?= go
+BIN       := bin/sluis
+PKGS      := ./...
+FUZZTIME  ?= 20s
+
+.PHONY: build run test lint bench fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/sluis
+
+## run: the gateway on embedded defaults (SQLite file in var/, generated
+## development keys, the local RabbitMQ).
+run: build
+	./$(BIN) serve
+
+## test: every test, race detector on, against the real RabbitMQ,
+## PostgreSQL, SQLite, the official XSDs and xmlsec1.
+test:
+	$(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## bench: Go benchmarks of each stage, with allocations.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+
+## fuzz: each parser's fuzz target for a bounded time.
+fuzz:
+	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' $(PKGS) | while read pkg dir; do \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin
