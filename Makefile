@@ -15,9 +15,13 @@ run: build
 	./$(BIN) serve
 
 ## test: every test, race detector on, against the real RabbitMQ,
-## PostgreSQL, SQLite, the official XSDs and xmlsec1.
+## PostgreSQL, SQLite, the official XSDs and xmlsec1; then, alone and in
+## order, the fault tests (build tag fault: gateway processes killed with
+## SIGKILL, the broker restarted; see docs/fault-tests.md). They restart the
+## local RabbitMQ, so they must never run next to other tests.
 test:
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
+	$(GO) test -race -count=1 -tags fault -run Fault -timeout 15m ./internal/app/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -67,7 +69,6 @@ type faultEnv struct {
 
 	status   *statusTracker
 	received *inbox
-	stop     context.CancelFunc
 	wg       sync.WaitGroup
 }
 
@@ -113,7 +114,6 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 	declareStatusQueue(t, e.url)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	e.stop = cancel
 	t.Cleanup(func() { cancel(); e.wg.Wait() })
 	e.status = &statusTracker{byID: map[string]map[string]int{}}
 	e.received = &inbox{byMessageID: map[string][]delivery{}}
@@ -242,6 +242,75 @@ func (g *gateway) waitHealthy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gateway did not become healthy: %v\n%s", err, g.Log())
 	}
+}
+
+// metrics returns the gateway's /metrics text ("" when it cannot be read).
+func (g *gateway) metrics() string {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + g.addr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return ""
+	}
+	return string(body)
+}
+
+// metric returns the value of an unlabelled metric of the gateway, and
+// whether it was there.
+func (g *gateway) metric(name string) (float64, bool) {
+	for _, line := range strings.Split(g.metrics(), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
+}
+
+// stageMeans reads the gateway's /metrics and returns the mean time of
+// each pipeline stage and of a publish confirm so far, e.g. "sign=3.1ms".
+// It is a figure for the log, not an assertion.
+func (g *gateway) stageMeans() string {
+	body := g.metrics()
+	if body == "" {
+		return "(no metrics)"
+	}
+	sums, counts := map[string]float64{}, map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		name, rest, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+		if err != nil {
+			continue
+		}
+		for _, family := range []string{"sluis_stage_seconds", "sluis_publish_confirm_seconds"} {
+			label := strings.TrimPrefix(family, "sluis_")
+			label = strings.TrimSuffix(label, "_seconds")
+			if stage, ok := strings.CutPrefix(name, family+`_sum{stage="`); ok {
+				sums[strings.TrimSuffix(stage, `"}`)] += v
+			} else if stage, ok := strings.CutPrefix(name, family+`_count{stage="`); ok {
+				counts[strings.TrimSuffix(stage, `"}`)] += v
+			} else if strings.HasPrefix(name, family+"_sum") {
+				sums[label] += v
+			} else if strings.HasPrefix(name, family+"_count") {
+				counts[label] += v
+			}
+		}
+	}
+	var parts []string
+	for stage, n := range counts {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%s", stage, time.Duration(sums[stage]/n*float64(time.Second)).Round(10*time.Microsecond)))
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
 }
 
 // request is one disclosure request of the load.
@@ -432,6 +501,53 @@ func (e *faultEnv) countStates() map[receipts.State]int64 {
 		e.t.Fatal(err)
 	}
 	return counts
+}
+
+// inFlightNow returns the disclosures the store holds in a state that is
+// neither final nor waiting (received, allowed, published), with that state.
+func (e *faultEnv) inFlightNow() map[string]receipts.State {
+	e.t.Helper()
+	st := e.openStore()
+	defer st.Close()
+	out := map[string]receipts.State{}
+	for _, s := range []receipts.State{receipts.Received, receipts.Allowed, receipts.Published} {
+		recs, err := st.InState(context.Background(), s, time.Now().Add(time.Hour), 100000)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, r := range recs {
+			out[r.DisclosureID] = s
+		}
+	}
+	return out
+}
+
+// resumed checks that every disclosure in flight at a fault settled
+// afterwards, and describes them: how many per state at the fault, and how
+// many of the published ones reached their provider more than once.
+func (e *faultEnv) resumed(at map[string]receipts.State) string {
+	e.t.Helper()
+	st := e.openStore()
+	defer st.Close()
+	inbox, _, _ := e.received.snapshot()
+	byState := map[receipts.State]int{}
+	twice := 0
+	for id, s := range at {
+		byState[s]++
+		rec, err := st.Get(context.Background(), id)
+		if err != nil {
+			e.t.Errorf("disclosure %s, %s at the fault: %v", id, s, err)
+			continue
+		}
+		if !settledStates[string(rec.State)] {
+			e.t.Errorf("disclosure %s, %s at the fault, did not resume: still %s", id, s, rec.State)
+		}
+		if s == receipts.Published && len(inbox[rec.MessageID]) > 1 {
+			twice++
+		}
+	}
+	return fmt.Sprintf("%d in flight at the fault (%v) all resumed and settled; %d of the published ones reached their provider twice (same MessageID and Identificatie)",
+		len(at), byState, twice)
 }
 
 // statusTracker keeps every status event the test's registration system
@@ -809,4 +925,26 @@ func ids(reqs []request) []string {
 		out[i] = r.id
 	}
 	return out
+}
+
+// metricOr renders an unlabelled metric for the log, "?" when missing.
+func (g *gateway) metricOr(name string) string {
+	if v, ok := g.metric(name); ok {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return "?"
+}
+
+// assertLogClean checks a gateway's whole output (every run, the faults
+// included: errors while the broker was away, redeliveries) for the
+// examples' personal data, as assertNoPersonalData does for the in-process
+// tests, without printing the (long) log.
+func assertLogClean(t *testing.T, g *gateway) {
+	t.Helper()
+	log := g.Log()
+	for _, secret := range []string{"999900006", "999900018", "Bakker", "1967-08-13", "2014-02-14", "Kerklaan", "9999XX"} {
+		if n := strings.Count(log, secret); n > 0 {
+			t.Errorf("the output of %s contains personal data %q (%d times)", g.Name(), secret, n)
+		}
+	}
 }
