@@ -307,9 +307,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	// The publisher's connection losses and reconnects stay at their level.
 	if g.pub, err = amqp.NewPublisher(amqp.PublisherConfig{
 		URL: cfg.AMQPURL, ConfirmTimeout: cfg.ConfirmTimeout, Route: Route, ConnectionName: "sluis-gateway",
-	}, wlog, pm); err != nil {
+	}, watermill.NewSlogLogger(log), pm); err != nil {
 		return nil, err
 	}
 	pub := Publisher{g.pub}

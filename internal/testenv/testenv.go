@@ -53,7 +53,13 @@ func VHost(t testing.TB) string {
 	}
 	run("-q", "add_vhost", name)
 	t.Cleanup(func() {
-		_ = exec.Command(ctl, "-q", "delete_vhost", name).Run()
+		for attempt := 0; attempt < 5; attempt++ {
+			if exec.Command(ctl, "-q", "delete_vhost", name).Run() == nil {
+				return
+			}
+			time.Sleep(time.Duration(attempt+1) * 300 * time.Millisecond)
+		}
+		t.Logf("could not delete RabbitMQ vhost %s; remove it with rabbitmqctl delete_vhost", name)
 	})
 	run("-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
 	return "amqp://guest:guest@" + amqpHost() + "/" + name

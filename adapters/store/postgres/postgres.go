@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,6 +67,9 @@ type Store struct {
 	sealer *sealer
 }
 
+// DefaultMaxConns is the pool size when the DSN names no pool_max_conns.
+const DefaultMaxConns = 16
+
 // Open connects to the database named by dsn (a URL such as
 // "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", or key=value
 // pairs; pool_max_conns and search_path are honoured) and migrates it.
@@ -77,6 +81,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		// pgx's message may quote the DSN, password included: do not wrap it.
 		return nil, fmt.Errorf("postgres open: %w", ErrBadDSN)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgx's default (max(4, CPUs)) makes the gateway's workers queue
+		// for a connection; a pool the size of a typical worker count
+		// does not, and stays well under PostgreSQL's max_connections.
+		cfg.MaxConns = DefaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
