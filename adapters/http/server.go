@@ -16,6 +16,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/status"
 )
@@ -38,6 +39,11 @@ type Consents interface {
 	Process(ctx context.Context, payload []byte) (status.Event, error)
 }
 
+// Ledger reads the ledger, for the coordinator's review list.
+type Ledger interface {
+	Entries(ctx context.Context, from int64, limit int) ([]ledger.Entry, error)
+}
+
 // Check is one health check; nil means healthy.
 type Check func(ctx context.Context) error
 
@@ -49,6 +55,7 @@ type Server struct {
 	gatherer prometheus.Gatherer
 	checks   map[string]Check
 	consents Consents
+	ledger   Ledger
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -70,6 +77,13 @@ func (s *Server) WithConsents(c Consents) *Server {
 	return s
 }
 
+// WithReviews enables GET /v1/reviews, the coordinator's list of safety
+// overrides to review.
+func (s *Server) WithReviews(l Ledger) *Server {
+	s.ledger = l
+	return s
+}
+
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -79,6 +93,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	if s.consents != nil {
 		mux.HandleFunc("POST /v1/consents", s.postConsent)
+	}
+	if s.ledger != nil {
+		mux.HandleFunc("GET /v1/reviews", s.getReviews)
 	}
 	return mux
 }
@@ -197,6 +214,46 @@ func (s *Server) postConsent(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusConflict, ev)
 	}
+}
+
+// Review is one disclosure shared on a safety override: the coordinator
+// reviews it and checks the client was informed.
+type Review struct {
+	DisclosureID     string    `json:"disclosure_id"`
+	At               time.Time `json:"at"`
+	Actor            string    `json:"actor"`
+	FollowUps        string    `json:"follow_ups,omitempty"`
+	InformClientDue  string    `json:"inform_client_due,omitempty"`
+	InformImpossible bool      `json:"inform_client_not_possible,omitempty"`
+	LedgerSeq        int64     `json:"ledger_seq"`
+}
+
+// getReviews lists every allowed safety override, oldest first, from the
+// ledger (a scan: fine for a coordinator's page, not for a hot path).
+func (s *Server) getReviews(w http.ResponseWriter, r *http.Request) {
+	out := []Review{}
+	for from := int64(1); ; {
+		es, err := s.ledger.Entries(r.Context(), from, 1000)
+		if err != nil {
+			s.log.Error("read ledger", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not read the ledger"})
+			return
+		}
+		for _, e := range es {
+			if e.Event == "state:allowed" && e.Detail["basis"] == "safety_override" {
+				out = append(out, Review{
+					DisclosureID: e.DisclosureID, At: e.At, Actor: e.Actor, FollowUps: e.Detail["follow_up"],
+					InformClientDue: e.Detail["inform_client_due"], InformImpossible: e.Detail["inform_client_not_possible"] == "true",
+					LedgerSeq: e.Seq,
+				})
+			}
+			from = e.Seq + 1
+		}
+		if len(es) < 1000 {
+			break
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -180,3 +180,48 @@ func TestEndToEndWithdrawalStopsQueuedDisclosure(t *testing.T) {
 	}
 	assertNoPersonalData(t, h.logs.String())
 }
+
+func TestEndToEndSafetyOverride(t *testing.T) {
+	h := start(t)
+	m, _ := readExample(t, "iwmo-301.json")
+	m["id"] = "dddddddd-2222-4333-8444-555555555555"
+	m["legal_basis"] = map[string]any{
+		"kind": "safety_override",
+		"consultation": map[string]any{"consulted": "e-9c1d", "role": "manager",
+			"at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "note": "Acute risk discussed with the team manager; share the assignment today."},
+		"reason":          "Acute safety risk at home.",
+		"client_informed": map[string]any{"at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)},
+	}
+	body, _ := json.Marshal(m)
+	h.send(body)
+	allowed := h.waitState("dddddddd-2222-4333-8444-555555555555", "allowed")
+	follow := strings.Join(allowed.FollowUps, ",")
+	if allowed.Basis != "safety_override" || !strings.Contains(follow, "inform_client") || !strings.Contains(follow, "coordinator_review") {
+		t.Fatalf("allowed event: %+v", allowed)
+	}
+	h.waitState("dddddddd-2222-4333-8444-555555555555", "delivered")
+
+	resp, err := http.Get("http://" + h.gw.HTTPAddr + "/v1/reviews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var reviews []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&reviews); err != nil {
+		t.Fatal(err)
+	}
+	if len(reviews) != 1 || reviews[0]["disclosure_id"] != "dddddddd-2222-4333-8444-555555555555" || reviews[0]["inform_client_due"] == "" {
+		t.Fatalf("review list: %v", reviews)
+	}
+
+	// The sender consulting only themselves is refused.
+	m["id"] = "eeeeeeee-2222-4333-8444-555555555555"
+	m["legal_basis"].(map[string]any)["consultation"].(map[string]any)["consulted"] = "e-7f3a" // the sender
+	body, _ = json.Marshal(m)
+	h.send(body)
+	ev := h.waitState("eeeeeeee-2222-4333-8444-555555555555", "refused")
+	if !strings.Contains(strings.Join(ev.ReasonCodes, ","), "OVERRIDE_SELF_CONSULTED") {
+		t.Fatalf("self-consulted override: %+v", ev)
+	}
+	assertNoPersonalData(t, h.logs.String())
+}
