@@ -1,13 +1,12 @@
 package consent
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/sluis-gateway/sluis/internal/calendar"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/textscan"
 )
 
 // namesClient reports whether free text identifies the client: it contains
@@ -24,12 +23,12 @@ func namesClient(text string, c disclosure.Client) bool {
 		return false
 	}
 	words := map[string]bool{}
-	for _, w := range wordsOf(text) {
+	for _, w := range textscan.Words(text) {
 		words[w] = true
 	}
 	for _, part := range []string{c.Name.Surname, c.Name.PartnerSurname, c.Name.GivenNames} {
-		for _, w := range wordsOf(part) {
-			if len([]rune(w)) >= 2 && !particles[w] && words[w] {
+		for _, w := range textscan.Words(part) {
+			if len([]rune(w)) >= 2 && !textscan.IsParticle(w) && words[w] {
 				return true
 			}
 		}
@@ -39,7 +38,7 @@ func namesClient(text string, c disclosure.Client) bool {
 	}
 	if b, err := calendar.ParseDate(c.BirthDate); err == nil {
 		lower := strings.ToLower(text)
-		for _, f := range dateForms(b) {
+		for _, f := range textscan.DateForms(b) {
 			if strings.Contains(lower, f) {
 				return true
 			}
@@ -47,45 +46,6 @@ func namesClient(text string, c disclosure.Client) bool {
 	}
 	return false
 }
-
-// particles are Dutch (and a few other) name particles: not matched alone.
-var particles = map[string]bool{
-	"van": true, "de": true, "der": true, "den": true, "het": true, "ten": true, "ter": true,
-	"te": true, "t": true, "in": true, "op": true, "aan": true, "bij": true, "uit": true,
-	"la": true, "le": true, "du": true, "da": true, "di": true, "von": true, "vom": true,
-	"zu": true, "el": true, "al": true, "d": true, "l": true, "s": true, "y": true, "of": true,
-}
-
-// wordsOf splits s into lower-case words of letters and digits, with
-// accents folded (é → e).
-func wordsOf(s string) []string {
-	return strings.FieldsFunc(fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-}
-
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if f, ok := foldMap[r]; ok {
-			b.WriteRune(f)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-var foldMap = func() map[rune]rune {
-	m := map[rune]rune{}
-	for base, accented := range map[rune]string{
-		'a': "áàâäãåā", 'c': "çćč", 'e': "éèêëēė", 'i': "íìîïī", 'n': "ñń",
-		'o': "óòôöõøō", 'u': "úùûüū", 'y': "ýÿ", 's': "śš", 'z': "źžż",
-	} {
-		for _, r := range accented {
-			m[r] = base
-		}
-	}
-	return m
-}()
 
 // digitsOnly drops the separators people put inside numbers (space, dot,
 // hyphen, slash) and keeps digits; any other character is kept as a break so
@@ -102,19 +62,4 @@ func digitsOnly(s string) string {
 		}
 	}
 	return b.String()
-}
-
-func dateForms(d calendar.Date) []string {
-	y := fmt.Sprintf("%04d", d.Year)
-	m, dd := fmt.Sprintf("%02d", int(d.Month)), fmt.Sprintf("%02d", d.Day)
-	m1, d1 := strconv.Itoa(int(d.Month)), strconv.Itoa(d.Day)
-	var out []string
-	for _, sep := range []string{"-", "/", ".", " "} {
-		out = append(out,
-			y+sep+m+sep+dd,
-			dd+sep+m+sep+y,
-			d1+sep+m1+sep+y,
-		)
-	}
-	return out
 }

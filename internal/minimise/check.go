@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/category"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/textscan"
 )
 
 // Problem and notice codes. Stable: senders and dashboards depend on them.
@@ -336,7 +337,7 @@ func isSamePerson(rel disclosure.Relation, c disclosure.Client) bool {
 	if rel.BirthDate == "" || rel.BirthDate != c.BirthDate {
 		return false
 	}
-	a, b := fold(strings.TrimSpace(rel.Name.Surname)), fold(strings.TrimSpace(c.Name.Surname))
+	a, b := textscan.Fold(strings.TrimSpace(rel.Name.Surname)), textscan.Fold(strings.TrimSpace(c.Name.Surname))
 	return a != "" && a == b
 }
 

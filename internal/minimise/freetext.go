@@ -3,14 +3,13 @@ package minimise
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/sluis-gateway/sluis/internal/calendar"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/textscan"
 )
 
 // Free-text screening (OP191: Commentaar may not carry data traceable to a
@@ -43,14 +42,14 @@ func personsOf(r disclosure.Request) []person {
 func newPerson(label, key string, n disclosure.Name, birth string) person {
 	p := person{label: label, key: key, words: map[string]bool{}}
 	for _, part := range []string{n.Surname, n.PartnerSurname, n.GivenNames} {
-		for _, w := range wordsOf(part) {
-			if len([]rune(w)) >= 2 && !particles[w] {
+		for _, w := range textscan.Words(part) {
+			if len([]rune(w)) >= 2 && !textscan.IsParticle(w) {
 				p.words[w] = true
 			}
 		}
 	}
 	if d, err := calendar.ParseDate(birth); err == nil {
-		p.birth = dateForms(d)
+		p.birth = textscan.DateForms(d)
 	}
 	return p
 }
@@ -91,7 +90,7 @@ func scanFreeText(text string, people []person, about map[string]bool) []hit {
 		out = append(out, hit{CodeFreeTextPostcode, "the free text contains a postcode with a house number"})
 	}
 	words := map[string]bool{}
-	for _, w := range wordsOf(text) {
+	for _, w := range textscan.Words(text) {
 		words[w] = true
 	}
 	lower := strings.ToLower(text)
@@ -188,59 +187,6 @@ func hasPostcodeWithNumber(text string) bool {
 		}
 	}
 	return false
-}
-
-// particles are Dutch (and a few other) name particles: not matched alone.
-// (The same list as internal/consent's override-note check.)
-var particles = map[string]bool{
-	"van": true, "de": true, "der": true, "den": true, "het": true, "ten": true, "ter": true,
-	"te": true, "t": true, "in": true, "op": true, "aan": true, "bij": true, "uit": true,
-	"la": true, "le": true, "du": true, "da": true, "di": true, "von": true, "vom": true,
-	"zu": true, "el": true, "al": true, "d": true, "l": true, "s": true, "y": true, "of": true,
-}
-
-// wordsOf splits s into lower-case words of letters and digits, accents
-// folded (é → e).
-func wordsOf(s string) []string {
-	return strings.FieldsFunc(fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-}
-
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if f, ok := foldMap[r]; ok {
-			b.WriteRune(f)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-var foldMap = func() map[rune]rune {
-	m := map[rune]rune{}
-	for base, accented := range map[rune]string{
-		'a': "áàâäãåā", 'c': "çćč", 'e': "éèêëēė", 'i': "íìîïī", 'n': "ñń",
-		'o': "óòôöõøō", 'u': "úùûüū", 'y': "ýÿ", 's': "śš", 'z': "źžż",
-	} {
-		for _, r := range accented {
-			m[r] = base
-		}
-	}
-	return m
-}()
-
-// dateForms are the usual written forms of a date: 2014-02-14, 14-02-2014,
-// 14-2-2014, with "-", "/", "." or " ".
-func dateForms(d calendar.Date) []string {
-	y := fmt.Sprintf("%04d", d.Year)
-	m, dd := fmt.Sprintf("%02d", int(d.Month)), fmt.Sprintf("%02d", d.Day)
-	m1, d1 := strconv.Itoa(int(d.Month)), strconv.Itoa(d.Day)
-	var out []string
-	for _, sep := range []string{"-", "/", ".", " "} {
-		out = append(out, y+sep+m+sep+dd, dd+sep+m+sep+y, d1+sep+m1+sep+y)
-	}
-	return out
 }
 
 // isMinor reports whether the client may be under 18 on the day of the
