@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	_ "embed"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -176,24 +175,9 @@ func (r *Registry) RetourCertificates(agb string) ([]*x509.Certificate, error) {
 
 // parseCerts reads every PEM CERTIFICATE block of data.
 func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadCertificate, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%w: no PEM CERTIFICATE block", ErrBadCertificate)
+	certs, err := signing.ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadCertificate, err)
 	}
 	return certs, nil
 }

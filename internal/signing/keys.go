@@ -110,6 +110,19 @@ func loadCerts(file string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read certificate: %w", err)
 	}
+	certs, err := ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s: %w", file, err)
+	}
+	return certs, nil
+}
+
+// ErrNoCertificate: a PEM document without a CERTIFICATE block.
+var ErrNoCertificate = errors.New("no PEM CERTIFICATE block")
+
+// ParseCertificates reads every PEM CERTIFICATE block of data (other blocks
+// are skipped); ErrNoCertificate when there is none.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for {
 		var block *pem.Block
@@ -122,12 +135,12 @@ func loadCerts(file string) ([]*x509.Certificate, error) {
 		}
 		c, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("certificate %s: %w", file, err)
+			return nil, err
 		}
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("certificate %s: no PEM CERTIFICATE block", file)
+		return nil, ErrNoCertificate
 	}
 	return certs, nil
 }
