@@ -364,21 +364,7 @@ func (p *Pipeline) move(ctx context.Context, rec receipts.Record, c receipts.Cha
 // announce publishes a status event for the record's current state, with
 // the decision's profile, stripped paths and follow-ups when detail has them.
 func (p *Pipeline) announce(ctx context.Context, rec receipts.Record, detail map[string]string) error {
-	ev := status.Event{
-		DisclosureID:  rec.DisclosureID,
-		State:         string(rec.State),
-		At:            rec.At[rec.State],
-		Municipality:  rec.Municipality,
-		System:        rec.System,
-		Recipient:     rec.Recipient,
-		MessageType:   rec.MessageType,
-		Identificatie: rec.Identificatie,
-		MessageID:     rec.MessageID,
-		Basis:         rec.Basis,
-		Reason:        rec.Reason,
-		ReasonCodes:   rec.ReasonCodes,
-		RetourCodes:   rec.RetourCodes,
-	}
+	ev := status.Of(rec)
 	if ev.At.IsZero() {
 		ev.At = p.now()
 	}
@@ -395,11 +381,18 @@ func split(s string) []string {
 	return strings.Split(s, ",")
 }
 
-func (p *Pipeline) sendStatus(ctx context.Context, ev status.Event) error {
+// StatusMessage is the message of a status event: JSON, its topic key in
+// metadata "routing_key", and a deterministic id, so a re-announced state
+// carries the same id.
+func StatusMessage(ev status.Event) *message.Message {
 	m := message.NewMessage(statusID(ev), ev.Marshal())
 	m.Metadata.Set("routing_key", ev.RoutingKey())
 	m.Metadata.Set("content_type", "application/json")
-	err := p.pub.PublishContext(ctx, TopicStatus, m)[0]
+	return m
+}
+
+func (p *Pipeline) sendStatus(ctx context.Context, ev status.Event) error {
+	err := p.pub.PublishContext(ctx, TopicStatus, StatusMessage(ev))[0]
 	switch {
 	case err == nil:
 		return nil

@@ -454,28 +454,11 @@ func Change(res messages.RetourResult, at time.Time) receipts.Change {
 // no queue takes (the sender bound none) is not an error: the state is in
 // the store and the HTTP API.
 func Announce(ctx context.Context, pub Publisher, rec receipts.Record, now time.Time) error {
-	ev := status.Event{
-		DisclosureID:  rec.DisclosureID,
-		State:         string(rec.State),
-		At:            rec.At[rec.State],
-		Municipality:  rec.Municipality,
-		System:        rec.System,
-		Recipient:     rec.Recipient,
-		MessageType:   rec.MessageType,
-		Identificatie: rec.Identificatie,
-		MessageID:     rec.MessageID,
-		Basis:         rec.Basis,
-		Reason:        rec.Reason,
-		ReasonCodes:   rec.ReasonCodes,
-		RetourCodes:   rec.RetourCodes,
-	}
+	ev := status.Of(rec)
 	if ev.At.IsZero() {
 		ev.At = now
 	}
-	m := message.NewMessage("status-"+rec.DisclosureID+"-"+string(rec.State), ev.Marshal())
-	m.Metadata.Set("routing_key", ev.RoutingKey())
-	m.Metadata.Set("content_type", "application/json")
-	err := pub.PublishContext(ctx, TopicStatus, m)[0]
+	err := pub.PublishContext(ctx, TopicStatus, pipeline.StatusMessage(ev))[0]
 	if err != nil && !errors.Is(err, pipeline.ErrUnroutable) {
 		return fmt.Errorf("status event %s %s: %w", rec.DisclosureID, rec.State, err)
 	}

@@ -6,6 +6,8 @@ package status
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/sluis-gateway/sluis/internal/receipts"
 )
 
 // Problem is one thing wrong with a request, by path and rule, no values.
@@ -65,4 +67,24 @@ func Parse(b []byte) (Event, error) {
 	var e Event
 	err := json.Unmarshal(b, &e)
 	return e, err
+}
+
+// Of is the status event of a record's current state (At is the time it
+// entered that state).
+func Of(rec receipts.Record) Event {
+	return Event{
+		DisclosureID:  rec.DisclosureID,
+		State:         string(rec.State),
+		At:            rec.At[rec.State],
+		Municipality:  rec.Municipality,
+		System:        rec.System,
+		Recipient:     rec.Recipient,
+		MessageType:   rec.MessageType,
+		Identificatie: rec.Identificatie,
+		MessageID:     rec.MessageID,
+		Basis:         rec.Basis,
+		Reason:        rec.Reason,
+		ReasonCodes:   rec.ReasonCodes,
+		RetourCodes:   rec.RetourCodes,
+	}
 }
