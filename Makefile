@@ -27,9 +27,22 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## bench: Go benchmarks of each stage, with allocations.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+## bench: Go benchmarks of each stage (decode, decide, minimise, compose,
+## validate, sign, publish, the pipeline), with allocations; then the
+## end-to-end load test of bin/sluis as its own process with the broker
+## ceiling and the RSA-2048 signing floor (see docs/performance.md).
+## Shorter: make bench BENCH_N=5000 BENCH_LATENCY=10s. Keep the report:
+## BENCH_OUT=report.txt. More flags: BENCH_FLAGS='-workers 64 -keep'.
+BENCH_N       ?= 20000
+BENCH_RATE    ?= 500
+BENCH_LATENCY ?= 20s
+BENCH_OUT     ?=
+BENCH_FLAGS   ?=
+BENCH_PKGS    := ./internal/disclosure ./internal/consent ./internal/minimise ./internal/loadtest ./internal/compose ./xsd ./internal/signing ./adapters/amqp ./internal/pipeline
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(BENCH_PKGS)
+	$(GO) build -o bin/sluis-bench ./cmd/sluis-bench
+	./bin/sluis-bench -gateway $(BIN) -n $(BENCH_N) -rate $(BENCH_RATE) -latency-for $(BENCH_LATENCY) $(if $(BENCH_OUT),-out $(BENCH_OUT)) $(BENCH_FLAGS)
 
 ## fuzz: each parser's fuzz target for a bounded time.
 fuzz:

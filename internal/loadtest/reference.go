@@ -1,0 +1,165 @@
+package loadtest
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"syscall"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+)
+
+// Ceiling is the broker's throughput for what the gateway asks of it per
+// disclosure at the least: one persistent, confirmed message into a quorum
+// queue.
+type Ceiling struct {
+	Messages int
+	Size     int
+	Window   int
+	Elapsed  time.Duration
+	Rate     float64 // messages per second
+}
+
+// BrokerCeiling publishes n persistent messages of size bytes to a fresh
+// quorum queue in the vhost at amqpURL from one plain amqp091 channel in
+// confirm mode with a window of unconfirmed publishes, and measures from the
+// first publish to the last confirm. The queue is deleted afterwards.
+func BrokerCeiling(ctx context.Context, amqpURL string, n, size, window int) (Ceiling, error) {
+	if n < 1 || size < 1 || window < 1 {
+		return Ceiling{}, fmt.Errorf("%w: ceiling needs n, size and window ≥ 1", ErrConfig)
+	}
+	conn, err := amqp091.DialConfig(amqpURL, amqp091.Config{Properties: amqp091.Table{"connection_name": "sluis-bench-ceiling"}})
+	if err != nil {
+		return Ceiling{}, fmt.Errorf("dial broker: %w", err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return Ceiling{}, err
+	}
+	const q = "sluis-bench.ceiling"
+	if _, err := ch.QueueDeclare(q, true, false, false, false, amqp091.Table{"x-queue-type": "quorum"}); err != nil {
+		return Ceiling{}, fmt.Errorf("declare ceiling queue: %w", err)
+	}
+	defer func() { _, _ = ch.QueueDelete(q, false, false, false) }()
+	if err := ch.Confirm(false); err != nil {
+		return Ceiling{}, fmt.Errorf("confirm mode: %w", err)
+	}
+	body := make([]byte, size)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
+	pending := make([]*amqp091.DeferredConfirmation, 0, window)
+	wait := func(dc *amqp091.DeferredConfirmation) error {
+		ok, err := dc.WaitContext(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("broker nacked a ceiling publish")
+		}
+		return nil
+	}
+	start := time.Now()
+	for i := range n {
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", q, false, false, amqp091.Publishing{
+			DeliveryMode: amqp091.Persistent, MessageId: fmt.Sprint(i), Body: body,
+		})
+		if err != nil {
+			return Ceiling{}, fmt.Errorf("ceiling publish: %w", err)
+		}
+		pending = append(pending, dc)
+		if len(pending) == window {
+			if err := wait(pending[0]); err != nil {
+				return Ceiling{}, err
+			}
+			pending = pending[1:]
+		}
+	}
+	for _, dc := range pending {
+		if err := wait(dc); err != nil {
+			return Ceiling{}, err
+		}
+	}
+	el := time.Since(start)
+	return Ceiling{Messages: n, Size: size, Window: window, Elapsed: el, Rate: float64(n) / el.Seconds()}, nil
+}
+
+// Floor is the cost of the one RSA operation every disclosure needs.
+type Floor struct {
+	Bits       int
+	Signatures int
+	Wall       time.Duration
+	CPU        time.Duration // CPU time of the signing thread
+	PerSecond  float64       // signatures per second on one core (by CPU time)
+}
+
+// PerSignature is the CPU time of one signature.
+func (f Floor) PerSignature() time.Duration {
+	if f.Signatures == 0 {
+		return 0
+	}
+	return f.CPU / time.Duration(f.Signatures)
+}
+
+// rusageThread is RUSAGE_THREAD (Linux): the calling thread's usage.
+const rusageThread = 1
+
+func threadCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
+
+// SigningFloor signs SHA-256 digests with key using RSA PKCS#1 v1.5 (what
+// goxmldsig calls for RSA-SHA256, through crypto.Signer) on one goroutine
+// locked to its thread for about d, and measures that thread's CPU time.
+func SigningFloor(key *rsa.PrivateKey, d time.Duration) (Floor, error) {
+	if key == nil || d <= 0 {
+		return Floor{}, fmt.Errorf("%w: floor needs a key and a duration", ErrConfig)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var signer crypto.Signer = key
+	var buf [8]byte
+	// Warm up (precomputed CRT values, caches).
+	for i := range 20 {
+		binary.BigEndian.PutUint64(buf[:], uint64(i))
+		h := sha256.Sum256(buf[:])
+		if _, err := signer.Sign(rand.Reader, h[:], crypto.SHA256); err != nil {
+			return Floor{}, fmt.Errorf("sign: %w", err)
+		}
+	}
+	cpu0, err := threadCPU()
+	if err != nil {
+		return Floor{}, err
+	}
+	start := time.Now()
+	n := 0
+	for time.Since(start) < d {
+		binary.BigEndian.PutUint64(buf[:], uint64(n))
+		h := sha256.Sum256(buf[:])
+		if _, err := signer.Sign(rand.Reader, h[:], crypto.SHA256); err != nil {
+			return Floor{}, fmt.Errorf("sign: %w", err)
+		}
+		n++
+	}
+	wall := time.Since(start)
+	cpu1, err := threadCPU()
+	if err != nil {
+		return Floor{}, err
+	}
+	f := Floor{Bits: key.N.BitLen(), Signatures: n, Wall: wall, CPU: cpu1 - cpu0}
+	if f.CPU > 0 {
+		f.PerSecond = float64(n) / f.CPU.Seconds()
+	}
+	return f, nil
+}

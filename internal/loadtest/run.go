@@ -1,0 +1,481 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluis-gateway/sluis/adapters/amqp"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
+)
+
+// Config is a whole `make bench` run.
+type Config struct {
+	// Binary is the gateway executable (bin/sluis).
+	Binary string
+	// AMQPHost is the broker's host:port (guest/guest); a private vhost is
+	// created on it and deleted at the end.
+	AMQPHost string
+	// N is the number of disclosures of the throughput run.
+	N int
+	// Rate and LatencyFor define the latency run: Rate disclosures per
+	// second offered for LatencyFor. A zero LatencyFor skips it.
+	Rate       float64
+	LatencyFor time.Duration
+	// Warmup disclosures are sent (and not measured) before the runs.
+	Warmup int
+	// Providers is the number of providers in the registry.
+	Providers int
+	// Basis is the requests' legal basis: legal_obligation, or consent (a
+	// single-share consent per request is recorded in the gateway's consent
+	// register before the runs).
+	Basis string
+	// CeilingN is the number of messages of the broker ceiling run.
+	CeilingN int
+	// FloorFor is how long the signing floor signs.
+	FloorFor time.Duration
+	// Workers, Prefetch, LogLevel configure the gateway (0/"": its defaults,
+	// except the log level, info).
+	Workers, Prefetch int
+	LogLevel          string
+	// Timeout bounds each load phase.
+	Timeout time.Duration
+	// KeepDir keeps the temporary directory (gateway log, SQLite file).
+	KeepDir bool
+	// Seed makes the generated requests reproducible (ids aside).
+	Seed uint64
+	// Progress receives one line per step (nil: discarded).
+	Progress io.Writer
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	bad := func(f string) error { return fmt.Errorf("%w: %s", ErrConfig, f) }
+	switch {
+	case c.Binary == "":
+		return bad("gateway binary required")
+	case c.AMQPHost == "":
+		return bad("broker host required")
+	case c.N < 1:
+		return bad("N must be at least 1")
+	case c.LatencyFor < 0 || (c.LatencyFor > 0 && c.Rate <= 0):
+		return bad("latency run needs a positive rate and duration")
+	case c.Providers < 1 || c.Providers > 100:
+		return bad("providers must be between 1 and 100")
+	case c.Basis != disclosure.BasisLegalObligation && c.Basis != disclosure.BasisConsent:
+		return bad("basis must be legal_obligation or consent")
+	case c.CeilingN < 1:
+		return bad("ceiling messages must be at least 1")
+	case c.FloorFor <= 0:
+		return bad("floor duration must be positive")
+	case c.Warmup < 0:
+		return bad("warm-up must be ≥ 0")
+	}
+	return nil
+}
+
+// Report is everything one run measured.
+type Report struct {
+	Started    time.Time
+	Machine    Machine
+	Config     Config
+	RequestAvg int // mean request size, bytes
+	MessageAvg int // mean signed provider message size, bytes
+	Throughput Outcome
+	Latency    *Outcome
+	PeakRSS    int64
+	Ceiling    Ceiling
+	Floor      Floor
+	Dir        string // kept temp dir, when KeepDir
+	Consents   int    // consents recorded before the runs (basis consent)
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	Cores  int
+	CPU    string
+	Memory string
+	Kernel string
+	Go     string
+	// Load is /proc/loadavg's 1-minute figure when the run started and when
+	// it ended: other work on the machine lowers every figure.
+	LoadStart, LoadEnd float64
+}
+
+// LoadAverage is the 1-minute load average (0 when unknown).
+func LoadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	_, _ = fmt.Sscan(string(b), &l)
+	return l
+}
+
+// ThisMachine reads /proc for the CPU model, memory and kernel.
+func ThisMachine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), CPU: "unknown", Memory: "unknown", Kernel: "unknown", LoadStart: LoadAverage()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if kb, err := parseStatusKB(b, "MemTotal"); err == nil {
+			m.Memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<30))
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// Run performs a whole measurement: private vhost, the signing floor, the
+// gateway process, throughput run, latency run, then the broker ceiling with
+// the gateway stopped. Everything it made is removed at the end
+// (the temp dir only when KeepDir is false).
+func Run(ctx context.Context, c Config) (rep Report, err error) {
+	if err := c.Validate(); err != nil {
+		return Report{}, err
+	}
+	say := func(format string, args ...any) {
+		if c.Progress != nil {
+			fmt.Fprintf(c.Progress, "bench: "+format+"\n", args...)
+		}
+	}
+	rep = Report{Started: time.Now(), Machine: ThisMachine(), Config: c}
+
+	dir, err := os.MkdirTemp("", "sluis-bench-")
+	if err != nil {
+		return rep, err
+	}
+	defer func() {
+		_, logErr := os.Stat(filepath.Join(dir, "gateway.log"))
+		if c.KeepDir || (err != nil && logErr == nil) {
+			rep.Dir = dir
+			say("kept %s (gateway.log, sluis.db)", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	}()
+	vh, err := NewVHost(c.AMQPHost)
+	if err != nil {
+		return rep, err
+	}
+	defer func() {
+		if derr := vh.Delete(); derr != nil {
+			say("could not delete vhost %s: %v", vh.Name, derr)
+		}
+	}()
+	say("vhost %s, dir %s", vh.Name, dir)
+
+	say("generating an RSA-%d signing key and certificate", KeyBits)
+	key, keyFile, certFile, err := WriteKeyPair(dir, KeyBits)
+	if err != nil {
+		return rep, err
+	}
+	// The floor runs first, on a quiet machine: nothing else is running yet.
+	say("signing floor: RSA-%d for %s", KeyBits, c.FloorFor)
+	if rep.Floor, err = SigningFloor(key, c.FloorFor); err != nil {
+		return rep, err
+	}
+	agbs := ProviderAGBs(c.Providers)
+	gen, err := NewGenerator(agbs, c.Basis, c.Seed)
+	if err != nil {
+		return rep, err
+	}
+	var consents []Item
+	prepare := func(n int) ([]Item, error) {
+		reqs, cs, err := PrepareWithConsents(gen, n)
+		consents = append(consents, cs...)
+		return reqs, err
+	}
+	warm, err := prepare(c.Warmup)
+	if err != nil {
+		return rep, err
+	}
+	main, err := prepare(c.N)
+	if err != nil {
+		return rep, err
+	}
+	var paced []Item
+	if c.LatencyFor > 0 {
+		if paced, err = prepare(int(c.Rate * c.LatencyFor.Seconds())); err != nil {
+			return rep, err
+		}
+	}
+	rep.RequestAvg = MeanSize(main)
+
+	say("starting %s serve", c.Binary)
+	gw, err := StartGateway(ctx, GatewayConfig{
+		Binary: c.Binary, Dir: dir, AMQPURL: vh.URL, Providers: agbs,
+		Workers: c.Workers, Prefetch: c.Prefetch, LogLevel: c.LogLevel,
+	}, keyFile, certFile)
+	if err != nil {
+		return rep, err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = gw.Stop()
+		}
+	}()
+	drain, err := NewDrainer(vh.URL, agbs)
+	if err != nil {
+		return rep, err
+	}
+	defer drain.Close()
+	cpu := func() (time.Duration, error) { return ProcCPU(gw.Pid()) }
+	var brokerCPU func() (time.Duration, error)
+	if pid, err := BrokerPID(); err == nil {
+		brokerCPU = func() (time.Duration, error) { return ProcCPU(pid) }
+	} else {
+		say("broker CPU not measured: %v", err)
+	}
+
+	if len(consents) > 0 {
+		say("recording %d consents (record_consent on routing key %s), not measured", len(consents), amqp.KeyConsent)
+		o, err := RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: consents, Key: amqp.KeyConsent, States: ConsentStates, Timeout: c.Timeout})
+		if err != nil {
+			return rep, fmt.Errorf("record consents: %w", err)
+		}
+		if o.Settled[ConsentStates[0]] != len(consents) {
+			return rep, fmt.Errorf("record consents: %v of %d", o.Settled, len(consents))
+		}
+		rep.Consents = len(consents)
+	}
+	if len(warm) > 0 {
+		say("warm-up: %d disclosures", len(warm))
+		if _, err := RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: warm, Timeout: c.Timeout}); err != nil {
+			return rep, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	say("throughput run: %d disclosures, published as fast as the broker confirms", len(main))
+	rep.Throughput, err = RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: main, Timeout: c.Timeout, GatewayCPU: cpu, BrokerCPU: brokerCPU})
+	if err != nil {
+		return rep, fmt.Errorf("throughput run: %w", err)
+	}
+	say("throughput run: %.0f disclosures/s", rep.Throughput.Throughput)
+	if len(paced) > 0 {
+		say("latency run: %.0f/s offered for %s (%d disclosures)", c.Rate, c.LatencyFor, len(paced))
+		o, err := RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: paced, Rate: c.Rate, Timeout: c.Timeout, GatewayCPU: cpu, BrokerCPU: brokerCPU})
+		if err != nil {
+			return rep, fmt.Errorf("latency run: %w", err)
+		}
+		rep.Latency = &o
+		say("latency run: p99 %s", o.Latency.P99.Round(time.Millisecond))
+	}
+	if rep.PeakRSS, err = PeakRSS(gw.Pid()); err != nil {
+		return rep, err
+	}
+	rep.MessageAvg = drain.MeanSize()
+	stopped = true
+	if err := gw.Stop(); err != nil {
+		say("gateway stop: %v", err)
+	}
+
+	rep.Machine.LoadEnd = LoadAverage()
+	size := rep.MessageAvg
+	if size == 0 {
+		size = rep.RequestAvg
+	}
+	say("broker ceiling: %d persistent %d-byte messages to a quorum queue", c.CeilingN, size)
+	if rep.Ceiling, err = BrokerCeiling(ctx, vh.URL, c.CeilingN, size, 1024); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// Targets of issue 7 (item 6), on the 2-core reference machine.
+const (
+	TargetThroughput = 1000.0 // disclosures per second, end to end, RSA-2048
+	TargetCPURatio   = 1.5    // gateway CPU per disclosure / one signature's CPU
+	TargetP99        = 100 * time.Millisecond
+	TargetRate       = 500.0 // offered load of the p99 target
+	TargetPeakRSS    = 150 << 20
+	reportTimeLayout = "2006-01-02 15:04 MST"
+)
+
+// ErrTargets is returned by Check when a target is missed.
+var ErrTargets = errors.New("performance targets missed")
+
+// CPURatio is the gateway's CPU per disclosure over one signature's CPU.
+func (r Report) CPURatio() float64 {
+	per := r.Throughput.CPUPerThousand() / 1000
+	sig := r.Floor.PerSignature()
+	if sig == 0 {
+		return 0
+	}
+	return float64(per) / float64(sig)
+}
+
+// CeilingRatio is the gateway's throughput over the broker ceiling.
+func (r Report) CeilingRatio() float64 {
+	if r.Ceiling.Rate == 0 {
+		return 0
+	}
+	return r.Throughput.Throughput / r.Ceiling.Rate
+}
+
+type target struct {
+	name string
+	ok   bool
+	got  string
+}
+
+func (r Report) targets() []target {
+	ts := []target{
+		{fmt.Sprintf("≥ %.0f disclosures/s end to end (RSA-%d)", TargetThroughput, KeyBits),
+			r.Throughput.Throughput >= TargetThroughput, fmt.Sprintf("%.0f/s", r.Throughput.Throughput)},
+		{fmt.Sprintf("gateway CPU per disclosure ≤ %.1f × one signature", TargetCPURatio),
+			r.CPURatio() <= TargetCPURatio, fmt.Sprintf("%.2f ×", r.CPURatio())},
+	}
+	if r.Latency != nil {
+		name := fmt.Sprintf("p99 < %s at %.0f/s offered", TargetP99, TargetRate)
+		if r.Config.Rate != TargetRate {
+			name = fmt.Sprintf("p99 < %s at %.0f/s offered (target is stated at %.0f/s)", TargetP99, r.Config.Rate, TargetRate)
+		}
+		ts = append(ts, target{name, r.Latency.Latency.P99 < TargetP99, r.Latency.Latency.P99.Round(time.Millisecond).String()})
+	}
+	ts = append(ts, target{fmt.Sprintf("peak RSS < %d MB", TargetPeakRSS>>20), r.PeakRSS < TargetPeakRSS, mb(r.PeakRSS)})
+	return ts
+}
+
+// Check returns ErrTargets naming each missed target.
+func (r Report) Check() error {
+	var missed []string
+	for _, t := range r.targets() {
+		if !t.ok {
+			missed = append(missed, t.name+" (got "+t.got+")")
+		}
+	}
+	if len(missed) > 0 {
+		return fmt.Errorf("%w: %s", ErrTargets, strings.Join(missed, "; "))
+	}
+	return nil
+}
+
+func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+func kb(b int) string { return fmt.Sprintf("%.1f KB", float64(b)/1024) }
+
+func orDefault(n int, def string) string {
+	if n <= 0 {
+		return def
+	}
+	return fmt.Sprint(n)
+}
+
+// Write prints the report block.
+func (r Report) Write(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	c := r.Config
+	p("sluis end-to-end benchmark, %s", r.Started.UTC().Format(reportTimeLayout))
+	p("machine:  %d cores, %s, %s RAM, %s, %s", r.Machine.Cores, r.Machine.CPU, r.Machine.Memory, r.Machine.Kernel, r.Machine.Go)
+	p("gateway:  %s serve as its own process; SQLite store; RSA-%d key; %d providers; workers %s, prefetch %s; log level %s",
+		c.Binary, KeyBits, c.Providers, orDefault(c.Workers, "default"), orDefault(c.Prefetch, "default"), orDefaultS(c.LogLevel, "info"))
+	p("load:     realistic 301 requests (iWmo and iJw, 1-3 products, address and phones), basis %s; mean request %s, mean signed message %s",
+		c.Basis, kb(r.RequestAvg), kb(r.MessageAvg))
+	if r.Consents > 0 {
+		p("          %d single-share consents recorded in the register before the runs (one per disclosure)", r.Consents)
+	}
+	p("          the load process, RabbitMQ and the gateway share this machine")
+	p("noise:    load average %.2f at the start, %.2f after the load runs", r.Machine.LoadStart, r.Machine.LoadEnd)
+	if r.Machine.LoadStart > 0.5*float64(r.Machine.Cores) {
+		p("          WARNING: the machine was busy before the run started; the figures are low")
+	}
+	p("")
+	writeOutcome(p, fmt.Sprintf("throughput run: %d disclosures published as fast as the broker confirms (window 1024)", r.Throughput.Requests), r.Throughput, true)
+	if r.Latency != nil {
+		p("")
+		writeOutcome(p, fmt.Sprintf("latency run: %.0f disclosures/s offered for %s (%d disclosures)", c.Rate, c.LatencyFor, r.Latency.Requests), *r.Latency, false)
+		p("  offered rate achieved: %.0f/s", r.Latency.OfferedRate)
+	}
+	p("")
+	p("gateway peak RSS (VmHWM, whole run): %s", mb(r.PeakRSS))
+	p("")
+	p("reference figures")
+	p("  broker ceiling: %.0f msgs/s (plain amqp091, one channel, %d unconfirmed in flight, %d persistent %s messages to a quorum queue, %.1f s)",
+		r.Ceiling.Rate, r.Ceiling.Window, r.Ceiling.Messages, kb(r.Ceiling.Size), r.Ceiling.Elapsed.Seconds())
+	p("  signing floor:  %.0f RSA-%d signatures/s per core (crypto/rsa PKCS#1 v1.5 SHA-256, one thread, %d signatures, %s CPU each; %.0f/s by wall clock)",
+		r.Floor.PerSecond, r.Floor.Bits, r.Floor.Signatures, ms(r.Floor.PerSignature()), float64(r.Floor.Signatures)/r.Floor.Wall.Seconds())
+	p("ratios")
+	p("  gateway throughput / broker ceiling:        %.3f", r.CeilingRatio())
+	p("  gateway CPU per disclosure / one signature: %.2f × (%s / %s)", r.CPURatio(), ms(r.Throughput.CPUPerThousand()/1000), ms(r.Floor.PerSignature()))
+	p("  signing floor on %d cores bounds throughput at %.0f/s", r.Machine.Cores, r.Floor.PerSecond*float64(r.Machine.Cores))
+	p("")
+	p("targets (issue 7, item 6)")
+	for _, t := range r.targets() {
+		mark := "PASS"
+		if !t.ok {
+			mark = "FAIL"
+		}
+		p("  [%s] %-62s %s", mark, t.name, t.got)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func orDefaultS(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// writeOutcome prints one phase; saturated says the gateway was busy all
+// along, so CPU per disclosure bounds the rate.
+func writeOutcome(p func(string, ...any), title string, o Outcome, saturated bool) {
+	p("%s", title)
+	states := make([]string, 0, len(o.Settled))
+	for _, s := range o.SortedStates() {
+		states = append(states, fmt.Sprintf("%s %d", s, o.Settled[s]))
+	}
+	p("  settled: %d of %d (%s)", o.settledTotal(), o.Requests, strings.Join(states, ", "))
+	p("  throughput: %.0f disclosures/s (first publish to last broker confirm, %.1f s)", o.Throughput, o.LastSettled.Sub(o.FirstPublish).Seconds())
+	l := o.Latency
+	p("  latency intake publish → provider confirm (n=%d): p50 %s  p95 %s  p99 %s  max %s  mean %s",
+		l.Count, ms(l.P50), ms(l.P95), ms(l.P99), ms(l.Max), ms(l.Mean))
+	p("  gateway CPU: %.1f s = %.2f s per 1,000 disclosures", o.GatewayCPU.Seconds(), o.CPUPerThousand().Seconds())
+	if o.BrokerCPU > 0 {
+		total := o.PerThousand(o.GatewayCPU + o.BrokerCPU + o.LoadCPU)
+		line := fmt.Sprintf("  RabbitMQ CPU: %.2f s, load process CPU: %.2f s per 1,000; all three: %.2f s per 1,000",
+			o.PerThousand(o.BrokerCPU).Seconds(), o.PerThousand(o.LoadCPU).Seconds(), total.Seconds())
+		if saturated {
+			line += fmt.Sprintf(", i.e. at most %.0f/s on %d cores", float64(runtime.NumCPU())*1000/total.Seconds(), runtime.NumCPU())
+		}
+		p("%s", line)
+	}
+}
+
+// BrokerPID asks rabbitmqctl for the broker's OS process id (the broker
+// must run on this machine).
+func BrokerPID() (int, error) {
+	out, err := exec.Command("rabbitmqctl", "-q", "eval", "list_to_integer(os:getpid()).").Output()
+	if err != nil {
+		return 0, fmt.Errorf("rabbitmqctl eval: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("rabbitmqctl eval: unexpected output")
+	}
+	return pid, nil
+}
