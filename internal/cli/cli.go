@@ -194,17 +194,6 @@ func Check(v *signing.Verifier, val *xsd.Validator, signed []byte) (Summary, []b
 	return s, opened.Bericht, nil
 }
 
-// Provider acts as a care provider that only verifies: it consumes its own
-// queue, verifies each message against the trusted certificates, validates
-// it, prints a summary without personal data and acks. A message that fails
-// is rejected (dead-lettered to the parking queue). count 0 means until ctx
-// ends. It is RunProvider without an answer.
-func Provider(ctx context.Context, out io.Writer, amqpURL, agb string, trusted []string, count int, saveDir string, timeout time.Duration) error {
-	return RunProvider(ctx, out, ProviderConfig{
-		AMQPURL: amqpURL, AGB: agb, Trusted: trusted, Count: count, SaveDir: saveDir, Timeout: timeout,
-	})
-}
-
 // ProviderConfig configures RunProvider.
 type ProviderConfig struct {
 	AMQPURL string
