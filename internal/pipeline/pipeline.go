@@ -36,6 +36,11 @@ const (
 // the recipient.
 const ReasonNotConnected = "recipient not connected"
 
+// ReasonStoppedWhileSending starts the failure reason of a disclosure whose
+// basis no longer held when sluis resumed sending it after a crash: the
+// provider may have received it, and the sender should check with them.
+const ReasonStoppedWhileSending = "stopped while being sent (the basis no longer holds); the provider may already have received it."
+
 // ErrUnroutable is what a Publisher returns (wrapped) for a message that no
 // queue took: the broker returned it.
 var ErrUnroutable = errors.New("unroutable")
@@ -222,8 +227,19 @@ func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec rece
 				if s, err = p.screen.Screen(ctx, req, rec); err != nil {
 					return fmt.Errorf("screen %s again: %w", rec.DisclosureID, err)
 				}
-				if !s.Allowed {
+				if !s.Allowed && rec.State == receipts.Allowed {
 					rec, err = p.move(ctx, rec, refusal(s))
+					break
+				}
+				if !s.Allowed {
+					// Published: the message may already be in the
+					// provider's queue (a crash between the broker's confirm
+					// and recording it), so "refused" (never sent) would be
+					// untrue, and it cannot be rebuilt on the changed basis.
+					c := refusal(s)
+					c.To = receipts.Failed
+					c.Reason = ReasonStoppedWhileSending + " " + s.Sentence
+					rec, err = p.move(ctx, rec, c)
 					break
 				}
 				checked = &s.Checked

@@ -42,7 +42,7 @@ func (s State) Final() bool {
 var next = map[State][]State{
 	Received:  {Refused, Allowed, Failed},
 	Allowed:   {Refused, Published, Failed},
-	Published: {Delivered, Failed, Refused},
+	Published: {Delivered, Failed},
 	Delivered: {Accepted, Rejected, Overdue},
 	Overdue:   {Accepted, Rejected},
 }
