@@ -175,8 +175,48 @@ func ClientKey(secret []byte, bsn string) string {
 // Handle processes one intake message. It returns nil (ack) once the
 // disclosure's outcome is durable in the store, and an error (nack, retry)
 // when something transient failed before that.
+//
+// Status events of one pass are collected and published together at the
+// end (one round of pipelined confirms instead of one per state change),
+// also when the pass fails: the states they report are already stored.
 func (p *Pipeline) Handle(msg *message.Message) error {
-	ctx := msg.Context()
+	ob := &outbox{}
+	ctx := context.WithValue(msg.Context(), outboxKey{}, ob)
+	err := p.handle(ctx, msg)
+	if ferr := p.flush(ctx, ob); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return err
+}
+
+// outbox collects the status events of one Handle pass.
+type outbox struct{ msgs []*message.Message }
+
+type outboxKey struct{}
+
+// flush publishes the collected status events; one no queue takes (the
+// sender bound none) is counted, not retried.
+func (p *Pipeline) flush(ctx context.Context, ob *outbox) error {
+	if len(ob.msgs) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, err := range p.pub.PublishContext(ctx, TopicStatus, ob.msgs...) {
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrUnroutable):
+			p.metrics.statusUnrouted.Inc()
+		default:
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("status events: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+func (p *Pipeline) handle(ctx context.Context, msg *message.Message) error {
 	started := p.now()
 	req, err := p.dec.Decode(msg.Payload)
 	if err != nil {
@@ -408,6 +448,10 @@ func StatusMessage(ev status.Event) *message.Message {
 }
 
 func (p *Pipeline) sendStatus(ctx context.Context, ev status.Event) error {
+	if ob, ok := ctx.Value(outboxKey{}).(*outbox); ok {
+		ob.msgs = append(ob.msgs, StatusMessage(ev))
+		return nil
+	}
 	err := p.pub.PublishContext(ctx, TopicStatus, StatusMessage(ev))[0]
 	switch {
 	case err == nil:
