@@ -100,6 +100,24 @@ func withDefaults(m Message) (Message, error) {
 }
 
 func encode(m Message) ([]byte, error) {
+	doc, err := encodeTree(m)
+	if err != nil {
+		return nil, err
+	}
+	return writeDocument(doc), nil
+}
+
+// writeDocument returns the bytes of doc.Indent(2) followed by doc.WriteTo,
+// written without inserting indentation tokens into the tree (see
+// indent.go).
+func writeDocument(doc *etree.Document) []byte {
+	buf := bytes.NewBuffer(make([]byte, 0, 8<<10))
+	writeIndentedChildren(buf, stripIndent(doc.Child), 0, &doc.WriteSettings)
+	return buf.Bytes()
+}
+
+// encodeTree builds the XML tree of m.
+func encodeTree(m Message) (*etree.Document, error) {
 	std, kind := m.Standard(), m.Kind()
 	bp, mp := prefixes(std, kind)
 	doc := etree.NewDocument()
@@ -108,13 +126,8 @@ func encode(m Message) ([]byte, error) {
 	root.CreateAttr("xmlns:"+bp, BasisNamespace(std))
 	root.CreateAttr("xmlns:"+mp, Namespace(std, kind))
 	enc := &encoder{std: std, basisPrefix: bp, msgPrefix: mp}
-	if err := enc.encodeStruct(root, reflect.ValueOf(m).Elem(), ""); err != nil {
+	if err := enc.encodeStruct(root, reflect.ValueOf(m).Elem(), nil); err != nil {
 		return nil, err
 	}
-	doc.Indent(2)
-	var buf bytes.Buffer
-	if _, err := doc.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("messages: write: %w", err)
-	}
-	return buf.Bytes(), nil
+	return doc, nil
 }

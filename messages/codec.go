@@ -63,14 +63,37 @@ type encoder struct {
 	msgPrefix   string
 }
 
+// encPath is an element path as the encoder walks down, turned into a
+// string (joinPath, "[i]" for repeated items) only for an error: a path
+// string per field was a third of Build's allocations.
+type encPath struct {
+	parent        *encPath
+	wrapper, name string
+	index         int // 1-based item number; 0: not an item
+}
+
+func (p *encPath) String() string {
+	if p == nil {
+		return ""
+	}
+	s := joinPath(p.parent.String(), p.wrapper, p.name)
+	if p.index > 0 {
+		s = fmt.Sprintf("%s[%d]", s, p.index)
+	}
+	return s
+}
+
 // encodeStruct appends v's fields to parent as child elements.
-func (e *encoder) encodeStruct(parent *etree.Element, v reflect.Value, path string) error {
+func (e *encoder) encodeStruct(parent *etree.Element, v reflect.Value, path *encPath) error {
+	// One path node (and one for items) per struct, reused for each field:
+	// no callee keeps it.
+	var p, item encPath
 	for _, f := range fieldsOf(v.Type()) {
 		fv := v.Field(f.index)
-		p := joinPath(path, f.wrapper, f.name)
+		p = encPath{parent: path, wrapper: f.wrapper, name: f.name}
 		if f.ijwOnly && e.std != IJw {
 			if !fv.IsZero() {
-				return &RuleError{Code: "XSD", Path: p, Msg: "element exists only in iJw"}
+				return &RuleError{Code: "XSD", Path: p.String(), Msg: "element exists only in iJw"}
 			}
 			continue
 		}
@@ -87,20 +110,22 @@ func (e *encoder) encodeStruct(parent *etree.Element, v reflect.Value, path stri
 				target = parent.CreateElement(e.msgPrefix + ":" + f.wrapper)
 			}
 			for i := 0; i < fv.Len(); i++ {
-				if err := e.encodeValue(target, prefix+":"+f.name, fv.Index(i), fmt.Sprintf("%s[%d]", p, i+1)); err != nil {
+				item = p
+				item.index = i + 1
+				if err := e.encodeValue(target, prefix+":"+f.name, fv.Index(i), &item); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := e.encodeValue(parent, prefix+":"+f.name, fv, p); err != nil {
+		if err := e.encodeValue(parent, prefix+":"+f.name, fv, &p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (e *encoder) encodeValue(parent *etree.Element, qname string, v reflect.Value, path string) error {
+func (e *encoder) encodeValue(parent *etree.Element, qname string, v reflect.Value, path *encPath) error {
 	if v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return nil
@@ -113,7 +138,7 @@ func (e *encoder) encodeValue(parent *etree.Element, qname string, v reflect.Val
 		}
 		b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
 		if err != nil {
-			return &RuleError{Code: "XSD", Path: path, Msg: err.Error()}
+			return &RuleError{Code: "XSD", Path: path.String(), Msg: err.Error()}
 		}
 		parent.CreateElement(qname).SetText(string(b))
 		return nil
@@ -130,20 +155,21 @@ func (e *encoder) encodeValue(parent *etree.Element, qname string, v reflect.Val
 		el := parent.CreateElement(qname)
 		return e.encodeStruct(el, v, path)
 	default:
-		return fmt.Errorf("messages: cannot encode %s at %s", v.Type(), path)
+		return fmt.Errorf("messages: cannot encode %s at %s", v.Type(), path.String())
 	}
 	return nil
 }
 
 func joinPath(path, wrapper, name string) string {
-	parts := []string{}
-	if path != "" {
-		parts = append(parts, path)
+	switch {
+	case path == "" && wrapper == "":
+		return name
+	case path == "":
+		return wrapper + "/" + name
+	case wrapper == "":
+		return path + "/" + name
 	}
-	if wrapper != "" {
-		parts = append(parts, wrapper)
-	}
-	return strings.Join(append(parts, name), "/")
+	return path + "/" + wrapper + "/" + name
 }
 
 type decoder struct {

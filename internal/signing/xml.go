@@ -71,7 +71,11 @@ func hasDirective(el *etree.Element) bool {
 // once the count exceeds limit.
 func countElements(el *etree.Element, limit int) int {
 	n := 1
-	for _, c := range el.ChildElements() {
+	for _, t := range el.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		n += countElements(c, limit-n)
 		if n > limit {
 			return n
@@ -212,7 +216,11 @@ func checkElement(el *etree.Element, scope map[string]string) error {
 			}
 		}
 	}
-	for _, c := range el.ChildElements() {
+	for _, t := range el.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if err := checkElement(c, scope); err != nil {
 			return err
 		}
