@@ -1,11 +1,9 @@
 package minimise
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -123,6 +121,7 @@ func (r Result) Sentence() string {
 type leaf struct {
 	path    string // concrete, /client/contacts/0/email
 	pattern string // /client/contacts/*/email
+	text    string // the value of a string field (free text is read from it)
 }
 
 // Check checks request req against profile p and basis b. Pure; req is not
@@ -137,6 +136,12 @@ type leaf struct {
 // e-mail, postcode with house number, names and birth dates of persons the
 // basis does not cover free text about) and the iStandaarden prohibitions
 // (CS318, OP002x2, OP130). Every problem is reported, not only the first.
+//
+// The request is read as its JSON form (contract v1): a field is present
+// when its JSON value is a non-empty string, true, or a number, and paths
+// are JSON pointers in the JSON key order. Check walks the typed request
+// directly (see view.go) and returns what a JSON round trip would: the
+// checked copy shares no memory with req.
 //
 // p must be a valid profile (from Embedded, Load or ParseProfile, or one
 // that passed Validate); Check does not validate it again.
@@ -159,17 +164,20 @@ func Check(req disclosure.Request, p Profile, b Basis) Result {
 		problem("/purpose", CodeProfileMismatch, "the profile is for another purpose")
 	}
 
-	tree, err := toTree(req)
+	checked, err := jsonCopy(req)
 	if err != nil {
 		problem("", CodeInternal, "the request could not be copied for checking")
 		return res
 	}
+	v := &view{}
+	root := reflect.ValueOf(&checked).Elem()
 
 	// 1. Every present field against the profile.
 	var strip []string
 	relLeaves := map[string]int{} // "/client/relations/N" -> data fields
 	relStripped := map[string]int{}
-	for _, l := range leaves(tree) {
+	all := v.leaves(root)
+	for _, l := range all {
 		f, known := lookupField(l.pattern)
 		if known && f.Control {
 			continue
@@ -200,12 +208,7 @@ func Check(req disclosure.Request, p Profile, b Basis) Result {
 	}
 	res.Stripped = strip
 	if len(strip) > 0 {
-		removeAll(tree, strip)
-	}
-	checked, err := fromTree(tree)
-	if err != nil {
-		problem("", CodeInternal, "the checked request could not be rebuilt")
-		return res
+		v.removeAll(root, strip)
 	}
 
 	// 2. Required fields, on the checked copy.
@@ -213,13 +216,16 @@ func Check(req disclosure.Request, p Profile, b Basis) Result {
 		if r.Use != UseRequired {
 			continue
 		}
-		for _, missing := range missingRequired(tree, r.Path) {
+		for _, missing := range v.missingRequired(root, r.Path) {
 			problem(missing, CodeRequiredMissing, "the profile requires this field")
 		}
 	}
 
 	// 3. Categories the basis covers.
-	present := leaves(tree)
+	present := all // nothing stripped: the checked copy has the same leaves
+	if len(strip) > 0 {
+		present = v.leaves(root)
+	}
 	if b.Covered != nil {
 		for _, l := range present {
 			f, ok := lookupField(l.pattern)
@@ -234,17 +240,21 @@ func Check(req disclosure.Request, p Profile, b Basis) Result {
 
 	// 4. Free text. Persons come from the original request: a name of a
 	// stripped relation is personal data too.
-	people := personsOf(req)
-	about := map[string]bool{}
-	for _, a := range b.FreeTextAbout {
-		about[a] = true
-	}
+	var people []person
+	var about map[string]bool
 	for _, l := range present {
 		f, ok := lookupField(l.pattern)
 		if !ok || f.Category != category.FreeText {
 			continue
 		}
-		text := stringAt(tree, l.path)
+		if people == nil {
+			people = personsOf(req)
+			about = map[string]bool{}
+			for _, a := range b.FreeTextAbout {
+				about[a] = true
+			}
+		}
+		text := l.text
 		limit, has := p.FreeText[l.pattern]
 		if !has {
 			limit = MaxFreeText
@@ -347,235 +357,6 @@ func fullAddress(a *disclosure.Address) bool {
 		return false
 	}
 	return a.Postcode != "" || (a.Street != "" && a.City != "")
-}
-
-// ---- the request as a JSON tree ----
-
-// toTree copies the request into a generic JSON tree (numbers kept exact).
-func toTree(req disclosure.Request) (map[string]any, error) {
-	b, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-func fromTree(m map[string]any) (disclosure.Request, error) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return disclosure.Request{}, err
-	}
-	var r disclosure.Request
-	if err := json.Unmarshal(b, &r); err != nil {
-		return disclosure.Request{}, err
-	}
-	return r, nil
-}
-
-// dataRoots are the parts of the request that can reach the Bericht as
-// data (client and assignment of a 301, answer of a 319); the rest (sender,
-// recipient, standard, legal basis, ...) is the envelope of the request and
-// not governed by profiles.
-var dataRoots = []string{"client", "assignment", "answer"}
-
-// leaves returns the present leaves under the data roots, in document order
-// (keys sorted, array order kept).
-func leaves(tree map[string]any) []leaf {
-	var out []leaf
-	for _, root := range dataRoots {
-		walk(tree[root], "/"+root, "/"+root, &out)
-	}
-	return out
-}
-
-func walk(n any, path, pattern string, out *[]leaf) {
-	switch v := n.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			walk(v[k], path+"/"+k, pattern+"/"+k, out)
-		}
-	case []any:
-		for i, e := range v {
-			walk(e, path+"/"+strconv.Itoa(i), pattern+"/*", out)
-		}
-	default:
-		if presentScalar(v) {
-			*out = append(*out, leaf{path: path, pattern: pattern})
-		}
-	}
-}
-
-func presentScalar(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case string:
-		return x != ""
-	case bool:
-		return x
-	default:
-		return true // numbers: 0 is a value (house number 0, volume 0)
-	}
-}
-
-// present reports whether a subtree holds any present non-control leaf.
-func present(n any, pattern string) bool {
-	switch v := n.(type) {
-	case map[string]any:
-		for k, c := range v {
-			if present(c, pattern+"/"+k) {
-				return true
-			}
-		}
-		return false
-	case []any:
-		for _, c := range v {
-			if present(c, pattern+"/*") {
-				return true
-			}
-		}
-		return false
-	default:
-		if f, ok := lookupField(pattern); ok && f.Control {
-			return false
-		}
-		return presentScalar(v)
-	}
-}
-
-// removeAll deletes the concrete leaf paths and then prunes the objects and
-// array elements they leave without any present data (a relation whose
-// every field was stripped disappears, informed_and_agreed and all).
-func removeAll(tree map[string]any, paths []string) {
-	touched := map[string]bool{}
-	for _, p := range paths {
-		segs := segments(p)
-		parent := lookup(tree, segs[:len(segs)-1])
-		if m, ok := parent.(map[string]any); ok {
-			delete(m, segs[len(segs)-1])
-		}
-		for i := 1; i < len(segs); i++ {
-			touched["/"+strings.Join(segs[:i], "/")] = true
-		}
-	}
-	for _, root := range dataRoots {
-		if touched["/"+root] {
-			tree[root] = prune(tree[root], "/"+root, "/"+root, touched)
-		}
-	}
-}
-
-func prune(n any, path, pattern string, touched map[string]bool) any {
-	switch v := n.(type) {
-	case map[string]any:
-		for k, c := range v {
-			cp, cpat := path+"/"+k, pattern+"/"+k
-			if !touched[cp] {
-				continue
-			}
-			c = prune(c, cp, cpat, touched)
-			if !present(c, cpat) {
-				delete(v, k)
-				continue
-			}
-			v[k] = c
-		}
-		return v
-	case []any:
-		kept := v[:0:0]
-		for i, c := range v {
-			cp, cpat := path+"/"+strconv.Itoa(i), pattern+"/*"
-			if touched[cp] {
-				c = prune(c, cp, cpat, touched)
-				if !present(c, cpat) {
-					continue
-				}
-			}
-			kept = append(kept, c)
-		}
-		return kept
-	default:
-		return n
-	}
-}
-
-func lookup(n any, segs []string) any {
-	for _, s := range segs {
-		switch v := n.(type) {
-		case map[string]any:
-			n = v[s]
-		case []any:
-			i, err := strconv.Atoi(s)
-			if err != nil || i < 0 || i >= len(v) {
-				return nil
-			}
-			n = v[i]
-		default:
-			return nil
-		}
-	}
-	return n
-}
-
-func stringAt(tree map[string]any, path string) string {
-	s, _ := lookup(tree, segments(path)).(string)
-	return s
-}
-
-// missingRequired expands a required rule pattern over the tree and returns
-// the concrete paths where it is absent. Beneath an array ("*") the rule
-// holds for each element that is there; an absent or empty array only
-// counts as missing when the table says the field is always mandatory.
-func missingRequired(tree map[string]any, rule string) []string {
-	var out []string
-	segs := segments(rule)
-	var rec func(n any, i int, path string)
-	rec = func(n any, i int, path string) {
-		if i == len(segs) {
-			if !present(n, patternOf(path)) {
-				out = append(out, path)
-			}
-			return
-		}
-		s := segs[i]
-		if s == "*" {
-			arr, _ := n.([]any)
-			if len(arr) == 0 {
-				if alwaysMandatoryUnder(rule) {
-					out = append(out, path)
-				}
-				return
-			}
-			for j, e := range arr {
-				rec(e, i+1, path+"/"+strconv.Itoa(j))
-			}
-			return
-		}
-		m, _ := n.(map[string]any)
-		var child any
-		if m != nil {
-			child = m[s]
-		}
-		if child == nil && i+1 < len(segs) && segs[i+1] != "*" {
-			// A missing object: every required field beneath is missing.
-			out = append(out, path+"/"+strings.Join(segs[i:], "/"))
-			return
-		}
-		rec(child, i+1, path+"/"+s)
-	}
-	rec(tree, 0, "")
-	return out
 }
 
 // alwaysMandatoryUnder reports whether the rule covers a field the 301

@@ -376,7 +376,8 @@ func mustFor(t testing.TB, ps *Profiles, r disclosure.Request) Profile {
 }
 
 // FuzzMinimise drives the generator with a fuzzed seed and puts fuzzed
-// text into the comments.
+// text into the comments. It also holds Check to the JSON-tree
+// implementation it replaced (assertSameAsLegacy).
 func FuzzMinimise(f *testing.F) {
 	for _, s := range []string{"", "Graag starten.", "06-12345678", "1234 56 782", "a@b.nl", "9999 XX 12", "Wit", "2014-02-14"} {
 		f.Add(uint64(len(s)), s)
@@ -394,6 +395,7 @@ func FuzzMinimise(f *testing.F) {
 			req.Client.Comment = text
 			req.Assignment.Products[0].Comment = text
 		}
+		assertSameAsLegacy(t, req, mustFor(t, ps, req), b)
 		bc.assertProperty(t, ps, req, b)
 	})
 }
