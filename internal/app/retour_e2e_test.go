@@ -11,6 +11,9 @@ import (
 )
 
 func TestEndToEndRetour(t *testing.T) {
+	// The development provider keys live under var/ of the working
+	// directory: keep them out of the source tree.
+	t.Chdir(t.TempDir())
 	h := start(t)
 	for _, tc := range []struct {
 		example, agb, answer, state string
