@@ -26,6 +26,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/screen"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/internal/testenv"
+	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
 )
 
@@ -129,7 +130,7 @@ func BenchmarkBuild(b *testing.B) {
 			i++
 			rec := receipts.Record{
 				Identificatie: fmt.Sprint(i), Recipient: req.Recipient.AGB, Standard: req.Standard,
-				MessageType: pipeline.MessageType(req.Standard, req.MessageType), Municipality: req.Sender.Municipality,
+				MessageType: messages.MessageType(messages.Standard(req.Standard), req.MessageType), Municipality: req.Sender.Municipality,
 				CreatedAt: created,
 			}
 			rec.MessageID = rec.MessageType + "-" + rec.Municipality + "-" + rec.Identificatie

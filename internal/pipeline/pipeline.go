@@ -24,6 +24,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/internal/status"
+	"github.com/sluis-gateway/sluis/messages"
 )
 
 // Topics the pipeline publishes to; the publisher maps them to exchanges.
@@ -180,9 +181,9 @@ func ClientKey(secret []byte, bsn string) string {
 // end (one round of pipelined confirms instead of one per state change),
 // also when the pass fails: the states they report are already stored.
 func (p *Pipeline) Handle(msg *message.Message) error {
+	ctx := msg.Context()
 	ob := &outbox{}
-	ctx := context.WithValue(msg.Context(), outboxKey{}, ob)
-	err := p.handle(ctx, msg)
+	err := p.handle(ctx, ob, msg)
 	if ferr := p.flush(ctx, ob); ferr != nil {
 		return errors.Join(err, ferr)
 	}
@@ -191,8 +192,6 @@ func (p *Pipeline) Handle(msg *message.Message) error {
 
 // outbox collects the status events of one Handle pass.
 type outbox struct{ msgs []*message.Message }
-
-type outboxKey struct{}
 
 // flush publishes the collected status events; one no queue takes (the
 // sender bound none) is counted, not retried.
@@ -216,13 +215,13 @@ func (p *Pipeline) flush(ctx context.Context, ob *outbox) error {
 	return nil
 }
 
-func (p *Pipeline) handle(ctx context.Context, msg *message.Message) error {
+func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message) error {
 	started := p.now()
 	req, err := p.dec.Decode(msg.Payload)
 	if err != nil {
 		var inv *disclosure.InvalidError
 		if errors.As(err, &inv) {
-			return p.invalid(ctx, disclosure.Peek(msg.Payload), inv.Problems)
+			return p.invalid(ctx, ob, disclosure.Peek(msg.Payload), inv.Problems)
 		}
 		return fmt.Errorf("decode: %w", err)
 	}
@@ -231,7 +230,7 @@ func (p *Pipeline) handle(ctx context.Context, msg *message.Message) error {
 
 	rec, created, err := p.store.Register(ctx, p.record(req))
 	if errors.Is(err, receipts.ErrConflict) {
-		return p.invalid(ctx, disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
+		return p.invalid(ctx, ob, disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
 			[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: "id already used for a different request"}})
 	}
 	if err != nil {
@@ -239,13 +238,11 @@ func (p *Pipeline) handle(ctx context.Context, msg *message.Message) error {
 	}
 	if created {
 		p.metrics.state(rec)
-		if err := p.announce(ctx, rec, nil); err != nil {
-			return err
-		}
+		ob.announce(rec, nil, p.now())
 	} else {
 		p.log.Info("disclosure seen before", "disclosure_id", rec.DisclosureID, "state", rec.State)
 	}
-	return p.advance(ctx, req, rec)
+	return p.advance(ctx, ob, req, rec)
 }
 
 // advance moves a registered disclosure on from wherever it is. It is safe to
@@ -254,13 +251,13 @@ func (p *Pipeline) handle(ctx context.Context, msg *message.Message) error {
 // screened again before it is sent: the screening is deterministic for an
 // unchanged register, and a withdrawal or restriction recorded meanwhile
 // stops it.
-func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec receipts.Record) error {
+func (p *Pipeline) advance(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record) error {
 	var checked *disclosure.Request
 	for {
 		var err error
 		switch rec.State {
 		case receipts.Received:
-			rec, checked, err = p.screenStep(ctx, req, rec)
+			rec, checked, err = p.screenStep(ctx, ob, req, rec)
 		case receipts.Allowed, receipts.Published:
 			if checked == nil {
 				var s Screening
@@ -268,7 +265,7 @@ func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec rece
 					return fmt.Errorf("screen %s again: %w", rec.DisclosureID, err)
 				}
 				if !s.Allowed && rec.State == receipts.Allowed {
-					rec, err = p.move(ctx, rec, refusal(s))
+					rec, err = p.move(ctx, ob, rec, refusal(s))
 					break
 				}
 				if !s.Allowed {
@@ -279,16 +276,17 @@ func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec rece
 					c := refusal(s)
 					c.To = receipts.Failed
 					c.Reason = ReasonStoppedWhileSending + " " + s.Sentence
-					rec, err = p.move(ctx, rec, c)
+					rec, err = p.move(ctx, ob, rec, c)
 					break
 				}
 				checked = &s.Checked
 			}
-			rec, err = p.deliverStep(ctx, *checked, rec)
+			rec, err = p.deliverStep(ctx, ob, *checked, rec)
 		default:
 			// Final or waiting: tell the sender where it is (again, after a
 			// redelivery) and ack.
-			return p.announce(ctx, rec, nil)
+			ob.announce(rec, nil, p.now())
+			return nil
 		}
 		if err != nil {
 			return err
@@ -302,7 +300,7 @@ func (p *Pipeline) advance(ctx context.Context, req disclosure.Request, rec rece
 	}
 }
 
-func (p *Pipeline) screenStep(ctx context.Context, req disclosure.Request, rec receipts.Record) (receipts.Record, *disclosure.Request, error) {
+func (p *Pipeline) screenStep(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record) (receipts.Record, *disclosure.Request, error) {
 	t0 := p.now()
 	s, err := p.screen.Screen(ctx, req, rec)
 	if err != nil {
@@ -310,10 +308,10 @@ func (p *Pipeline) screenStep(ctx context.Context, req disclosure.Request, rec r
 	}
 	p.metrics.stage("screen", t0, p.now())
 	if !s.Allowed {
-		rec, err = p.move(ctx, rec, refusal(s))
+		rec, err = p.move(ctx, ob, rec, refusal(s))
 		return rec, nil, err
 	}
-	rec, err = p.move(ctx, rec, receipts.Change{To: receipts.Allowed, Detail: screeningDetail(s)})
+	rec, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Allowed, Detail: screeningDetail(s)})
 	return rec, &s.Checked, err
 }
 
@@ -329,22 +327,22 @@ func screeningDetail(s Screening) map[string]string {
 		detail[k] = v
 	}
 	if len(s.ConsentIDs) > 0 {
-		detail["consents"] = join(s.ConsentIDs)
+		detail["consents"] = strings.Join(s.ConsentIDs, ",")
 	}
 	return detail
 }
 
-func (p *Pipeline) deliverStep(ctx context.Context, req disclosure.Request, rec receipts.Record) (receipts.Record, error) {
+func (p *Pipeline) deliverStep(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record) (receipts.Record, error) {
 	signed, err := p.build(req, rec)
 	if err != nil {
 		var perm *permanentError
 		if errors.As(err, &perm) {
-			return p.move(ctx, rec, receipts.Change{To: receipts.Failed, Reason: perm.Error()})
+			return p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: perm.Error()})
 		}
 		return rec, err
 	}
 	if rec.State == receipts.Allowed {
-		if rec, err = p.move(ctx, rec, receipts.Change{To: receipts.Published}); err != nil {
+		if rec, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Published}); err != nil {
 			return rec, err
 		}
 	}
@@ -357,9 +355,9 @@ func (p *Pipeline) deliverStep(ctx context.Context, req disclosure.Request, rec 
 	p.metrics.stage("publish", t0, p.now())
 	switch {
 	case err == nil:
-		return p.move(ctx, rec, receipts.Change{To: receipts.Delivered, Detail: map[string]string{"message_id": rec.MessageID}})
+		return p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, Detail: map[string]string{"message_id": rec.MessageID}})
 	case errors.Is(err, ErrUnroutable):
-		return p.move(ctx, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})
+		return p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})
 	default:
 		return rec, fmt.Errorf("publish %s: %w", rec.DisclosureID, err)
 	}
@@ -403,7 +401,7 @@ func (p *Pipeline) build(req disclosure.Request, rec receipts.Record) ([]byte, e
 }
 
 // move records a state change, then tells the sender.
-func (p *Pipeline) move(ctx context.Context, rec receipts.Record, c receipts.Change) (receipts.Record, error) {
+func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, c receipts.Change) (receipts.Record, error) {
 	if c.At.IsZero() {
 		c.At = p.now()
 	}
@@ -414,20 +412,21 @@ func (p *Pipeline) move(ctx context.Context, rec receipts.Record, c receipts.Cha
 	p.metrics.state(next)
 	p.log.Info("disclosure state", "disclosure_id", next.DisclosureID, "state", next.State,
 		"message_type", next.MessageType, "recipient", next.Recipient)
-	return next, p.announce(ctx, next, c.Detail)
+	ob.announce(next, c.Detail, p.now())
+	return next, nil
 }
 
-// announce publishes a status event for the record's current state, with
-// the decision's profile, stripped paths and follow-ups when detail has them.
-func (p *Pipeline) announce(ctx context.Context, rec receipts.Record, detail map[string]string) error {
+// announce queues the status event of the record's current state, with the
+// decision's profile, stripped paths and follow-ups when detail has them.
+func (ob *outbox) announce(rec receipts.Record, detail map[string]string, now time.Time) {
 	ev := status.Of(rec)
 	if ev.At.IsZero() {
-		ev.At = p.now()
+		ev.At = now
 	}
 	ev.Profile = detail["profile"]
 	ev.Stripped = split(detail["stripped"])
 	ev.FollowUps = split(detail["follow_up"])
-	return p.sendStatus(ctx, ev)
+	ob.msgs = append(ob.msgs, StatusMessage(ev))
 }
 
 func split(s string) []string {
@@ -447,25 +446,6 @@ func StatusMessage(ev status.Event) *message.Message {
 	return m
 }
 
-func (p *Pipeline) sendStatus(ctx context.Context, ev status.Event) error {
-	if ob, ok := ctx.Value(outboxKey{}).(*outbox); ok {
-		ob.msgs = append(ob.msgs, StatusMessage(ev))
-		return nil
-	}
-	err := p.pub.PublishContext(ctx, TopicStatus, StatusMessage(ev))[0]
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrUnroutable):
-		// Nobody bound a queue for this sender: the state is in the store
-		// and the HTTP API; count it so operators see silent senders.
-		p.metrics.statusUnrouted.Inc()
-		return nil
-	default:
-		return fmt.Errorf("status event %s: %w", ev.DisclosureID, err)
-	}
-}
-
 // statusID is deterministic, so a re-announced state carries the same id.
 func statusID(ev status.Event) string {
 	if ev.DisclosureID == "" {
@@ -476,7 +456,7 @@ func statusID(ev status.Event) string {
 
 // invalid records a request that could not be registered and tells its
 // sender what is wrong, by path and rule.
-func (p *Pipeline) invalid(ctx context.Context, env disclosure.Envelope, problems []disclosure.Problem) error {
+func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envelope, problems []disclosure.Problem) error {
 	if _, err := actor.From(ctx); err != nil {
 		ctx = actor.With(ctx, actor.Actor{Kind: "system", ID: orUnknown(env.System), OnBehalfOf: env.Municipality})
 	}
@@ -497,7 +477,8 @@ func (p *Pipeline) invalid(ctx context.Context, env disclosure.Envelope, problem
 	for _, pr := range problems {
 		ev.Problems = append(ev.Problems, status.Problem(pr))
 	}
-	return p.sendStatus(ctx, ev)
+	ob.msgs = append(ob.msgs, StatusMessage(ev))
+	return nil
 }
 
 // record is the receipt record of a request. ClientKey is the keyed BSN
@@ -515,21 +496,12 @@ func (p *Pipeline) record(req disclosure.Request) receipts.Record {
 		System:       req.Sender.System,
 		Recipient:    req.Recipient.AGB,
 		Standard:     req.Standard,
-		MessageType:  MessageType(req.Standard, req.MessageType),
+		MessageType:  messages.MessageType(messages.Standard(req.Standard), req.MessageType),
 		Purpose:      req.Purpose,
 		Basis:        req.LegalBasis.Kind,
 		ClientKey:    clientKey,
 		RequestHash:  disclosure.Hash(req),
 	}
-}
-
-// MessageType names the Bericht: ("iWmo", "301") is "WMO301", ("iJw", "301")
-// is "JW301".
-func MessageType(standard, kind string) string {
-	if standard == "iJw" {
-		return "JW" + kind
-	}
-	return "WMO" + kind
 }
 
 func orUnknown(s string) string {
@@ -538,5 +510,3 @@ func orUnknown(s string) string {
 	}
 	return s
 }
-
-func join(ss []string) string { return strings.Join(ss, ",") }
