@@ -2,7 +2,6 @@ package register
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/status"
 )
 
@@ -71,7 +71,9 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, er
 	case err == nil:
 		ev.State = StateApplied
 	case errors.As(err, &inv):
-		env := peek(payload)
+		// A command has the request's id and sender fields: read them the
+		// same lenient way, keeping only values of their contract form.
+		env := disclosure.Peek(payload)
 		ev.CommandID, ev.Municipality, ev.System = env.ID, env.Municipality, env.System
 		ev.State, ev.Reason = StateInvalid, inv.Error()
 		for _, p := range inv.Problems {
@@ -107,32 +109,6 @@ func refusal(err error) string {
 		return ErrConflict.Error()
 	}
 	return "refused"
-}
-
-type envelope struct{ ID, Municipality, System string }
-
-// peek reads the id and sender of a command that failed validation, keeping
-// only values of their contract form (they go into a routing key).
-func peek(data []byte) envelope {
-	var p struct {
-		ID     string `json:"id"`
-		Sender struct {
-			Municipality string `json:"municipality"`
-			System       string `json:"system"`
-		} `json:"sender"`
-	}
-	_ = json.Unmarshal(data, &p) // best effort: a broken command still yields what it can
-	out := envelope{}
-	if uuidRe.MatchString(p.ID) {
-		out.ID = p.ID
-	}
-	if gemRe.MatchString(p.Sender.Municipality) {
-		out.Municipality = p.Sender.Municipality
-	}
-	if systemRe.MatchString(p.Sender.System) {
-		out.System = p.Sender.System
-	}
-	return out
 }
 
 func orUnknown(s string) string {
