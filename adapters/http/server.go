@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,6 +57,7 @@ type Server struct {
 	checks   map[string]Check
 	consents Consents
 	ledger   Ledger
+	pprof    bool
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -74,6 +76,12 @@ func New(dec *disclosure.Decoder, in Intake, rs Receipts, g prometheus.Gatherer,
 // WithConsents enables POST /v1/consents.
 func (s *Server) WithConsents(c Consents) *Server {
 	s.consents = c
+	return s
+}
+
+// WithPprof enables Go's runtime profiles under /debug/pprof/.
+func (s *Server) WithPprof(on bool) *Server {
+	s.pprof = on
 	return s
 }
 
@@ -96,6 +104,13 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.ledger != nil {
 		mux.HandleFunc("GET /v1/reviews", s.getReviews)
+	}
+	if s.pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
 	return mux
 }

@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.Timeout, "timeout", 15*time.Minute, "limit of each load phase")
 	fs.BoolVar(&c.KeepDir, "keep", false, "keep the temporary directory (gateway log, SQLite file)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the request generator")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the gateway, taken during the throughput run, to this file")
+	fs.DurationVar(&c.ProfileFor, "profile-for", 15*time.Second, "length of the CPU profile (keep it under the throughput run's duration)")
 	out := fs.String("out", "", "also write the report to this file")
 	strict := fs.Bool("strict", false, "exit 2 when a performance target is missed")
 	if err := fs.Parse(args); err != nil {

@@ -424,7 +424,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTPAddr, err)
 	}
 	g.HTTPAddr = ln.Addr().String()
-	api.WithConsents(consentHandler).WithReviews(g.Store)
+	api.WithConsents(consentHandler).WithReviews(g.Store).WithPprof(cfg.Pprof)
 	g.srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := g.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

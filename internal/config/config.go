@@ -66,6 +66,11 @@ type Config struct {
 	OverdueInterval time.Duration `env:"SLUIS_OVERDUE_INTERVAL" envDefault:"1m"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
+	// Pprof serves Go's runtime profiles under /debug/pprof/ on the HTTP
+	// address, for operators measuring a running gateway. Off by default:
+	// profiles hold no message contents, but they are not for everyone who
+	// can reach the intake.
+	Pprof bool `env:"SLUIS_PPROF" envDefault:"false"`
 }
 
 // Load reads the configuration from the environment and validates it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -164,4 +165,44 @@ func (g *Gateway) Stop() error {
 		_ = g.cmd.Process.Kill()
 		return errors.New("gateway did not stop within 30 s after SIGTERM; killed")
 	}
+}
+
+// profileEnv turns the gateway's profiling endpoint on when a profile is
+// wanted.
+func profileEnv(file string) []string {
+	if file == "" {
+		return nil
+	}
+	return []string{"SLUIS_PPROF=true"}
+}
+
+// FetchProfile takes a CPU profile of the gateway at addr for d and
+// writes it to file (go tool pprof reads it).
+func FetchProfile(ctx context.Context, addr string, d time.Duration, file string) error {
+	secs := int(d.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /debug/pprof/profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

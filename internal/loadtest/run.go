@@ -52,6 +52,11 @@ type Config struct {
 	KeepDir bool
 	// Seed makes the generated requests reproducible (ids aside).
 	Seed uint64
+	// CPUProfile, when set, is a file for a CPU profile of the gateway
+	// taken during the first ProfileFor of the throughput run (the gateway
+	// then runs with SLUIS_PPROF=true).
+	CPUProfile string
+	ProfileFor time.Duration
 	// Progress receives one line per step (nil: discarded).
 	Progress io.Writer
 }
@@ -223,6 +228,7 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 	gw, err := StartGateway(ctx, GatewayConfig{
 		Binary: c.Binary, Dir: dir, AMQPURL: vh.URL, Providers: agbs,
 		Workers: c.Workers, Prefetch: c.Prefetch, LogLevel: c.LogLevel,
+		Extra: profileEnv(c.CPUProfile),
 	}, keyFile, certFile)
 	if err != nil {
 		return rep, err
@@ -264,11 +270,23 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		}
 	}
 	say("throughput run: %d disclosures, published as fast as the broker confirms", len(main))
+	profiled := make(chan error, 1)
+	if c.CPUProfile != "" {
+		go func() { profiled <- FetchProfile(ctx, gw.Addr, c.ProfileFor, c.CPUProfile) }()
+	} else {
+		profiled <- nil
+	}
 	rep.Throughput, err = RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: main, Timeout: c.Timeout, GatewayCPU: cpu, BrokerCPU: brokerCPU})
 	if err != nil {
 		return rep, fmt.Errorf("throughput run: %w", err)
 	}
 	say("throughput run: %.0f disclosures/s", rep.Throughput.Throughput)
+	if err := <-profiled; err != nil {
+		return rep, fmt.Errorf("cpu profile: %w", err)
+	}
+	if c.CPUProfile != "" {
+		say("cpu profile of the gateway (first %s of the throughput run): %s", c.ProfileFor, c.CPUProfile)
+	}
 	if len(paced) > 0 {
 		say("latency run: %.0f/s offered for %s (%d disclosures)", c.Rate, c.LatencyFor, len(paced))
 		o, err := RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: paced, Rate: c.Rate, Timeout: c.Timeout, GatewayCPU: cpu, BrokerCPU: brokerCPU})
