@@ -136,6 +136,13 @@ type Store interface {
 	// CanMove(current, c.To) is false, ErrNotFound for an unknown id.
 	Move(ctx context.Context, disclosureID string, c Change) (Record, error)
 
+	// MoveAll applies changes one after the other in one transaction: all
+	// of them or none. Each is checked against the state the one before it
+	// left and gets its own ledger entry, as with Move; the result holds the
+	// record after each change. No changes is ErrBadArgument-like misuse and
+	// fails.
+	MoveAll(ctx context.Context, disclosureID string, cs ...Change) ([]Record, error)
+
 	// Get returns one record, or ErrNotFound.
 	Get(ctx context.Context, disclosureID string) (Record, error)
 

@@ -283,50 +283,57 @@ func (s *Store) insert(ctx context.Context, a actor.Actor, r receipts.Record) (r
 
 // Move implements receipts.Store.
 func (s *Store) Move(ctx context.Context, disclosureID string, c receipts.Change) (receipts.Record, error) {
+	recs, err := s.MoveAll(ctx, disclosureID, c)
+	if err != nil {
+		return receipts.Record{}, err
+	}
+	return recs[0], nil
+}
+
+// MoveAll implements receipts.Store: one transaction, one row lock.
+func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts.Change) ([]receipts.Record, error) {
 	a, err := actor.From(ctx)
 	if err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+		return nil, fmt.Errorf("move %s: %w", disclosureID, err)
 	}
-	if err := storecore.CheckChange(c); err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+	if err := storecore.CheckChanges(cs); err != nil {
+		return nil, fmt.Errorf("move %s: %w", disclosureID, err)
 	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: begin: %w", disclosureID, err)
+		return nil, fmt.Errorf("move %s: begin: %w", disclosureID, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
 
 	rec, err := getRecord(ctx, tx, disclosureID, true)
 	if err != nil {
-		return receipts.Record{}, fmt.Errorf("move: %w", err)
-	}
-	from := rec.State
-	if !receipts.CanMove(from, c.To) {
-		return receipts.Record{}, fmt.Errorf("move %s from %s to %s: %w", disclosureID, from, c.To, receipts.ErrInvalidTransition)
+		return nil, fmt.Errorf("move: %w", err)
 	}
 	now := storecore.Now()
-	at := now
-	if !c.At.IsZero() {
-		at = storecore.Trunc(c.At)
+	recs, err := storecore.ApplyAll(disclosureID, rec, cs, now)
+	if err != nil {
+		return nil, err
 	}
-	rec = storecore.Apply(rec, c, at)
-	rec.UpdatedAt = now
-
+	last := recs[len(recs)-1]
 	if _, err := tx.Exec(ctx, `UPDATE disclosures SET state = $1, reason = $2, reason_codes = $3,
 		retour_codes = $4, state_times = $5, state_at = $6, updated_at = $7 WHERE disclosure_id = $8`,
-		string(rec.State), rec.Reason, storecore.EncodeCodes(rec.ReasonCodes),
-		storecore.EncodeCodes(rec.RetourCodes), storecore.EncodeAt(rec.At), at, now, disclosureID); err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: update: %w", disclosureID, err)
+		string(last.State), last.Reason, storecore.EncodeCodes(last.ReasonCodes),
+		storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), last.At[last.State], now, disclosureID); err != nil {
+		return nil, fmt.Errorf("move %s: update: %w", disclosureID, err)
 	}
-	if err := journal(ctx, tx, now, a.String(), disclosureID, "state:"+string(c.To),
-		storecore.MoveDetail(from, c)); err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+	from := rec.State
+	for i, c := range cs {
+		if err := journal(ctx, tx, now, a.String(), disclosureID, "state:"+string(c.To),
+			storecore.MoveDetail(from, c)); err != nil {
+			return nil, fmt.Errorf("move %s: %w", disclosureID, err)
+		}
+		from = recs[i].State
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: commit: %w", disclosureID, err)
+		return nil, fmt.Errorf("move %s: commit: %w", disclosureID, err)
 	}
 	s.sealer.wake()
-	return rec, nil
+	return recs, nil
 }
 
 // Get implements receipts.Store.

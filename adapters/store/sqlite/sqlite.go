@@ -329,46 +329,54 @@ func (s *Store) Register(ctx context.Context, r receipts.Record) (receipts.Recor
 
 // Move implements receipts.Store.
 func (s *Store) Move(ctx context.Context, disclosureID string, c receipts.Change) (receipts.Record, error) {
+	recs, err := s.MoveAll(ctx, disclosureID, c)
+	if err != nil {
+		return receipts.Record{}, err
+	}
+	return recs[0], nil
+}
+
+// MoveAll implements receipts.Store: the changes are one write, so they
+// cost the writer one record read and one savepoint however many there are.
+func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts.Change) ([]receipts.Record, error) {
 	a, err := actor.From(ctx)
 	if err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+		return nil, fmt.Errorf("move %s: %w", disclosureID, err)
 	}
-	if err := storecore.CheckChange(c); err != nil {
-		return receipts.Record{}, fmt.Errorf("move %s: %w", disclosureID, err)
+	if err := storecore.CheckChanges(cs); err != nil {
+		return nil, fmt.Errorf("move %s: %w", disclosureID, err)
 	}
-	var out receipts.Record
+	var out []receipts.Record
 	err = s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
 		rec, err := getRecord(ctx, tx, disclosureID)
 		if err != nil {
 			return fmt.Errorf("move: %w", err)
 		}
-		from := rec.State
-		if !receipts.CanMove(from, c.To) {
-			return fmt.Errorf("move %s from %s to %s: %w", disclosureID, from, c.To, receipts.ErrInvalidTransition)
-		}
 		now := storecore.Now()
-		at := now
-		if !c.At.IsZero() {
-			at = storecore.Trunc(c.At)
+		recs, err := storecore.ApplyAll(disclosureID, rec, cs, now)
+		if err != nil {
+			return err
 		}
-		rec = storecore.Apply(rec, c, at)
-		rec.UpdatedAt = now
-
+		last := recs[len(recs)-1]
 		if _, err := tx.ExecContext(ctx, qUpdateDisclosure,
-			string(rec.State), rec.Reason, storecore.EncodeCodes(rec.ReasonCodes),
-			storecore.EncodeCodes(rec.RetourCodes), storecore.EncodeAt(rec.At), storecore.Micros(at),
+			string(last.State), last.Reason, storecore.EncodeCodes(last.ReasonCodes),
+			storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), storecore.Micros(last.At[last.State]),
 			storecore.Micros(now), disclosureID); err != nil {
 			return fmt.Errorf("move %s: update: %w", disclosureID, err)
 		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, "state:"+string(c.To),
-			storecore.MoveDetail(from, c)); err != nil {
-			return fmt.Errorf("move %s: %w", disclosureID, err)
+		from := rec.State
+		for i, c := range cs {
+			if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, "state:"+string(c.To),
+				storecore.MoveDetail(from, c)); err != nil {
+				return fmt.Errorf("move %s: %w", disclosureID, err)
+			}
+			from = recs[i].State
 		}
-		out = rec
+		out = recs
 		return nil
 	})
 	if err != nil {
-		return receipts.Record{}, err
+		return nil, err
 	}
 	return out, nil
 }

@@ -109,6 +109,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"concurrent registers of one id make one record", testSameIDConcurrent},
 		{"transitions", testTransitions},
 		{"move writes its facts to the ledger", testMoveLedger},
+		{"move all applies its changes together or not at all", testMoveAll},
 		{"unknown disclosure is not found", testNotFound},
 		{"missing actor changes nothing", testMissingActor},
 		{"ledger verifies after concurrent writes", testLedgerConcurrent},
@@ -600,6 +601,70 @@ func testMoveLedger(t *testing.T, s Store) {
 	VerifyChain(t, s)
 }
 
+// testMoveAll: the changes of one MoveAll land together, each with its
+// own ledger entry and from-state, or, when one of them is not a valid
+// transition from where the one before it leaves the record, none does.
+func testMoveAll(t *testing.T, s Store) {
+	register(t, s, NewRecord("d-1", "0363", "WMO301"))
+	at := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	recs, err := s.MoveAll(Ctx(t), "d-1",
+		receipts.Change{To: receipts.Allowed, At: at, Detail: map[string]string{"basis": "legal_obligation"}},
+		receipts.Change{To: receipts.Published})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].State != receipts.Allowed || recs[1].State != receipts.Published {
+		t.Fatalf("records after each change: %v, want allowed then published", states(recs))
+	}
+	if !recs[0].At[receipts.Allowed].Equal(at) || recs[1].At[receipts.Allowed] != recs[0].At[receipts.Allowed] {
+		t.Fatalf("allowed at %v / %v, want %v in both records", recs[0].At[receipts.Allowed], recs[1].At[receipts.Allowed], at)
+	}
+	if _, ok := recs[0].At[receipts.Published]; ok {
+		t.Fatal("the record after the first change already has a published time")
+	}
+	if d := diffRecords(recs[1], get(t, s, "d-1")); d != "" {
+		t.Fatalf("stored record differs from the last one returned: %s", d)
+	}
+	entries := mustEntriesFor(t, s, "d-1")
+	var events, froms []string
+	for _, e := range entries {
+		events = append(events, e.Event)
+		froms = append(froms, e.Detail["from"])
+	}
+	if want := []string{"register", "state:allowed", "state:published"}; !slices.Equal(events[1:], want[1:]) || len(events) != 3 {
+		t.Fatalf("ledger events %v, want registration, state:allowed, state:published", events)
+	}
+	if froms[1] != "received" || froms[2] != "allowed" || entries[1].Detail["basis"] != "legal_obligation" {
+		t.Fatalf("ledger from-states %v, detail %v", froms, entries[1].Detail)
+	}
+
+	// Published → delivered is valid, delivered → allowed is not: nothing
+	// of this call may land.
+	n := ledgerLen(t, s)
+	_, err = s.MoveAll(Ctx(t), "d-1", receipts.Change{To: receipts.Delivered}, receipts.Change{To: receipts.Allowed})
+	if !errors.Is(err, receipts.ErrInvalidTransition) {
+		t.Fatalf("got %v, want ErrInvalidTransition", err)
+	}
+	if st := get(t, s, "d-1").State; st != receipts.Published {
+		t.Fatalf("state %s after a refused MoveAll, want published", st)
+	}
+	if got := ledgerLen(t, s); got != n {
+		t.Fatalf("ledger grew from %d to %d entries on a refused MoveAll", n, got)
+	}
+	if _, err := s.MoveAll(Ctx(t), "unknown", receipts.Change{To: receipts.Allowed}); !errors.Is(err, receipts.ErrNotFound) {
+		t.Fatalf("unknown id: %v, want ErrNotFound", err)
+	}
+	VerifyChain(t, s)
+}
+
+func states(recs []receipts.Record) []receipts.State {
+	out := make([]receipts.State, len(recs))
+	for i, r := range recs {
+		out[i] = r.State
+	}
+	return out
+}
+
 func testNotFound(t *testing.T, s Store) {
 	register(t, s, NewRecord("known", "0363", "WMO301"))
 	tests := []struct {
@@ -923,6 +988,11 @@ func testBadArguments(t *testing.T, s Store) {
 		}},
 		{"move with invalid utf-8 detail", func() error {
 			_, err := s.Move(Ctx(t), "ok", receipts.Change{To: receipts.Allowed, Detail: map[string]string{"k": "\xff"}})
+			return err
+		}},
+		{"move all without changes", func() error { _, err := s.MoveAll(Ctx(t), "ok"); return err }},
+		{"move all with one bad change", func() error {
+			_, err := s.MoveAll(Ctx(t), "ok", receipts.Change{To: receipts.Allowed}, receipts.Change{To: "bogus"})
 			return err
 		}},
 		{"append without event", func() error { _, err := s.Append(Ctx(t), "ok", "", nil); return err }},

@@ -129,6 +129,40 @@ func CheckChange(c receipts.Change) error {
 	return CheckDetail(c.Detail)
 }
 
+// CheckChanges checks the changes of a MoveAll: at least one, each valid.
+func CheckChanges(cs []receipts.Change) error {
+	if len(cs) == 0 {
+		return fmt.Errorf("%w: no changes", ErrBadArgument)
+	}
+	for _, c := range cs {
+		if err := CheckChange(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ApplyAll applies cs to rec one after the other, each checked against the
+// state the one before left (ErrInvalidTransition otherwise), and returns
+// the record after each. now is the store's time (already truncated): a
+// change without its own At happens then; every record is updated at now.
+func ApplyAll(disclosureID string, rec receipts.Record, cs []receipts.Change, now time.Time) ([]receipts.Record, error) {
+	out := make([]receipts.Record, 0, len(cs))
+	for _, c := range cs {
+		if !receipts.CanMove(rec.State, c.To) {
+			return nil, fmt.Errorf("move %s from %s to %s: %w", disclosureID, rec.State, c.To, receipts.ErrInvalidTransition)
+		}
+		at := now
+		if !c.At.IsZero() {
+			at = Trunc(c.At)
+		}
+		rec = Apply(rec, c, at)
+		rec.UpdatedAt = now
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
 // CheckDetail checks ledger detail keys and values.
 func CheckDetail(d map[string]string) error {
 	for k, v := range d {
