@@ -56,7 +56,7 @@ type Publisher interface {
 // Store is what the pipeline needs of the receipts store.
 type Store interface {
 	Register(ctx context.Context, r receipts.Record) (receipts.Record, bool, error)
-	Move(ctx context.Context, id string, c receipts.Change) (receipts.Record, error)
+	MoveAll(ctx context.Context, id string, cs ...receipts.Change) ([]receipts.Record, error)
 	RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error
 }
 
@@ -246,73 +246,64 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 }
 
 // advance moves a registered disclosure on from wherever it is. It is safe to
-// call again after a crash at any point: each step checks the stored state.
-// A disclosure found already allowed (a redelivery after a crash) is
-// screened again before it is sent: the screening is deterministic for an
-// unchanged register, and a withdrawal or restriction recorded meanwhile
-// stops it.
+// call again after a crash at any point: the stored state says where to
+// resume. A disclosure found allowed or published (a redelivery after a
+// crash) is screened again before it is sent: the screening is
+// deterministic for an unchanged register, and a withdrawal or restriction
+// recorded meanwhile stops it.
+//
+// The message is built (composed, validated, signed) before anything is
+// stored of the decision, so allowed and published are stored together, in
+// one write, just before the publish: a crash before that write leaves the
+// disclosure received and it is screened again.
 func (p *Pipeline) advance(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record) error {
-	var checked *disclosure.Request
-	for {
-		var err error
-		switch rec.State {
-		case receipts.Received:
-			rec, checked, err = p.screenStep(ctx, ob, req, rec)
-		case receipts.Allowed, receipts.Published:
-			if checked == nil {
-				var s Screening
-				if s, err = p.screen.Screen(ctx, req, rec); err != nil {
-					return fmt.Errorf("screen %s again: %w", rec.DisclosureID, err)
-				}
-				if !s.Allowed && rec.State == receipts.Allowed {
-					rec, err = p.move(ctx, ob, rec, refusal(s))
-					break
-				}
-				if !s.Allowed {
-					// Published: the message may already be in the
-					// provider's queue (a crash between the broker's confirm
-					// and recording it), so "refused" (never sent) would be
-					// untrue, and it cannot be rebuilt on the changed basis.
-					c := refusal(s)
-					c.To = receipts.Failed
-					c.Reason = ReasonStoppedWhileSending + " " + s.Sentence
-					rec, err = p.move(ctx, ob, rec, c)
-					break
-				}
-				checked = &s.Checked
-			}
-			rec, err = p.deliverStep(ctx, ob, *checked, rec)
-		default:
-			// Final or waiting: tell the sender where it is (again, after a
-			// redelivery) and ack.
-			ob.announce(rec, nil, p.now())
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if rec.State.Final() {
-			return nil
-		}
-		if rec.State == receipts.Delivered {
-			return nil
-		}
+	switch rec.State {
+	case receipts.Received, receipts.Allowed, receipts.Published:
+	default:
+		// Final or waiting: tell the sender where it is (again, after a
+		// redelivery) and ack.
+		ob.announce(rec, nil, p.now())
+		return nil
 	}
-}
-
-func (p *Pipeline) screenStep(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record) (receipts.Record, *disclosure.Request, error) {
 	t0 := p.now()
 	s, err := p.screen.Screen(ctx, req, rec)
 	if err != nil {
-		return rec, nil, fmt.Errorf("screen %s: %w", rec.DisclosureID, err)
+		return fmt.Errorf("screen %s: %w", rec.DisclosureID, err)
 	}
-	p.metrics.stage("screen", t0, p.now())
+	if rec.State == receipts.Received {
+		p.metrics.stage("screen", t0, p.now())
+	}
 	if !s.Allowed {
-		rec, err = p.move(ctx, ob, rec, refusal(s))
-		return rec, nil, err
+		c := refusal(s)
+		if rec.State == receipts.Published {
+			// The message may already be in the provider's queue (a crash
+			// between the broker's confirm and recording it), so "refused"
+			// (never sent) would be untrue, and it cannot be rebuilt on the
+			// changed basis.
+			c.To = receipts.Failed
+			c.Reason = ReasonStoppedWhileSending + " " + s.Sentence
+		}
+		_, err := p.move(ctx, ob, rec, c)
+		return err
 	}
-	rec, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Allowed, Detail: screeningDetail(s)})
-	return rec, &s.Checked, err
+	var before []receipts.Change
+	if rec.State == receipts.Received {
+		before = append(before, receipts.Change{To: receipts.Allowed, Detail: screeningDetail(s)})
+	}
+	signed, err := p.build(s.Checked, rec)
+	if err != nil {
+		var perm *permanentError
+		if errors.As(err, &perm) {
+			_, err = p.move(ctx, ob, rec, append(before, receipts.Change{To: receipts.Failed, Reason: perm.Error()})...)
+		}
+		return err
+	}
+	if rec.State != receipts.Published {
+		if rec, err = p.move(ctx, ob, rec, append(before, receipts.Change{To: receipts.Published})...); err != nil {
+			return err
+		}
+	}
+	return p.publish(ctx, ob, rec, signed)
 }
 
 func refusal(s Screening) receipts.Change {
@@ -332,34 +323,25 @@ func screeningDetail(s Screening) map[string]string {
 	return detail
 }
 
-func (p *Pipeline) deliverStep(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record) (receipts.Record, error) {
-	signed, err := p.build(req, rec)
-	if err != nil {
-		var perm *permanentError
-		if errors.As(err, &perm) {
-			return p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: perm.Error()})
-		}
-		return rec, err
-	}
-	if rec.State == receipts.Allowed {
-		if rec, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Published}); err != nil {
-			return rec, err
-		}
-	}
+// publish sends the signed message of a published disclosure to its
+// provider's queue and records the outcome.
+func (p *Pipeline) publish(ctx context.Context, ob *outbox, rec receipts.Record, signed []byte) error {
 	out := message.NewMessage(rec.MessageID, signed)
 	out.Metadata.Set("agb", rec.Recipient)
 	out.Metadata.Set("content_type", "application/xml")
 	out.Metadata.Set("message_type", rec.MessageType)
 	t0 := p.now()
-	err = p.pub.PublishContext(ctx, TopicOutbound, out)[0]
+	err := p.pub.PublishContext(ctx, TopicOutbound, out)[0]
 	p.metrics.stage("publish", t0, p.now())
 	switch {
 	case err == nil:
-		return p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, Detail: map[string]string{"message_id": rec.MessageID}})
+		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, Detail: map[string]string{"message_id": rec.MessageID}})
+		return err
 	case errors.Is(err, ErrUnroutable):
-		return p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})
+		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})
+		return err
 	default:
-		return rec, fmt.Errorf("publish %s: %w", rec.DisclosureID, err)
+		return fmt.Errorf("publish %s: %w", rec.DisclosureID, err)
 	}
 }
 
@@ -400,20 +382,26 @@ func (p *Pipeline) build(req disclosure.Request, rec receipts.Record) ([]byte, e
 	return signed, nil
 }
 
-// move records a state change, then tells the sender.
-func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, c receipts.Change) (receipts.Record, error) {
-	if c.At.IsZero() {
-		c.At = p.now()
+// move records state changes (one write, all or none), then tells the
+// sender of each. It returns the record after the last.
+func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, cs ...receipts.Change) (receipts.Record, error) {
+	now := p.now()
+	for i := range cs {
+		if cs[i].At.IsZero() {
+			cs[i].At = now
+		}
 	}
-	next, err := p.store.Move(ctx, rec.DisclosureID, c)
+	recs, err := p.store.MoveAll(ctx, rec.DisclosureID, cs...)
 	if err != nil {
-		return rec, fmt.Errorf("move %s to %s: %w", rec.DisclosureID, c.To, err)
+		return rec, fmt.Errorf("move %s to %s: %w", rec.DisclosureID, cs[len(cs)-1].To, err)
 	}
-	p.metrics.state(next)
-	p.log.Info("disclosure state", "disclosure_id", next.DisclosureID, "state", next.State,
-		"message_type", next.MessageType, "recipient", next.Recipient)
-	ob.announce(next, c.Detail, p.now())
-	return next, nil
+	for i, next := range recs {
+		p.metrics.state(next)
+		p.log.Info("disclosure state", "disclosure_id", next.DisclosureID, "state", next.State,
+			"message_type", next.MessageType, "recipient", next.Recipient)
+		ob.announce(next, cs[i].Detail, now)
+	}
+	return recs[len(recs)-1], nil
 }
 
 // announce queues the status event of the record's current state, with the
