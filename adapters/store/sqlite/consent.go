@@ -273,6 +273,18 @@ func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, re
 	})
 }
 
+// The queries of ConsentRegister, prepared once on the readers (the
+// screener runs them for every disclosure).
+const (
+	qRegisterConsents = `SELECT ` + consentColumns + ` FROM consents
+		WHERE client_key = ? ORDER BY seq`
+	qRegisterRestrictions   = `SELECT from_at, lifted_at FROM restrictions WHERE client_key = ? ORDER BY from_at, id`
+	qRegisterRepresentative = `SELECT recorded FROM legal_representatives WHERE client_key = ?`
+)
+
+// readQueries are prepared on the readers at Open.
+var readQueries = []string{qRegisterConsents, qRegisterRestrictions, qRegisterRepresentative}
+
 // ConsentRegister implements screen.Store: every consent of the client
 // (withdrawn and used ones too) in the order recorded, every restriction
 // (lifted ones too) by start, and the legal-representative flag, read in
@@ -284,8 +296,7 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	var reg consent.Register
-	rows, err := tx.QueryContext(ctx, `SELECT `+consentColumns+` FROM consents
-		WHERE client_key = ? ORDER BY seq`, clientKey)
+	rows, err := s.readStmt(ctx, tx, qRegisterConsents).QueryContext(ctx, clientKey)
 	if err != nil {
 		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
 	}
@@ -302,8 +313,7 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
 	}
 
-	rows, err = tx.QueryContext(ctx, `SELECT from_at, lifted_at FROM restrictions
-		WHERE client_key = ? ORDER BY from_at, id`, clientKey)
+	rows, err = s.readStmt(ctx, tx, qRegisterRestrictions).QueryContext(ctx, clientKey)
 	if err != nil {
 		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
 	}
@@ -328,8 +338,7 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
 	}
 
-	err = tx.QueryRowContext(ctx, `SELECT recorded FROM legal_representatives WHERE client_key = ?`,
-		clientKey).Scan(&reg.LegalRepresentativeRecorded)
+	err = s.readStmt(ctx, tx, qRegisterRepresentative).QueryRowContext(ctx, clientKey).Scan(&reg.LegalRepresentativeRecorded)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return consent.Register{}, fmt.Errorf("consent register: legal representative: %w", err)
 	}

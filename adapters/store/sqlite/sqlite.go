@@ -101,8 +101,11 @@ func WithBusyTimeout(d time.Duration) Option {
 
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
-	w      *sql.DB // the single writer connection, used by wr only
-	r      *sql.DB // readers (query_only)
+	w *sql.DB // the single writer connection, used by wr only
+	r *sql.DB // readers (query_only)
+	// rstmts are the hot read queries (readQueries), prepared once: SQLite
+	// parsing them on every call cost more than running them.
+	rstmts map[string]*sql.Stmt
 	wr     *writer
 	closed sync.Once
 }
@@ -159,13 +162,29 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite open readers: %w", err)
 	}
+	rstmts := make(map[string]*sql.Stmt, len(readQueries))
+	for _, q := range readQueries {
+		st, err := r.PrepareContext(ctx, q)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("sqlite open: prepare: %w", err)
+		}
+		rstmts[q] = st
+	}
 	wr, err := newWriter(ctx, w)
 	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("sqlite open: %w", err)
 	}
-	return &Store{w: w, r: r, wr: wr}, nil
+	return &Store{w: w, r: r, rstmts: rstmts, wr: wr}, nil
+}
+
+// readStmt returns the prepared read query bound to tx (database/sql keeps
+// one preparation per reader connection and reuses it).
+func (s *Store) readStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	return tx.StmtContext(ctx, s.rstmts[query])
 }
 
 // Close waits for the write batch in progress, then closes the database.
@@ -174,6 +193,9 @@ func (s *Store) Close() error {
 	var err error
 	s.closed.Do(func() {
 		s.wr.close()
+		for _, st := range s.rstmts {
+			st.Close()
+		}
 		err = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return err
