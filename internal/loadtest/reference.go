@@ -24,13 +24,25 @@ type Ceiling struct {
 	Window   int
 	Elapsed  time.Duration
 	Rate     float64 // messages per second
+	// BrokerCPU is RabbitMQ's CPU time over the run (0: not measured).
+	BrokerCPU time.Duration
+}
+
+// BrokerCPUPerMessage is what one persistent, confirmed publish into a
+// quorum queue costs the broker at best (0: not measured).
+func (c Ceiling) BrokerCPUPerMessage() time.Duration {
+	if c.Messages == 0 {
+		return 0
+	}
+	return c.BrokerCPU / time.Duration(c.Messages)
 }
 
 // BrokerCeiling publishes n persistent messages of size bytes to a fresh
 // quorum queue in the vhost at amqpURL from one plain amqp091 channel in
 // confirm mode with a window of unconfirmed publishes, and measures from the
 // first publish to the last confirm. The queue is deleted afterwards.
-func BrokerCeiling(ctx context.Context, amqpURL string, n, size, window int) (Ceiling, error) {
+// brokerCPU, when not nil, reads RabbitMQ's CPU time, before and after.
+func BrokerCeiling(ctx context.Context, amqpURL string, n, size, window int, brokerCPU func() (time.Duration, error)) (Ceiling, error) {
 	if n < 1 || size < 1 || window < 1 {
 		return Ceiling{}, fmt.Errorf("%w: ceiling needs n, size and window ≥ 1", ErrConfig)
 	}
@@ -66,6 +78,12 @@ func BrokerCeiling(ctx context.Context, amqpURL string, n, size, window int) (Ce
 		}
 		return nil
 	}
+	var cpu0 time.Duration
+	if brokerCPU != nil {
+		if cpu0, err = brokerCPU(); err != nil {
+			return Ceiling{}, fmt.Errorf("broker cpu: %w", err)
+		}
+	}
 	start := time.Now()
 	for i := range n {
 		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", q, false, false, amqp091.Publishing{
@@ -88,7 +106,15 @@ func BrokerCeiling(ctx context.Context, amqpURL string, n, size, window int) (Ce
 		}
 	}
 	el := time.Since(start)
-	return Ceiling{Messages: n, Size: size, Window: window, Elapsed: el, Rate: float64(n) / el.Seconds()}, nil
+	c := Ceiling{Messages: n, Size: size, Window: window, Elapsed: el, Rate: float64(n) / el.Seconds()}
+	if brokerCPU != nil {
+		cpu1, err := brokerCPU()
+		if err != nil {
+			return Ceiling{}, fmt.Errorf("broker cpu: %w", err)
+		}
+		c.BrokerCPU = cpu1 - cpu0
+	}
+	return c, nil
 }
 
 // Floor is the cost of the one RSA operation every disclosure needs.

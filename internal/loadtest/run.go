@@ -311,7 +311,7 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		size = rep.RequestAvg
 	}
 	say("broker ceiling: %d persistent %d-byte messages to a quorum queue", c.CeilingN, size)
-	if rep.Ceiling, err = BrokerCeiling(ctx, vh.URL, c.CeilingN, size, 1024); err != nil {
+	if rep.Ceiling, err = BrokerCeiling(ctx, vh.URL, c.CeilingN, size, 1024, brokerCPU); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -433,6 +433,11 @@ func (r Report) Write(w io.Writer) error {
 	p("reference figures")
 	p("  broker ceiling: %.0f msgs/s (plain amqp091, one channel, %d unconfirmed in flight, %d persistent %s messages to a quorum queue, %.1f s)",
 		r.Ceiling.Rate, r.Ceiling.Window, r.Ceiling.Messages, kb(r.Ceiling.Size), r.Ceiling.Elapsed.Seconds())
+	if per := r.Ceiling.BrokerCPUPerMessage(); per > 0 {
+		perDisclosure := r.Throughput.PerThousand(r.Throughput.BrokerCPU) / 1000
+		p("                  RabbitMQ CPU %.3f ms per message there; per disclosure of the throughput run it spent %.3f ms, as much as %.1f such publishes",
+			float64(per)/float64(time.Millisecond), float64(perDisclosure)/float64(time.Millisecond), float64(perDisclosure)/float64(per))
+	}
 	p("  signing floor:  %.0f RSA-%d signatures/s per core (crypto/rsa PKCS#1 v1.5 SHA-256, one thread, %d signatures, %s CPU each; %.0f/s by wall clock)",
 		r.Floor.PerSecond, r.Floor.Bits, r.Floor.Signatures, ms(r.Floor.PerSignature()), float64(r.Floor.Signatures)/r.Floor.Wall.Seconds())
 	p("ratios")
