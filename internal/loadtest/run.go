@@ -270,21 +270,20 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		}
 	}
 	say("throughput run: %d disclosures, published as fast as the broker confirms", len(main))
-	profiled := make(chan error, 1)
+	var profiled chan error
 	if c.CPUProfile != "" {
+		profiled = make(chan error, 1)
 		go func() { profiled <- FetchProfile(ctx, gw.Addr, c.ProfileFor, c.CPUProfile) }()
-	} else {
-		profiled <- nil
 	}
 	rep.Throughput, err = RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: main, Timeout: c.Timeout, GatewayCPU: cpu, BrokerCPU: brokerCPU})
 	if err != nil {
 		return rep, fmt.Errorf("throughput run: %w", err)
 	}
 	say("throughput run: %.0f disclosures/s", rep.Throughput.Throughput)
-	if err := <-profiled; err != nil {
-		return rep, fmt.Errorf("cpu profile: %w", err)
-	}
-	if c.CPUProfile != "" {
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return rep, fmt.Errorf("cpu profile: %w", err)
+		}
 		say("cpu profile of the gateway (first %s of the throughput run): %s", c.ProfileFor, c.CPUProfile)
 	}
 	if len(paced) > 0 {

@@ -139,8 +139,7 @@ type Store interface {
 	// MoveAll applies changes one after the other in one transaction: all
 	// of them or none. Each is checked against the state the one before it
 	// left and gets its own ledger entry, as with Move; the result holds the
-	// record after each change. No changes is ErrBadArgument-like misuse and
-	// fails.
+	// record after each change. Called without changes it fails.
 	MoveAll(ctx context.Context, disclosureID string, cs ...Change) ([]Record, error)
 
 	// Get returns one record, or ErrNotFound.
