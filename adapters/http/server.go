@@ -140,7 +140,7 @@ func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		env := disclosure.Peek(body)
-		ctx := actor.With(r.Context(), actor.Actor{Kind: "system", ID: orUnknown(env.System), OnBehalfOf: env.Municipality})
+		ctx := actor.With(r.Context(), actor.Sender(env.System, env.Municipality))
 		if err := s.receipts.RecordInvalid(ctx, receipts.InvalidRequest{
 			DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
 			Reason: inv.Error(), ReceivedAt: s.now(),
@@ -292,11 +292,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v) // a write error means the client went away
 
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -41,6 +41,16 @@ func (a Actor) Valid() bool { return a.Kind != "" && a.ID != "" }
 // System is sluis itself, acting on its own account (timers, start-up).
 var System = Actor{Kind: "system", ID: "sluis"}
 
+// Sender is the registration system that sent a request or command, on
+// behalf of its municipality. A request whose sender could not be read is
+// "unknown", so its ledger entry still names an actor.
+func Sender(system, municipality string) Actor {
+	if system == "" {
+		system = "unknown"
+	}
+	return Actor{Kind: "system", ID: system, OnBehalfOf: municipality}
+}
+
 type ctxKey struct{}
 
 // With returns a context that carries a.

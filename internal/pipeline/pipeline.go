@@ -226,7 +226,7 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 		return fmt.Errorf("decode: %w", err)
 	}
 	p.metrics.stage("decode", started, p.now())
-	ctx = actor.With(ctx, actor.Actor{Kind: "system", ID: req.Sender.System, OnBehalfOf: req.Sender.Municipality})
+	ctx = actor.With(ctx, actor.Sender(req.Sender.System, req.Sender.Municipality))
 
 	rec, created, err := p.store.Register(ctx, p.record(req))
 	if errors.Is(err, receipts.ErrConflict) {
@@ -446,7 +446,7 @@ func statusID(ev status.Event) string {
 // sender what is wrong, by path and rule.
 func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envelope, problems []disclosure.Problem) error {
 	if _, err := actor.From(ctx); err != nil {
-		ctx = actor.With(ctx, actor.Actor{Kind: "system", ID: orUnknown(env.System), OnBehalfOf: env.Municipality})
+		ctx = actor.With(ctx, actor.Sender(env.System, env.Municipality))
 	}
 	inv := &disclosure.InvalidError{Problems: problems}
 	now := p.now()
@@ -490,11 +490,4 @@ func (p *Pipeline) record(req disclosure.Request) receipts.Record {
 		ClientKey:    clientKey,
 		RequestHash:  disclosure.Hash(req),
 	}
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -85,7 +85,7 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, er
 		return status.Event{}, err
 	}
 	if ev.State != StateApplied {
-		actx := actor.With(ctx, actor.Actor{Kind: "system", ID: orUnknown(ev.System), OnBehalfOf: ev.Municipality})
+		actx := actor.With(ctx, actor.Sender(ev.System, ev.Municipality))
 		if err := h.appendLedger(actx, "consent:"+ev.State, map[string]string{"command_id": ev.CommandID, "command": ev.Command, "reason": ev.Reason}); err != nil {
 			return status.Event{}, fmt.Errorf("ledger: %w", err)
 		}

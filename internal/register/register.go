@@ -169,7 +169,7 @@ func (s *Service) Apply(ctx context.Context, data []byte) (Command, error) {
 	if err != nil {
 		return Command{}, err
 	}
-	ctx = actor.With(ctx, actor.Actor{Kind: "system", ID: c.Sender.System, OnBehalfOf: c.Sender.Municipality})
+	ctx = actor.With(ctx, actor.Sender(c.Sender.System, c.Sender.Municipality))
 	key := s.clientKey(c.Client.BSN)
 	switch c.Command {
 	case RecordConsent:
