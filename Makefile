@@ -26,6 +26,7 @@ test:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) test -count=1 ./internal/archtest/
 
 ## bench: Go benchmarks of each stage (decode, decide, minimise, compose,
 ## validate, sign, publish, the pipeline), with allocations; then the

@@ -32,7 +32,7 @@
 //
 // Publisher is a watermill message.Publisher with persistent, mandatory
 // publishes and pipelined publisher confirms. Each message ends with nil
-// (confirmed and routed to a queue) or one of ErrUnroutable, ErrNacked,
+// (confirmed and routed to a queue) or one of bus.ErrUnroutable, ErrNacked,
 // ErrConfirmTimeout, ErrNotConnected, ErrNoExchange, ErrClosed or a context
 // error. Only nil means delivered; ErrNotConnected and ErrConfirmTimeout may
 // hide a message that did arrive (its confirm was lost), so a retry must

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/sluis-gateway/sluis/internal/bus"
 )
 
 func TestNewPublisherRejectsBadConfig(t *testing.T) {
@@ -128,7 +130,7 @@ func TestPublishUnroutable(t *testing.T) {
 	}
 	p := newTestPublisher(t, PublisherConfig{}, metrics)
 	err = p.Publish(uniqueName("nobody-listens"), newMsg("u-"+randHex(4)))
-	if !errors.Is(err, ErrUnroutable) {
+	if !errors.Is(err, bus.ErrUnroutable) {
 		t.Fatalf("Publish to unbound key: %v, want ErrUnroutable", err)
 	}
 	if !strings.Contains(err.Error(), "NO_ROUTE") {
@@ -162,7 +164,7 @@ func TestPublishMixedBatchFailsOnlyUnroutable(t *testing.T) {
 		switch {
 		case routable && err != nil:
 			t.Errorf("message %d (routable): %v", i, err)
-		case !routable && !errors.Is(err, ErrUnroutable):
+		case !routable && !errors.Is(err, bus.ErrUnroutable):
 			t.Errorf("message %d (unroutable): %v, want ErrUnroutable", i, err)
 		}
 		if routable {
@@ -181,7 +183,7 @@ func TestPublishMixedBatchFailsOnlyUnroutable(t *testing.T) {
 
 	// Publish joins per-message errors, naming the failed messages.
 	err := p.Publish("any", msgs[0], msgs[1])
-	if !errors.Is(err, ErrUnroutable) || !strings.Contains(err.Error(), msgs[0].UUID) || strings.Contains(err.Error(), msgs[1].UUID) {
+	if !errors.Is(err, bus.ErrUnroutable) || !strings.Contains(err.Error(), msgs[0].UUID) || strings.Contains(err.Error(), msgs[1].UUID) {
 		t.Errorf("Publish error %v: want ErrUnroutable naming only %s", err, msgs[0].UUID)
 	}
 }
@@ -292,7 +294,7 @@ func TestPublishConcurrentMixedNeverReportsLoss(t *testing.T) {
 			t.Errorf("%s routable but failed: %v", o.id, o.err)
 		case o.err == nil:
 			t.Errorf("%s unroutable but reported delivered", o.id)
-		case !errors.Is(o.err, ErrUnroutable):
+		case !errors.Is(o.err, bus.ErrUnroutable):
 			t.Errorf("%s unroutable: %v, want ErrUnroutable", o.id, o.err)
 		default:
 			unroutable++

@@ -52,6 +52,16 @@ var ErrInvalidAGB = errors.New("invalid AGB code: want 8 digits")
 // ProviderQueue is the queue name of the provider with the given AGB code.
 func ProviderQueue(agb string) string { return ProviderQueuePrefix + agb }
 
+// ProviderQueues are the queue names of the providers with the given AGB
+// codes, in order.
+func ProviderQueues(agbs []string) []string {
+	qs := make([]string, len(agbs))
+	for i, agb := range agbs {
+		qs[i] = ProviderQueue(agb)
+	}
+	return qs
+}
+
 // ValidAGB reports whether agb is an 8-digit AGB code.
 func ValidAGB(agb string) bool {
 	if len(agb) != 8 {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/sluis-gateway/sluis/internal/bus"
 )
 
 // testAGB returns a random valid AGB code.
@@ -129,7 +131,7 @@ func TestTopologyRoutes(t *testing.T) {
 			msg.Metadata.Set("to", tc.key)
 			err := pub.Publish("any", msg)
 			if tc.queue == "" {
-				if !errors.Is(err, ErrUnroutable) {
+				if !errors.Is(err, bus.ErrUnroutable) {
 					t.Fatalf("got %v, want ErrUnroutable", err)
 				}
 				return

@@ -16,10 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
-	"github.com/sluis-gateway/sluis/internal/status"
 )
 
 // Intake hands a checked request to the intake queue, returning once the
@@ -37,7 +37,7 @@ type Receipts interface {
 // Consents applies consent register commands and reports the outcome as a
 // status event (State consent_applied, consent_invalid or consent_refused).
 type Consents interface {
-	Process(ctx context.Context, payload []byte) (status.Event, error)
+	Process(ctx context.Context, payload []byte) (bus.Event, error)
 }
 
 // Ledger reads the ledger, for the coordinator's review list.

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sluis-gateway/sluis/internal/loadtest"
+	"github.com/sluis-gateway/sluis/cmd/sluis-bench/internal/bench"
 )
 
 func main() {
@@ -29,7 +29,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("sluis-bench", flag.ContinueOnError)
-	var c loadtest.Config
+	var c bench.Config
 	fs.StringVar(&c.Binary, "gateway", "bin/sluis", "the gateway binary to run (`sluis serve`)")
 	fs.StringVar(&c.AMQPHost, "amqp-host", "127.0.0.1:5672", "RabbitMQ host:port (guest/guest, rabbitmqctl on this machine)")
 	fs.IntVar(&c.N, "n", 20000, "disclosures in the throughput run")
@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	c.Progress = os.Stderr
-	rep, err := loadtest.Run(ctx, c)
+	rep, err := bench.Run(ctx, c)
 	if err != nil {
 		return err
 	}

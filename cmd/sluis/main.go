@@ -14,8 +14,8 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Amsterdam without a system zoneinfo
 
+	"github.com/sluis-gateway/sluis/cmd/sluis/cli"
 	"github.com/sluis-gateway/sluis/internal/app"
-	"github.com/sluis-gateway/sluis/internal/cli"
 	"github.com/sluis-gateway/sluis/internal/config"
 )
 

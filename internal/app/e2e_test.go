@@ -23,10 +23,10 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
-	"github.com/sluis-gateway/sluis/internal/status"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
@@ -57,12 +57,12 @@ type harness struct {
 	conn    *amqp091.Connection
 	events  <-chan amqp091.Delivery
 	pub     *amqp.Publisher
-	pending map[string][]status.Event
+	pending map[string][]bus.Event
 }
 
 func start(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, url: testenv.VHost(t), logs: &syncBuffer{}, pending: map[string][]status.Event{}}
+	h := &harness{t: t, url: testenv.VHost(t), logs: &syncBuffer{}, pending: map[string][]bus.Event{}}
 	h.configure(t.TempDir())
 	h.startGateway()
 	h.listen()
@@ -125,7 +125,7 @@ func (h *harness) listen() {
 	if h.events, err = ch.Consume(q.Name, "", true, true, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	h.pub, err = amqp.NewPublisher(amqp.PublisherConfig{URL: h.url, Route: app.Route}, watermill.NopLogger{}, nil)
+	h.pub, err = amqp.NewPublisher(amqp.PublisherConfig{URL: h.url, Route: amqp.Route}, watermill.NopLogger{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,14 +135,14 @@ func (h *harness) listen() {
 func (h *harness) send(body []byte) {
 	h.t.Helper()
 	m := message.NewMessage(watermill.NewUUID(), body)
-	if err := h.pub.PublishContext(context.Background(), app.TopicIntake, m)[0]; err != nil {
+	if err := h.pub.PublishContext(context.Background(), bus.TopicIntake, m)[0]; err != nil {
 		h.t.Fatalf("publish to intake: %v", err)
 	}
 }
 
 // waitState waits for a status event of disclosure id (or, with id "", of
 // an unidentifiable request) reaching state.
-func (h *harness) waitState(id, state string) status.Event {
+func (h *harness) waitState(id, state string) bus.Event {
 	h.t.Helper()
 	key := id
 	for i, ev := range h.pending[key] {
@@ -155,7 +155,7 @@ func (h *harness) waitState(id, state string) status.Event {
 	for {
 		select {
 		case d := <-h.events:
-			ev, err := status.Parse(d.Body)
+			ev, err := bus.Parse(d.Body)
 			if err != nil {
 				h.t.Fatalf("bad status event: %v", err)
 			}

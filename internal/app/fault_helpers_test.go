@@ -23,12 +23,12 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
-	"github.com/sluis-gateway/sluis/internal/status"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 )
@@ -350,7 +350,7 @@ func makeLoad(t *testing.T, n, noQueueEvery int) []request {
 // publishLoad puts every request on the intake queue, broker-confirmed.
 func (e *faultEnv) publishLoad(reqs []request) time.Duration {
 	e.t.Helper()
-	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: e.url, Route: app.Route}, watermill.NopLogger{}, nil)
+	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: e.url, Route: amqp.Route}, watermill.NopLogger{}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -364,7 +364,7 @@ func (e *faultEnv) publishLoad(reqs []request) time.Duration {
 			m.Metadata.Set("content_type", "application/json")
 			msgs = append(msgs, m)
 		}
-		for j, err := range pub.PublishContext(context.Background(), app.TopicIntake, msgs...) {
+		for j, err := range pub.PublishContext(context.Background(), bus.TopicIntake, msgs...) {
 			if err != nil {
 				e.t.Fatalf("publish request %d to the intake: %v", i+j, err)
 			}
@@ -568,7 +568,7 @@ var settledStates = map[string]bool{
 }
 
 func (s *statusTracker) record(d amqp091.Delivery) {
-	ev, err := status.Parse(d.Body)
+	ev, err := bus.Parse(d.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.events++

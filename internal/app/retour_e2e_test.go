@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluis-gateway/sluis/internal/cli"
+	"github.com/sluis-gateway/sluis/cmd/sluis/cli"
 )
 
 func TestEndToEndRetour(t *testing.T) {

@@ -17,9 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/calendar"
 	"github.com/sluis-gateway/sluis/internal/receipts"
-	"github.com/sluis-gateway/sluis/internal/retour"
 )
 
 // WorkingDays is the OP090 term: a retour is due 3 working days after
@@ -44,8 +44,8 @@ type Store interface {
 // Config configures a Scanner. Store, Publisher and Registerer are required.
 type Config struct {
 	Store Store
-	// Publisher sends status events (topic retour.TopicStatus).
-	Publisher retour.Publisher
+	// Publisher sends status events (topic bus.TopicStatus).
+	Publisher bus.Publisher
 	// Registerer takes the scanner's metrics.
 	Registerer prometheus.Registerer
 	// Interval between scans; default 1 minute.
@@ -61,7 +61,7 @@ type Config struct {
 // Scanner moves delivered disclosures past their deadline to overdue.
 type Scanner struct {
 	store    Store
-	pub      retour.Publisher
+	pub      bus.Publisher
 	interval time.Duration
 	batch    int
 	now      func() time.Time
@@ -229,7 +229,7 @@ func (s *Scanner) move(ctx context.Context, rec receipts.Record, delivered, now 
 	s.overdue.Inc()
 	s.log.Info("disclosure overdue", "disclosure_id", next.DisclosureID, "recipient", next.Recipient,
 		"message_type", next.MessageType, "deadline", deadline.Format(time.RFC3339))
-	if err := retour.Announce(ctx, s.pub, next, now); err != nil {
+	if err := bus.Announce(ctx, s.pub, next, now); err != nil {
 		// The state is durable; keep the event for the next scan.
 		s.mu.Lock()
 		s.pending[next.DisclosureID] = next
@@ -244,7 +244,7 @@ func (s *Scanner) announcePending(ctx context.Context, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, rec := range s.pending {
-		if err := retour.Announce(ctx, s.pub, rec, now); err != nil {
+		if err := bus.Announce(ctx, s.pub, rec, now); err != nil {
 			return err
 		}
 		delete(s.pending, id)

@@ -2,7 +2,6 @@ package overdue_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,12 +21,11 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/calendar"
 	"github.com/sluis-gateway/sluis/internal/overdue"
-	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/retour"
-	"github.com/sluis-gateway/sluis/internal/status"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
@@ -84,18 +82,9 @@ type harness struct {
 	n      atomic.Int64
 }
 
-// publisher adapts the AMQP publisher's errors like app.Publisher does.
+// publisher is the AMQP publisher as the gateway wires it: a message no
+// queue takes fails with an error wrapping bus.ErrUnroutable.
 type publisher struct{ *amqp.Publisher }
-
-func (p publisher) PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error {
-	errs := p.Publisher.PublishContext(ctx, topic, msgs...)
-	for i, err := range errs {
-		if errors.Is(err, amqp.ErrUnroutable) {
-			errs[i] = fmt.Errorf("%w: %w", pipeline.ErrUnroutable, err)
-		}
-	}
-	return errs
-}
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -124,7 +113,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	p, err := amqp.NewPublisher(amqp.PublisherConfig{URL: url, ConnectionName: "overdue-test",
 		Route: func(topic string, m *message.Message) (string, string, error) {
-			if topic != retour.TopicStatus {
+			if topic != bus.TopicStatus {
 				return "", "", fmt.Errorf("unexpected topic %q", topic)
 			}
 			return amqp.ExchangeStatus, m.Metadata.Get("routing_key"), nil
@@ -177,11 +166,11 @@ func (h *harness) state(id string) receipts.State {
 	return rec.State
 }
 
-func (h *harness) event() status.Event {
+func (h *harness) event() bus.Event {
 	h.t.Helper()
 	select {
 	case d := <-h.events:
-		ev, err := status.Parse(d.Body)
+		ev, err := bus.Parse(d.Body)
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -189,7 +178,7 @@ func (h *harness) event() status.Event {
 	case <-time.After(30 * time.Second):
 		h.t.Fatal("no status event")
 	}
-	return status.Event{}
+	return bus.Event{}
 }
 
 func TestScanMovesOnceAfterDeadline(t *testing.T) {

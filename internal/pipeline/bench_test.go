@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/loadtest"
@@ -39,25 +39,14 @@ import (
 // publish and the status events. Run them with -cpuprofile to see
 // where the time goes (docs/performance.md).
 
-// benchPublisher maps the AMQP publisher's unroutable error onto ours, as
-// the application's wiring does.
+// benchPublisher is the AMQP publisher as the application wires it.
 type benchPublisher struct{ *amqp.Publisher }
-
-func (p benchPublisher) PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error {
-	errs := p.Publisher.PublishContext(ctx, topic, msgs...)
-	for i, err := range errs {
-		if errors.Is(err, amqp.ErrUnroutable) {
-			errs[i] = fmt.Errorf("%w: %w", pipeline.ErrUnroutable, err)
-		}
-	}
-	return errs
-}
 
 func benchRoute(topic string, msg *message.Message) (string, string, error) {
 	switch topic {
-	case pipeline.TopicOutbound:
+	case bus.TopicOutbound:
 		return amqp.ExchangeOutbound, msg.Metadata.Get("agb"), nil
-	case pipeline.TopicStatus:
+	case bus.TopicStatus:
 		return amqp.ExchangeStatus, msg.Metadata.Get("routing_key"), nil
 	}
 	return "", "", fmt.Errorf("unknown topic %q", topic)
@@ -188,7 +177,7 @@ func BenchmarkHandle(b *testing.B) {
 		for range events {
 		}
 	}()
-	drain, err := loadtest.NewDrainer(url, bp.agbs)
+	drain, err := loadtest.NewDrainer(url, amqp.ProviderQueues(bp.agbs))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,9 +15,6 @@ type Metrics struct {
 	stageSeconds   *prometheus.HistogramVec
 	invalid        prometheus.Counter
 	statusUnrouted prometheus.Counter
-	// Retries counts handler retries (transient failures: broker nack,
-	// confirm timeout, lost connection, store errors).
-	Retries prometheus.Counter
 }
 
 // NewMetrics registers the pipeline's metrics on reg.
@@ -40,12 +37,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "sluis_status_unrouted_total",
 			Help: "Status events no queue took (the sender bound no status queue).",
 		}),
-		Retries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "sluis_handler_retries_total",
-			Help: "Retries of an intake message after a transient failure.",
-		}),
 	}
-	for _, c := range []prometheus.Collector{m.transitions, m.stageSeconds, m.invalid, m.statusUnrouted, m.Retries} {
+	for _, c := range []prometheus.Collector{m.transitions, m.stageSeconds, m.invalid, m.statusUnrouted} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -20,17 +20,11 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
-	"github.com/sluis-gateway/sluis/internal/status"
 	"github.com/sluis-gateway/sluis/messages"
-)
-
-// Topics the pipeline publishes to; the publisher maps them to exchanges.
-const (
-	TopicOutbound = "outbound" // metadata "agb" is the routing key
-	TopicStatus   = "status"   // metadata "routing_key" is the topic key
 )
 
 // ReasonNotConnected is the failure reason when no queue takes a message for
@@ -42,13 +36,10 @@ const ReasonNotConnected = "recipient not connected"
 // provider may have received it, and the sender should check with them.
 const ReasonStoppedWhileSending = "stopped while being sent (the basis no longer holds); the provider may already have received it."
 
-// ErrUnroutable is what a Publisher returns (wrapped) for a message that no
-// queue took: the broker returned it.
-var ErrUnroutable = errors.New("unroutable")
-
 // Publisher publishes messages and reports, per message, whether the broker
-// confirmed it into a queue (nil), returned it (ErrUnroutable) or failed
-// otherwise (retryable). Safe for concurrent use.
+// confirmed it into a queue (nil), returned it (bus.ErrUnroutable) or failed
+// otherwise (retryable). It routes bus.TopicOutbound by metadata bus.AGB and
+// bus.TopicStatus by bus.RoutingKey. Safe for concurrent use.
 type Publisher interface {
 	PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error
 }
@@ -191,26 +182,15 @@ func (p *Pipeline) Handle(msg *message.Message) error {
 }
 
 // outbox collects the status events of one Handle pass.
-type outbox struct{ msgs []*message.Message }
+type outbox struct{ events []bus.Event }
 
 // flush publishes the collected status events; one no queue takes (the
 // sender bound none) is counted, not retried.
 func (p *Pipeline) flush(ctx context.Context, ob *outbox) error {
-	if len(ob.msgs) == 0 {
-		return nil
-	}
-	var errs []error
-	for _, err := range p.pub.PublishContext(ctx, TopicStatus, ob.msgs...) {
-		switch {
-		case err == nil:
-		case errors.Is(err, ErrUnroutable):
-			p.metrics.statusUnrouted.Inc()
-		default:
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("status events: %w", errors.Join(errs...))
+	unrouted, err := bus.Publish(ctx, p.pub, ob.events...)
+	p.metrics.statusUnrouted.Add(float64(unrouted))
+	if err != nil {
+		return fmt.Errorf("status events: %w", err)
 	}
 	return nil
 }
@@ -327,17 +307,17 @@ func screeningDetail(s Screening) map[string]string {
 // provider's queue and records the outcome.
 func (p *Pipeline) publish(ctx context.Context, ob *outbox, rec receipts.Record, signed []byte) error {
 	out := message.NewMessage(rec.MessageID, signed)
-	out.Metadata.Set("agb", rec.Recipient)
-	out.Metadata.Set("content_type", "application/xml")
-	out.Metadata.Set("message_type", rec.MessageType)
+	bus.AGB.Set(out, rec.Recipient)
+	bus.ContentType.Set(out, "application/xml")
+	bus.MessageType.Set(out, rec.MessageType)
 	t0 := p.now()
-	err := p.pub.PublishContext(ctx, TopicOutbound, out)[0]
+	err := p.pub.PublishContext(ctx, bus.TopicOutbound, out)[0]
 	p.metrics.stage("publish", t0, p.now())
 	switch {
 	case err == nil:
 		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, Detail: map[string]string{"message_id": rec.MessageID}})
 		return err
-	case errors.Is(err, ErrUnroutable):
+	case errors.Is(err, bus.ErrUnroutable):
 		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})
 		return err
 	default:
@@ -407,14 +387,14 @@ func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, cs
 // announce queues the status event of the record's current state, with the
 // decision's profile, stripped paths and follow-ups when detail has them.
 func (ob *outbox) announce(rec receipts.Record, detail map[string]string, now time.Time) {
-	ev := status.Of(rec)
+	ev := bus.Of(rec)
 	if ev.At.IsZero() {
 		ev.At = now
 	}
 	ev.Profile = detail["profile"]
 	ev.Stripped = split(detail["stripped"])
 	ev.FollowUps = split(detail["follow_up"])
-	ob.msgs = append(ob.msgs, StatusMessage(ev))
+	ob.events = append(ob.events, ev)
 }
 
 func split(s string) []string {
@@ -422,24 +402,6 @@ func split(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
-}
-
-// StatusMessage is the message of a status event: JSON, its topic key in
-// metadata "routing_key", and a deterministic id, so a re-announced state
-// carries the same id.
-func StatusMessage(ev status.Event) *message.Message {
-	m := message.NewMessage(statusID(ev), ev.Marshal())
-	m.Metadata.Set("routing_key", ev.RoutingKey())
-	m.Metadata.Set("content_type", "application/json")
-	return m
-}
-
-// statusID is deterministic, so a re-announced state carries the same id.
-func statusID(ev status.Event) string {
-	if ev.DisclosureID == "" {
-		return fmt.Sprintf("status-invalid-%d", ev.At.UnixNano())
-	}
-	return "status-" + ev.DisclosureID + "-" + ev.State
 }
 
 // invalid records a request that could not be registered and tells its
@@ -458,14 +420,14 @@ func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envel
 	}
 	p.metrics.invalid.Inc()
 	p.log.Info("disclosure invalid", "disclosure_id", env.ID, "problems", len(problems))
-	ev := status.Event{
+	ev := bus.Event{
 		DisclosureID: env.ID, State: string(receipts.Invalid), At: now,
 		Municipality: env.Municipality, System: env.System, Reason: inv.Error(),
 	}
 	for _, pr := range problems {
-		ev.Problems = append(ev.Problems, status.Problem(pr))
+		ev.Problems = append(ev.Problems, bus.Problem(pr))
 	}
-	ob.msgs = append(ob.msgs, StatusMessage(ev))
+	ob.events = append(ob.events, ev)
 	return nil
 }
 

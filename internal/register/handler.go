@@ -10,8 +10,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
-	"github.com/sluis-gateway/sluis/internal/status"
 )
 
 // Status event states of a consent command.
@@ -21,9 +21,9 @@ const (
 	StateRefused = "consent_refused" // e.g. withdrawing a consent not on record
 )
 
-// Publisher publishes status events (topic "status", metadata
-// "routing_key"); an unroutable event (no queue bound) is not an error for
-// the caller to retry.
+// Publisher publishes status events (bus.TopicStatus, routed by metadata
+// bus.RoutingKey); an unroutable event (an error wrapping bus.ErrUnroutable:
+// no queue bound) is not an error for the caller to retry.
 type Publisher interface {
 	PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error
 }
@@ -33,23 +33,21 @@ type Publisher interface {
 type Handler struct {
 	svc          *Service
 	pub          Publisher
-	unroutable   error
 	appendLedger func(ctx context.Context, event string, detail map[string]string) error
 	log          *slog.Logger
 	now          func() time.Time
 }
 
-// NewHandler wires the AMQP side. unroutable is the publisher's error for a
-// status event no queue took (matched with errors.Is and ignored);
-// appendLedger records refused and invalid commands.
-func NewHandler(svc *Service, pub Publisher, unroutable error, appendLedger func(ctx context.Context, event string, detail map[string]string) error, log *slog.Logger) (*Handler, error) {
+// NewHandler wires the AMQP side. appendLedger records refused and invalid
+// commands.
+func NewHandler(svc *Service, pub Publisher, appendLedger func(ctx context.Context, event string, detail map[string]string) error, log *slog.Logger) (*Handler, error) {
 	if svc == nil || pub == nil || appendLedger == nil {
 		return nil, errors.New("register handler: service, publisher and ledger are required")
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{svc: svc, pub: pub, unroutable: unroutable, appendLedger: appendLedger, log: log, now: time.Now}, nil
+	return &Handler{svc: svc, pub: pub, appendLedger: appendLedger, log: log, now: time.Now}, nil
 }
 
 // Handle processes one command message: nil (ack) once its outcome is
@@ -62,9 +60,9 @@ func (h *Handler) Handle(msg *message.Message) error {
 // Process applies one command, records a refusal in the ledger, and sends
 // the status event. It returns the event (its State says applied, invalid
 // or refused) or an error when something transient failed.
-func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, error) {
+func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error) {
 	c, err := h.svc.Apply(ctx, payload)
-	ev := status.Event{CommandID: c.ID, Command: c.Command, At: h.now(),
+	ev := bus.Event{CommandID: c.ID, Command: c.Command, At: h.now(),
 		Municipality: c.Sender.Municipality, System: c.Sender.System}
 	var inv *InvalidError
 	switch {
@@ -77,24 +75,21 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, er
 		ev.CommandID, ev.Municipality, ev.System = env.ID, env.Municipality, env.System
 		ev.State, ev.Reason = StateInvalid, inv.Error()
 		for _, p := range inv.Problems {
-			ev.Problems = append(ev.Problems, status.Problem(p))
+			ev.Problems = append(ev.Problems, bus.Problem(p))
 		}
 	case errors.Is(err, ErrUnknownConsent), errors.Is(err, ErrConflict):
 		ev.State, ev.Reason = StateRefused, refusal(err)
 	default:
-		return status.Event{}, err
+		return bus.Event{}, err
 	}
 	if ev.State != StateApplied {
 		actx := actor.With(ctx, actor.Sender(ev.System, ev.Municipality))
 		if err := h.appendLedger(actx, "consent:"+ev.State, map[string]string{"command_id": ev.CommandID, "command": ev.Command, "reason": ev.Reason}); err != nil {
-			return status.Event{}, fmt.Errorf("ledger: %w", err)
+			return bus.Event{}, fmt.Errorf("ledger: %w", err)
 		}
 	}
 	h.log.Info("consent command", "command_id", ev.CommandID, "command", ev.Command, "state", ev.State)
-	m := message.NewMessage("status-"+orUnknown(ev.CommandID)+"-"+ev.State, ev.Marshal())
-	m.Metadata.Set("routing_key", ev.RoutingKey())
-	m.Metadata.Set("content_type", "application/json")
-	if err := h.pub.PublishContext(ctx, "status", m)[0]; err != nil && !(h.unroutable != nil && errors.Is(err, h.unroutable)) {
+	if _, err := bus.Publish(ctx, h.pub, ev); err != nil {
 		return ev, fmt.Errorf("status event: %w", err)
 	}
 	return ev, nil
@@ -109,11 +104,4 @@ func refusal(err error) string {
 		return ErrConflict.Error()
 	}
 	return "refused"
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -2,7 +2,6 @@ package retour_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,12 +19,11 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/actor"
-	"github.com/sluis-gateway/sluis/internal/pipeline"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/retour"
 	"github.com/sluis-gateway/sluis/internal/signing"
-	"github.com/sluis-gateway/sluis/internal/status"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
@@ -41,9 +39,9 @@ const (
 // route maps the handler's topics the way the gateway must.
 func route(topic string, msg *message.Message) (string, string, error) {
 	switch topic {
-	case retour.TopicDead:
+	case bus.TopicDead:
 		return amqp.ExchangeDead, "", nil
-	case retour.TopicStatus:
+	case bus.TopicStatus:
 		return amqp.ExchangeStatus, msg.Metadata.Get("routing_key"), nil
 	case "retour":
 		return amqp.ExchangeRetour, amqp.KeyRetour, nil
@@ -51,18 +49,9 @@ func route(topic string, msg *message.Message) (string, string, error) {
 	return "", "", fmt.Errorf("unknown topic %q", topic)
 }
 
-// unroutable adapts the AMQP publisher's errors like app.Publisher does.
+// unroutable is the AMQP publisher as the gateway wires it: a message no
+// queue takes fails with an error wrapping bus.ErrUnroutable.
 type unroutable struct{ *amqp.Publisher }
-
-func (p unroutable) PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error {
-	errs := p.Publisher.PublishContext(ctx, topic, msgs...)
-	for i, err := range errs {
-		if errors.Is(err, amqp.ErrUnroutable) {
-			errs[i] = fmt.Errorf("%w: %w", pipeline.ErrUnroutable, err)
-		}
-	}
-	return errs
-}
 
 type harness struct {
 	t       *testing.T
@@ -268,11 +257,11 @@ func (hs *harness) parked() (amqp091.Delivery, bool) {
 
 // event waits for the next status event (the broker has confirmed it, so
 // it is on its way; the wait only guards against a hang).
-func (hs *harness) event() status.Event {
+func (hs *harness) event() bus.Event {
 	hs.t.Helper()
 	select {
 	case d := <-hs.events:
-		ev, err := status.Parse(d.Body)
+		ev, err := bus.Parse(d.Body)
 		if err != nil {
 			hs.t.Fatal(err)
 		}
@@ -280,14 +269,14 @@ func (hs *harness) event() status.Event {
 	case <-time.After(30 * time.Second):
 		hs.t.Fatal("no status event")
 	}
-	return status.Event{}
+	return bus.Event{}
 }
 
 // noEvent checks that no status event was published: it sends a sentinel
 // event through the same exchange and queue, which must come first.
 func (hs *harness) noEvent() {
 	hs.t.Helper()
-	sentinel := status.Event{DisclosureID: "sentinel", State: "none", Municipality: "0000", System: "test"}
+	sentinel := bus.Event{DisclosureID: "sentinel", State: "none", Municipality: "0000", System: "test"}
 	if err := hs.ch.Publish(amqp.ExchangeStatus, sentinel.RoutingKey(), false, false,
 		amqp091.Publishing{Body: sentinel.Marshal()}); err != nil {
 		hs.t.Fatal(err)

@@ -19,23 +19,12 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/ledger"
-	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
-	"github.com/sluis-gateway/sluis/internal/status"
 	"github.com/sluis-gateway/sluis/messages"
-)
-
-// Topics the handler publishes to; the publisher maps them to exchanges.
-const (
-	// TopicDead is the parking topic: the publisher must route it to the
-	// dead-letter exchange sluis.dead (fanout, any routing key).
-	TopicDead = "dead"
-	// TopicStatus is the status topic of the pipeline (metadata
-	// "routing_key" is the topic key).
-	TopicStatus = pipeline.TopicStatus
 )
 
 // Headers on a parked message.
@@ -117,9 +106,10 @@ type Validator interface {
 }
 
 // Publisher publishes messages, confirmed by the broker; per message nil, an
-// error wrapping pipeline.ErrUnroutable (no queue took it), or another error
-// (retryable). It must route TopicDead to sluis.dead and TopicStatus to
-// sluis.status with the "routing_key" metadata. Safe for concurrent use.
+// error wrapping bus.ErrUnroutable (no queue took it), or another error
+// (retryable). It must route bus.TopicDead to sluis.dead and
+// bus.TopicStatus to sluis.status by the bus.RoutingKey metadata. Safe for
+// concurrent use.
 type Publisher interface {
 	PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error
 }
@@ -375,7 +365,7 @@ func (h *Handler) record(ctx context.Context, rec receipts.Record, meta signing.
 	}
 	h.log.Info("retour recorded", "disclosure_id", next.DisclosureID, "state", next.State,
 		"message_type", meta.MessageType, "recipient", next.Recipient, "retour_codes", strings.Join(next.RetourCodes, ","))
-	if err := Announce(ctx, h.pub, next, h.now()); err != nil {
+	if err := bus.Announce(ctx, h.pub, next, h.now()); err != nil {
 		return "", err
 	}
 	return string(next.State), nil
@@ -388,7 +378,7 @@ func (h *Handler) record(ctx context.Context, rec receipts.Record, meta signing.
 func (h *Handler) duplicate(ctx context.Context, rec receipts.Record, meta signing.Meta) (string, error) {
 	h.log.Info("retour for a disclosure already answered", "disclosure_id", rec.DisclosureID,
 		"state", rec.State, "message_id", meta.MessageID)
-	if err := Announce(ctx, h.pub, rec, h.now()); err != nil {
+	if err := bus.Announce(ctx, h.pub, rec, h.now()); err != nil {
 		return "", err
 	}
 	return OutcomeDuplicate, nil
@@ -450,21 +440,6 @@ func Change(res messages.RetourResult, at time.Time) receipts.Change {
 	return c
 }
 
-// Announce publishes the status event of rec's current state. A status event
-// no queue takes (the sender bound none) is not an error: the state is in
-// the store and the HTTP API.
-func Announce(ctx context.Context, pub Publisher, rec receipts.Record, now time.Time) error {
-	ev := status.Of(rec)
-	if ev.At.IsZero() {
-		ev.At = now
-	}
-	err := pub.PublishContext(ctx, TopicStatus, pipeline.StatusMessage(ev))[0]
-	if err != nil && !errors.Is(err, pipeline.ErrUnroutable) {
-		return fmt.Errorf("status event %s %s: %w", rec.DisclosureID, rec.State, err)
-	}
-	return nil
-}
-
 // park publishes the original body to the dead-letter exchange with the
 // reason; an error means it is not parked (the caller nacks).
 func (h *Handler) park(ctx context.Context, msg *message.Message, pe *parkError) error {
@@ -473,15 +448,15 @@ func (h *Handler) park(ctx context.Context, msg *message.Message, pe *parkError)
 		id = "retour-parked"
 	}
 	out := message.NewMessage(id, msg.Payload)
-	ct := msg.Metadata.Get("content_type")
+	ct := bus.ContentType.Get(msg)
 	if ct == "" {
 		ct = "application/xml"
 	}
-	out.Metadata.Set("content_type", ct)
+	bus.ContentType.Set(out, ct)
 	out.Metadata.Set(HeaderParkReason, string(pe.reason))
 	out.Metadata.Set(HeaderParkDetail, pe.detail)
 	out.Metadata.Set(HeaderParkSource, h.source)
-	if err := h.pub.PublishContext(ctx, TopicDead, out)[0]; err != nil {
+	if err := h.pub.PublishContext(ctx, bus.TopicDead, out)[0]; err != nil {
 		return fmt.Errorf("park retour %s (%s): %w", msg.UUID, pe.reason, err)
 	}
 	return nil

@@ -1,11 +1,11 @@
-// Package status defines the status event sluis sends to a registration
-// system for every state change of its disclosures (AMQP exchange
-// sluis.status, topic key "<municipality>.<system>.<state>").
-package status
+package bus
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
@@ -17,8 +17,10 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
-// Event is a status event, version 1. It carries ids, codes and states only:
-// never personal data.
+// Event is a status event, version 1: what sluis tells a registration
+// system about each state change of its disclosures and consent commands
+// (AMQP exchange sluis.status, topic key "<municipality>.<system>.<state>").
+// It carries ids, codes and states only: never personal data.
 type Event struct {
 	Version       int       `json:"version"`
 	DisclosureID  string    `json:"disclosure_id,omitempty"`
@@ -45,14 +47,7 @@ type Event struct {
 // RoutingKey is "<municipality>.<system>.<state>"; unknown parts are
 // "unknown" (a request so broken its sender cannot be read).
 func (e Event) RoutingKey() string {
-	m, s := e.Municipality, e.System
-	if m == "" {
-		m = "unknown"
-	}
-	if s == "" {
-		s = "unknown"
-	}
-	return m + "." + s + "." + e.State
+	return orUnknown(e.Municipality) + "." + orUnknown(e.System) + "." + e.State
 }
 
 // Marshal encodes the event.
@@ -87,4 +82,34 @@ func Of(rec receipts.Record) Event {
 		ReasonCodes:   rec.ReasonCodes,
 		RetourCodes:   rec.RetourCodes,
 	}
+}
+
+// Message is the event's message on TopicStatus: JSON, its topic key in
+// metadata RoutingKey, and a deterministic id, so a re-announced state
+// carries the same id.
+func (e Event) Message() *message.Message {
+	m := message.NewMessage(e.id(), e.Marshal())
+	RoutingKey.Set(m, e.RoutingKey())
+	ContentType.Set(m, "application/json")
+	return m
+}
+
+// id is "status-<disclosure or command id>-<state>". A request too broken
+// to have a readable id gets a time-based id ("status-invalid-<ns>"); a
+// consent command without one "status-unknown-<state>".
+func (e Event) id() string {
+	switch {
+	case e.DisclosureID != "":
+		return "status-" + e.DisclosureID + "-" + e.State
+	case e.CommandID == "" && e.State == string(receipts.Invalid):
+		return fmt.Sprintf("status-invalid-%d", e.At.UnixNano())
+	}
+	return "status-" + orUnknown(e.CommandID) + "-" + e.State
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

@@ -21,8 +21,9 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
+	"github.com/sluis-gateway/sluis/cmd/sluis/cli"
 	"github.com/sluis-gateway/sluis/internal/actor"
-	"github.com/sluis-gateway/sluis/internal/cli"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/retour"
@@ -206,9 +207,9 @@ func cycle(t *testing.T, answer string, want receipts.State, codes []string) {
 	t.Cleanup(val.Close)
 	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: url, Route: func(topic string, m *message.Message) (string, string, error) {
 		switch topic {
-		case retour.TopicDead:
+		case bus.TopicDead:
 			return amqp.ExchangeDead, "", nil
-		case retour.TopicStatus:
+		case bus.TopicStatus:
 			return amqp.ExchangeStatus, m.Metadata.Get("routing_key"), nil
 		}
 		return "", "", fmt.Errorf("topic %q", topic)
@@ -248,7 +249,7 @@ type statusTolerant struct{ *amqp.Publisher }
 func (p statusTolerant) PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error {
 	errs := p.Publisher.PublishContext(ctx, topic, msgs...)
 	for i, err := range errs {
-		if topic == retour.TopicStatus && errors.Is(err, amqp.ErrUnroutable) {
+		if topic == bus.TopicStatus && errors.Is(err, bus.ErrUnroutable) {
 			errs[i] = nil
 		}
 	}

@@ -1,4 +1,4 @@
-package loadtest
+package bench
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/loadtest"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
@@ -45,7 +46,7 @@ func TestConfigValidate(t *testing.T) {
 			cfg := validConfig()
 			c.change(&cfg)
 			err := cfg.Validate()
-			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), c.field) {
+			if !errors.Is(err, loadtest.ErrConfig) || !strings.Contains(err.Error(), c.field) {
 				t.Fatalf("err = %v, want ErrConfig naming %q", err, c.field)
 			}
 		})
@@ -56,7 +57,7 @@ func TestReportTargets(t *testing.T) {
 	good := Report{
 		Config:     validConfig(),
 		Throughput: Outcome{Requests: 1000, Settled: map[string]int{"delivered": 1000}, Throughput: 1200, GatewayCPU: time.Second},
-		Latency:    &Outcome{Latency: Percentiles{P99: 50 * time.Millisecond}},
+		Latency:    &Outcome{Latency: loadtest.Percentiles{P99: 50 * time.Millisecond}},
 		PeakRSS:    100 << 20,
 		Ceiling:    Ceiling{Rate: 12000},
 		Floor:      Floor{Signatures: 1000, CPU: 800 * time.Millisecond},
@@ -87,7 +88,7 @@ func TestReportTargets(t *testing.T) {
 	}{
 		{"slow", func(r *Report) { r.Throughput.Throughput = 999 }, "disclosures/s"},
 		{"CPU hungry", func(r *Report) { r.Throughput.GatewayCPU = 2 * time.Second }, "CPU per disclosure"},
-		{"late", func(r *Report) { r.Latency = &Outcome{Latency: Percentiles{P99: 100 * time.Millisecond}} }, "p99"},
+		{"late", func(r *Report) { r.Latency = &Outcome{Latency: loadtest.Percentiles{P99: 100 * time.Millisecond}} }, "p99"},
 		{"fat", func(r *Report) { r.PeakRSS = 150 << 20 }, "peak RSS"},
 	}
 	for _, c := range cases {
@@ -166,7 +167,7 @@ func TestRunSmall(t *testing.T) {
 			if rep.Ceiling.Messages != 300 || rep.Ceiling.Size != rep.MessageAvg || rep.Ceiling.Rate <= 0 {
 				t.Errorf("ceiling %+v", rep.Ceiling)
 			}
-			if rep.Floor.Signatures == 0 || rep.Floor.Bits != KeyBits || rep.Floor.PerSignature() <= 0 {
+			if rep.Floor.Signatures == 0 || rep.Floor.Bits != loadtest.KeyBits || rep.Floor.PerSignature() <= 0 {
 				t.Errorf("floor %+v", rep.Floor)
 			}
 			if rep.Dir != "" {

@@ -1,8 +1,7 @@
-package loadtest
+package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,69 +13,16 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
-	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/loadtest"
 	"github.com/sluis-gateway/sluis/internal/receipts"
-	"github.com/sluis-gateway/sluis/internal/status"
 )
 
 // ErrIncomplete is returned when not every request settled in time.
 var ErrIncomplete = errors.New("load run incomplete")
 
-// Item is one prepared request.
-type Item struct {
-	ID   string
-	Body []byte
-}
-
-// Prepare generates n requests with g before any clock starts.
-func Prepare(g *Generator, n int) ([]Item, error) {
-	items := make([]Item, n)
-	for i := range items {
-		it, err := g.NextItem()
-		if err != nil {
-			return nil, err
-		}
-		items[i] = it
-	}
-	return items, nil
-}
-
-// PrepareWithConsents generates n requests and, when g's basis is consent,
-// the record_consent command each relies on (nil otherwise).
-func PrepareWithConsents(g *Generator, n int) (reqs, consents []Item, err error) {
-	reqs = make([]Item, n)
-	for i := range reqs {
-		req := g.Next()
-		body, err := json.Marshal(req)
-		if err != nil {
-			return nil, nil, fmt.Errorf("request: %w", err)
-		}
-		reqs[i] = Item{ID: req.ID, Body: body}
-		if req.LegalBasis.Kind == disclosure.BasisConsent {
-			c, err := g.ConsentFor(req)
-			if err != nil {
-				return nil, nil, err
-			}
-			consents = append(consents, c)
-		}
-	}
-	return reqs, consents, nil
-}
-
 // ConsentStates are the answers to a consent command.
 var ConsentStates = []string{"consent_applied", "consent_invalid", "consent_refused"}
-
-// MeanSize is the mean body size of items in bytes.
-func MeanSize(items []Item) int {
-	if len(items) == 0 {
-		return 0
-	}
-	total := 0
-	for _, it := range items {
-		total += len(it.Body)
-	}
-	return total / len(items)
-}
 
 // LoadConfig is one load phase.
 type LoadConfig struct {
@@ -84,7 +30,7 @@ type LoadConfig struct {
 	AMQPURL string
 	// Items are published to exchange sluis.intake with routing key Key
 	// (default "disclosure").
-	Items []Item
+	Items []loadtest.Item
 	Key   string
 	// States are the status event states that settle an item (default:
 	// delivered, failed, refused, invalid). An event's item is its
@@ -125,10 +71,10 @@ type Outcome struct {
 	OfferedRate float64
 	// Latency is, over delivered requests, the gateway's delivered time
 	// minus our publish time (same machine clock).
-	Latency Percentiles
+	Latency loadtest.Percentiles
 	// Observed is, over delivered requests, the time we received the
 	// delivered event minus our publish time.
-	Observed Percentiles
+	Observed loadtest.Percentiles
 	// GatewayCPU is the gateway's CPU time from just before the first
 	// publish to just after the last request settled; BrokerCPU and LoadCPU
 	// the same for RabbitMQ and for this (the load) process.
@@ -193,7 +139,7 @@ func RunLoad(ctx context.Context, c LoadConfig) (Outcome, error) {
 		c.Idle = 60 * time.Second
 	}
 	if len(c.Items) == 0 || c.Rate < 0 {
-		return Outcome{}, fmt.Errorf("%w: need items and a rate ≥ 0", ErrConfig)
+		return Outcome{}, fmt.Errorf("%w: need items and a rate ≥ 0", loadtest.ErrConfig)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
@@ -222,7 +168,7 @@ func RunLoad(ctx context.Context, c LoadConfig) (Outcome, error) {
 		defer close(obsFinished)
 		count := 0
 		for d := range events {
-			ev, err := status.Parse(d.Body)
+			ev, err := bus.Parse(d.Body)
 			if err != nil {
 				continue
 			}
@@ -245,7 +191,7 @@ func RunLoad(ctx context.Context, c LoadConfig) (Outcome, error) {
 		obsErr <- errors.New("status consumer closed")
 	}()
 
-	self := func() (time.Duration, error) { return ProcCPU(os.Getpid()) }
+	self := func() (time.Duration, error) { return loadtest.ProcCPU(os.Getpid()) }
 	cpuStart := readCPU(c.GatewayCPU, c.BrokerCPU, self)
 	published := make([]time.Time, len(c.Items))
 	pubDone := make(chan error, 1)
@@ -326,7 +272,7 @@ wait:
 			obs = append(obs, s.received.Sub(published[i]))
 		}
 	}
-	out.Latency, out.Observed = Summarise(lat), Summarise(obs)
+	out.Latency, out.Observed = loadtest.Summarise(lat), loadtest.Summarise(obs)
 	if span := out.LastSettled.Sub(out.FirstPublish); span > 0 {
 		out.Throughput = float64(out.settledTotal()) / span.Seconds()
 	}
@@ -453,64 +399,6 @@ func publish(ctx context.Context, conn *amqp091.Connection, c LoadConfig, publis
 		return fmt.Errorf("%d intake publishes unroutable (no sluis.disclosures binding?)", returned.Load())
 	}
 	return nil
-}
-
-// Drainer consumes every provider queue (auto-ack) so they do not grow, and
-// counts what it took.
-type Drainer struct {
-	conn     *amqp091.Connection
-	messages atomic.Int64
-	bytes    atomic.Int64
-	wg       sync.WaitGroup
-}
-
-// NewDrainer starts one consumer per provider queue.
-func NewDrainer(amqpURL string, agbs []string) (*Drainer, error) {
-	conn, err := amqp091.DialConfig(amqpURL, amqp091.Config{Properties: amqp091.Table{"connection_name": "sluis-bench-providers"}})
-	if err != nil {
-		return nil, fmt.Errorf("dial broker: %w", err)
-	}
-	d := &Drainer{conn: conn}
-	for _, agb := range agbs {
-		ch, err := conn.Channel()
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("provider channel: %w", err)
-		}
-		msgs, err := ch.Consume(amqp.ProviderQueue(agb), "sluis-bench-"+agb, true, false, false, false, nil)
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("consume provider queue %s: %w", agb, err)
-		}
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			for m := range msgs {
-				d.messages.Add(1)
-				d.bytes.Add(int64(len(m.Body)))
-			}
-		}()
-	}
-	return d, nil
-}
-
-// Counts returns the messages and bytes drained so far.
-func (d *Drainer) Counts() (messages, bytes int64) { return d.messages.Load(), d.bytes.Load() }
-
-// MeanSize is the mean size of the drained messages (0 before any).
-func (d *Drainer) MeanSize() int {
-	n, b := d.Counts()
-	if n == 0 {
-		return 0
-	}
-	return int(b / n)
-}
-
-// Close stops the consumers.
-func (d *Drainer) Close() error {
-	err := d.conn.Close()
-	d.wg.Wait()
-	return err
 }
 
 // SortedStates lists an outcome's settled states in a stable order.

@@ -1,19 +1,12 @@
-// Package cli holds the sluis subcommands other than serve: a registration
-// system (send), a care provider (provider), a verifier (verify) and a
-// receipts query (status). They talk to sluis the way real parties do: over
-// AMQP and HTTP.
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,178 +14,18 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/beevik/etree"
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/calendar"
-	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/retour"
 	"github.com/sluis-gateway/sluis/internal/signing"
-	"github.com/sluis-gateway/sluis/internal/status"
 	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
 )
-
-// waiting states end `send --wait`: nothing more happens without the provider.
-var settled = map[string]bool{
-	"invalid": true, "refused": true, "failed": true, "delivered": true,
-	"accepted": true, "rejected": true, "overdue": true,
-}
-
-// Send acts as a registration system: it binds a status queue for the
-// request's sender, publishes the request to the intake (broker-confirmed),
-// and prints status events for it until it settles or timeout passes.
-func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, timeout time.Duration) error {
-	body, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	env := disclosure.Peek(body)
-	if env.ID == "" || env.Municipality == "" || env.System == "" {
-		fmt.Fprintln(out, "note: the request has no readable id or sender; sluis will refuse it, and its status event goes to unknown.unknown.invalid")
-	}
-	if err := app.CheckBroker(amqpURL); err != nil {
-		return err
-	}
-	var events <-chan amqp091.Delivery
-	if wait {
-		conn, err := amqp091.Dial(amqpURL)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		ch, err := conn.Channel()
-		if err != nil {
-			return err
-		}
-		q, err := ch.QueueDeclare("", false, true, true, false, nil)
-		if err != nil {
-			return err
-		}
-		key := orUnknown(env.Municipality) + "." + orUnknown(env.System) + ".#"
-		if err := ch.QueueBind(q.Name, key, amqp.ExchangeStatus, false, nil); err != nil {
-			return fmt.Errorf("bind status queue (is the gateway's topology declared? start `sluis serve` once): %w", err)
-		}
-		if events, err = ch.Consume(q.Name, "", true, true, false, false, nil); err != nil {
-			return err
-		}
-	}
-	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: amqpURL, Route: app.Route, ConnectionName: "sluis-send"},
-		watermill.NopLogger{}, nil)
-	if err != nil {
-		return err
-	}
-	defer pub.Close()
-	id := env.ID
-	if id == "" {
-		id = watermill.NewUUID()
-	}
-	m := message.NewMessage("intake-"+id, body)
-	m.Metadata.Set("content_type", "application/json")
-	if err := pub.PublishContext(ctx, app.TopicIntake, m)[0]; err != nil {
-		return fmt.Errorf("publish to intake: %w", err)
-	}
-	fmt.Fprintf(out, "sent disclosure %s to the intake (broker confirmed)\n", orUnknown(env.ID))
-	if !wait {
-		return nil
-	}
-	deadline := time.After(timeout)
-	for {
-		select {
-		case d, ok := <-events:
-			if !ok {
-				return errors.New("status queue closed")
-			}
-			ev, err := status.Parse(d.Body)
-			if err != nil || (env.ID != "" && ev.DisclosureID != env.ID) {
-				continue
-			}
-			fmt.Fprintln(out, "status:", describe(ev))
-			if settled[ev.State] {
-				return nil
-			}
-		case <-deadline:
-			return fmt.Errorf("no settled status within %s", timeout)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-func describe(ev status.Event) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-9s %s", ev.State, ev.At.Format(time.RFC3339))
-	if ev.MessageType != "" {
-		fmt.Fprintf(&b, " %s", ev.MessageType)
-	}
-	if ev.Identificatie != "" {
-		fmt.Fprintf(&b, " identificatie=%s", ev.Identificatie)
-	}
-	if ev.Recipient != "" {
-		fmt.Fprintf(&b, " recipient=%s", ev.Recipient)
-	}
-	if ev.Reason != "" {
-		fmt.Fprintf(&b, " reason=%q", ev.Reason)
-	}
-	if len(ev.ReasonCodes) > 0 {
-		fmt.Fprintf(&b, " codes=%s", strings.Join(ev.ReasonCodes, ","))
-	}
-	if len(ev.RetourCodes) > 0 {
-		fmt.Fprintf(&b, " retour_codes=%s", strings.Join(ev.RetourCodes, ","))
-	}
-	return b.String()
-}
-
-// Summary is what a provider may print of a message: no personal data.
-type Summary struct {
-	MessageID     string
-	MessageType   string
-	Sender        string
-	Recipient     string
-	Identificatie string
-	Dagtekening   string
-	Products      int
-	Signer        string
-}
-
-func (s Summary) String() string {
-	return fmt.Sprintf("%s message_id=%s from=%s to=%s identificatie=%s dagtekening=%s products=%d signer=%q",
-		s.MessageType, s.MessageID, s.Sender, s.Recipient, s.Identificatie, s.Dagtekening, s.Products, s.Signer)
-}
-
-// Check verifies a signed envelope against the trusted certificates,
-// validates envelope and Bericht against their schemas, and summarises it.
-func Check(v *signing.Verifier, val *xsd.Validator, signed []byte) (Summary, []byte, error) {
-	opened, err := v.Open(signed)
-	if err != nil {
-		return Summary{}, nil, err
-	}
-	if err := val.ValidateEnvelope(signed); err != nil {
-		return Summary{}, nil, fmt.Errorf("envelope: %w", err)
-	}
-	if err := val.Validate(opened.Bericht); err != nil {
-		return Summary{}, nil, fmt.Errorf("bericht: %w", err)
-	}
-	s := Summary{
-		MessageID: opened.Meta.MessageID, MessageType: opened.Meta.MessageType,
-		Sender: opened.Meta.Sender, Recipient: opened.Meta.Recipient,
-		Signer: opened.Signer.Subject.CommonName,
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(opened.Bericht); err == nil {
-		if el := doc.FindElement("//BerichtIdentificatie/Identificatie"); el != nil {
-			s.Identificatie = el.Text()
-		}
-		if el := doc.FindElement("//BerichtIdentificatie/Dagtekening"); el != nil {
-			s.Dagtekening = el.Text()
-		}
-		s.Products = len(doc.FindElements("//ToegewezenProduct"))
-	}
-	return s, opened.Bericht, nil
-}
 
 // ProviderConfig configures RunProvider.
 type ProviderConfig struct {
@@ -425,8 +258,8 @@ func (r *responder) answer(ctx context.Context, s Summary, bericht []byte) (stri
 		return "", err
 	}
 	msg := message.NewMessage(id, signed)
-	msg.Metadata.Set("content_type", "application/xml")
-	msg.Metadata.Set("message_type", mt)
+	bus.ContentType.Set(msg, "application/xml")
+	bus.MessageType.Set(msg, mt)
 	if err := r.pub.PublishContext(ctx, "retour", msg)[0]; err != nil {
 		return "", fmt.Errorf("publish retour (is the gateway's topology declared?): %w", err)
 	}
@@ -443,66 +276,4 @@ func newIdentificatie() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return "R" + strings.ToUpper(hex.EncodeToString(b))[:11]
-}
-
-// Verify checks a signed envelope file.
-func Verify(out io.Writer, file string, trusted []string, extract string) error {
-	signed, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	v, err := signing.LoadVerifier(trusted...)
-	if err != nil {
-		return err
-	}
-	val, err := xsd.NewValidator()
-	if err != nil {
-		return err
-	}
-	defer val.Close()
-	s, bericht, err := Check(v, val, signed)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "signature OK, envelope and Bericht valid: %s\n", s)
-	if extract != "" {
-		if err := os.WriteFile(extract, bericht, 0o600); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "Bericht written to %s\n", extract)
-	}
-	return nil
-}
-
-// Status prints a disclosure's receipt from the HTTP API.
-func Status(ctx context.Context, out io.Writer, api, id string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(api, "/")+"/v1/disclosures/"+id, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("is the gateway running? %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, body, "", "  ") == nil {
-		body = pretty.Bytes()
-	}
-	fmt.Fprintln(out, string(body))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	return nil
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package loadtest
+package bench
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/loadtest"
 )
 
 // Config is a whole `make bench` run.
@@ -63,7 +64,7 @@ type Config struct {
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
-	bad := func(f string) error { return fmt.Errorf("%w: %s", ErrConfig, f) }
+	bad := func(f string) error { return fmt.Errorf("%w: %s", loadtest.ErrConfig, f) }
 	switch {
 	case c.Binary == "":
 		return bad("gateway binary required")
@@ -90,7 +91,7 @@ func (c Config) Validate() error {
 // Report is everything one run measured.
 type Report struct {
 	Started    time.Time
-	Machine    Machine
+	Machine    loadtest.Machine
 	Config     Config
 	RequestAvg int // mean request size, bytes
 	MessageAvg int // mean signed provider message size, bytes
@@ -101,51 +102,6 @@ type Report struct {
 	Floor      Floor
 	Dir        string // kept temp dir, when KeepDir
 	Consents   int    // consents recorded before the runs (basis consent)
-}
-
-// Machine describes where the run happened.
-type Machine struct {
-	Cores  int
-	CPU    string
-	Memory string
-	Kernel string
-	Go     string
-	// Load is /proc/loadavg's 1-minute figure when the run started and when
-	// it ended: other work on the machine lowers every figure.
-	LoadStart, LoadEnd float64
-}
-
-// LoadAverage is the 1-minute load average (0 when unknown).
-func LoadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	var l float64
-	_, _ = fmt.Sscan(string(b), &l)
-	return l
-}
-
-// ThisMachine reads /proc for the CPU model, memory and kernel.
-func ThisMachine() Machine {
-	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), CPU: "unknown", Memory: "unknown", Kernel: "unknown", LoadStart: LoadAverage()}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		if kb, err := parseStatusKB(b, "MemTotal"); err == nil {
-			m.Memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<30))
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = "Linux " + strings.TrimSpace(string(b))
-	}
-	return m
 }
 
 // Run performs a whole measurement: private vhost, the signing floor, the
@@ -161,7 +117,7 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 			fmt.Fprintf(c.Progress, "bench: "+format+"\n", args...)
 		}
 	}
-	rep = Report{Started: time.Now(), Machine: ThisMachine(), Config: c}
+	rep = Report{Started: time.Now(), Machine: loadtest.ThisMachine(), Config: c}
 
 	dir, err := os.MkdirTemp("", "sluis-bench-")
 	if err != nil {
@@ -176,7 +132,7 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		}
 		_ = os.RemoveAll(dir)
 	}()
-	vh, err := NewVHost(c.AMQPHost)
+	vh, err := loadtest.NewVHost(c.AMQPHost)
 	if err != nil {
 		return rep, err
 	}
@@ -187,24 +143,24 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 	}()
 	say("vhost %s, dir %s", vh.Name, dir)
 
-	say("generating an RSA-%d signing key and certificate", KeyBits)
-	key, keyFile, certFile, err := WriteKeyPair(dir, KeyBits)
+	say("generating an RSA-%d signing key and certificate", loadtest.KeyBits)
+	key, keyFile, certFile, err := loadtest.WriteKeyPair(dir, loadtest.KeyBits)
 	if err != nil {
 		return rep, err
 	}
 	// The floor runs first, on a quiet machine: nothing else is running yet.
-	say("signing floor: RSA-%d for %s", KeyBits, c.FloorFor)
+	say("signing floor: RSA-%d for %s", loadtest.KeyBits, c.FloorFor)
 	if rep.Floor, err = SigningFloor(key, c.FloorFor); err != nil {
 		return rep, err
 	}
-	agbs := ProviderAGBs(c.Providers)
-	gen, err := NewGenerator(agbs, c.Basis, c.Seed)
+	agbs := loadtest.ProviderAGBs(c.Providers)
+	gen, err := loadtest.NewGenerator(agbs, c.Basis, c.Seed)
 	if err != nil {
 		return rep, err
 	}
-	var consents []Item
-	prepare := func(n int) ([]Item, error) {
-		reqs, cs, err := PrepareWithConsents(gen, n)
+	var consents []loadtest.Item
+	prepare := func(n int) ([]loadtest.Item, error) {
+		reqs, cs, err := loadtest.PrepareWithConsents(gen, n)
 		consents = append(consents, cs...)
 		return reqs, err
 	}
@@ -216,13 +172,13 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 	if err != nil {
 		return rep, err
 	}
-	var paced []Item
+	var paced []loadtest.Item
 	if c.LatencyFor > 0 {
 		if paced, err = prepare(int(c.Rate * c.LatencyFor.Seconds())); err != nil {
 			return rep, err
 		}
 	}
-	rep.RequestAvg = MeanSize(main)
+	rep.RequestAvg = loadtest.MeanSize(main)
 
 	say("starting %s serve", c.Binary)
 	gw, err := StartGateway(ctx, GatewayConfig{
@@ -239,15 +195,15 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 			_ = gw.Stop()
 		}
 	}()
-	drain, err := NewDrainer(vh.URL, agbs)
+	drain, err := loadtest.NewDrainer(vh.URL, amqp.ProviderQueues(agbs))
 	if err != nil {
 		return rep, err
 	}
 	defer drain.Close()
-	cpu := func() (time.Duration, error) { return ProcCPU(gw.Pid()) }
+	cpu := func() (time.Duration, error) { return loadtest.ProcCPU(gw.Pid()) }
 	var brokerCPU func() (time.Duration, error)
 	if pid, err := BrokerPID(); err == nil {
-		brokerCPU = func() (time.Duration, error) { return ProcCPU(pid) }
+		brokerCPU = func() (time.Duration, error) { return loadtest.ProcCPU(pid) }
 	} else {
 		say("broker CPU not measured: %v", err)
 	}
@@ -295,7 +251,7 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		rep.Latency = &o
 		say("latency run: p99 %s", o.Latency.P99.Round(time.Millisecond))
 	}
-	if rep.PeakRSS, err = PeakRSS(gw.Pid()); err != nil {
+	if rep.PeakRSS, err = loadtest.PeakRSS(gw.Pid()); err != nil {
 		return rep, err
 	}
 	rep.MessageAvg = drain.MeanSize()
@@ -304,7 +260,7 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		say("gateway stop: %v", err)
 	}
 
-	rep.Machine.LoadEnd = LoadAverage()
+	rep.Machine.LoadEnd = loadtest.LoadAverage()
 	size := rep.MessageAvg
 	if size == 0 {
 		size = rep.RequestAvg
@@ -355,7 +311,7 @@ type target struct {
 
 func (r Report) targets() []target {
 	ts := []target{
-		{fmt.Sprintf("≥ %.0f disclosures/s end to end (RSA-%d)", TargetThroughput, KeyBits),
+		{fmt.Sprintf("≥ %.0f disclosures/s end to end (RSA-%d)", TargetThroughput, loadtest.KeyBits),
 			r.Throughput.Throughput >= TargetThroughput, fmt.Sprintf("%.0f/s", r.Throughput.Throughput)},
 		{fmt.Sprintf("gateway CPU per disclosure ≤ %.1f × one signature", TargetCPURatio),
 			r.CPURatio() <= TargetCPURatio, fmt.Sprintf("%.2f ×", r.CPURatio())},
@@ -408,7 +364,7 @@ func (r Report) Write(w io.Writer) error {
 	p("sluis end-to-end benchmark, %s", r.Started.UTC().Format(reportTimeLayout))
 	p("machine:  %d cores, %s, %s RAM, %s, %s", r.Machine.Cores, r.Machine.CPU, r.Machine.Memory, r.Machine.Kernel, r.Machine.Go)
 	p("gateway:  %s serve as its own process; SQLite store; RSA-%d key; %d providers; workers %s, prefetch %s; log level %s",
-		c.Binary, KeyBits, c.Providers, orDefault(c.Workers, "default"), orDefault(c.Prefetch, "default"), orDefaultS(c.LogLevel, "info"))
+		c.Binary, loadtest.KeyBits, c.Providers, orDefault(c.Workers, "default"), orDefault(c.Prefetch, "default"), orDefaultS(c.LogLevel, "info"))
 	p("load:     realistic 301 requests (iWmo and iJw, 1-3 products, address and phones), basis %s; mean request %s, mean signed message %s",
 		c.Basis, kb(r.RequestAvg), kb(r.MessageAvg))
 	if r.Consents > 0 {

@@ -1,4 +1,4 @@
-package loadtest
+package bench
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+	"github.com/sluis-gateway/sluis/internal/loadtest"
 )
 
 // Ceiling is the broker's throughput for what the gateway asks of it per
@@ -44,7 +45,7 @@ func (c Ceiling) BrokerCPUPerMessage() time.Duration {
 // brokerCPU, when not nil, reads RabbitMQ's CPU time, before and after.
 func BrokerCeiling(ctx context.Context, amqpURL string, n, size, window int, brokerCPU func() (time.Duration, error)) (Ceiling, error) {
 	if n < 1 || size < 1 || window < 1 {
-		return Ceiling{}, fmt.Errorf("%w: ceiling needs n, size and window ≥ 1", ErrConfig)
+		return Ceiling{}, fmt.Errorf("%w: ceiling needs n, size and window ≥ 1", loadtest.ErrConfig)
 	}
 	conn, err := amqp091.DialConfig(amqpURL, amqp091.Config{Properties: amqp091.Table{"connection_name": "sluis-bench-ceiling"}})
 	if err != nil {
@@ -150,7 +151,7 @@ func threadCPU() (time.Duration, error) {
 // locked to its thread for about d, and measures that thread's CPU time.
 func SigningFloor(key *rsa.PrivateKey, d time.Duration) (Floor, error) {
 	if key == nil || d <= 0 {
-		return Floor{}, fmt.Errorf("%w: floor needs a key and a duration", ErrConfig)
+		return Floor{}, fmt.Errorf("%w: floor needs a key and a duration", loadtest.ErrConfig)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

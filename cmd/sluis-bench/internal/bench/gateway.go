@@ -1,9 +1,10 @@
-package loadtest
+package bench
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sluis-gateway/sluis/internal/loadtest"
 	"io"
 	"net/http"
 	"os"
@@ -46,20 +47,20 @@ type Gateway struct {
 // variable, plus its own.
 func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string) (*Gateway, error) {
 	if c.Binary == "" || c.Dir == "" || c.AMQPURL == "" || len(c.Providers) == 0 {
-		return nil, fmt.Errorf("%w: gateway needs binary, dir, AMQP URL and providers", ErrConfig)
+		return nil, fmt.Errorf("%w: gateway needs binary, dir, AMQP URL and providers", loadtest.ErrConfig)
 	}
 	if _, err := os.Stat(c.Binary); err != nil {
-		return nil, fmt.Errorf("%w: gateway binary: %w (run make build)", ErrConfig, err)
+		return nil, fmt.Errorf("%w: gateway binary: %w (run make build)", loadtest.ErrConfig, err)
 	}
-	reg, err := WriteProviders(c.Dir, c.Providers)
+	reg, err := loadtest.WriteProviders(c.Dir, c.Providers)
 	if err != nil {
 		return nil, err
 	}
-	secret, err := WriteSecret(c.Dir)
+	secret, err := loadtest.WriteSecret(c.Dir)
 	if err != nil {
 		return nil, err
 	}
-	addr, err := FreePort()
+	addr, err := loadtest.FreePort()
 	if err != nil {
 		return nil, err
 	}

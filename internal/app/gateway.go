@@ -1,0 +1,239 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sluis-gateway/sluis/adapters/amqp"
+	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/internal/compose"
+	"github.com/sluis-gateway/sluis/internal/config"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/overdue"
+	"github.com/sluis-gateway/sluis/internal/pipeline"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/register"
+	"github.com/sluis-gateway/sluis/internal/retour"
+	"github.com/sluis-gateway/sluis/internal/screen"
+	"github.com/sluis-gateway/sluis/xsd"
+)
+
+// Gateway is a running sluis.
+type Gateway struct {
+	Store    Store
+	Registry *prometheus.Registry
+	HTTPAddr string // the address the HTTP server listens on
+	router   *message.Router
+	pub      *amqp.Publisher
+	srv      *http.Server
+	xsd      *xsd.Validator
+	done     chan error
+	jobs     runners
+}
+
+// Start wires and starts the gateway. Close it with Stop.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, error) {
+	if err := CheckBroker(cfg.AMQPURL); err != nil {
+		return nil, err
+	}
+	reg, err := Registry(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs()); err != nil {
+		return nil, err
+	}
+	g := &Gateway{Registry: prometheus.NewRegistry(), done: make(chan error, 1), jobs: runners{log: log}}
+	g.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ok := false
+	defer func() {
+		if !ok {
+			g.Stop(context.Background())
+		}
+	}()
+
+	if g.Store, err = OpenStore(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("open %s store: %w", cfg.Store, err)
+	}
+	g.Registry.MustRegister(receipts.NewCollector(g.Store))
+	signer, err := LoadSigner(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := LoadClientKeySecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if g.xsd, err = xsd.NewValidator(); err != nil {
+		return nil, fmt.Errorf("xsd: %w", err)
+	}
+	dec, err := disclosure.NewDecoder()
+	if err != nil {
+		return nil, err
+	}
+	pm, err := amqp.NewPublisherMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	// The publisher's connection losses and reconnects stay at their level.
+	if g.pub, err = amqp.NewPublisher(amqp.PublisherConfig{
+		URL: cfg.AMQPURL, ConfirmTimeout: cfg.ConfirmTimeout, Route: amqp.Route, ConnectionName: "sluis-gateway",
+	}, watermill.NewSlogLogger(log), pm); err != nil {
+		return nil, err
+	}
+	metrics, err := pipeline.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	profiles, err := Profiles(cfg)
+	if err != nil {
+		return nil, err
+	}
+	screener, err := screen.New(g.Store, profiles)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pipeline.New(pipeline.Config{
+		Decoder:         dec,
+		Store:           g.Store,
+		Screener:        screener,
+		Composer:        compose.New(),
+		Validator:       g.xsd,
+		Sealer:          signer,
+		Publisher:       g.pub,
+		ClientKeySecret: secret,
+		Logger:          log,
+		Metrics:         metrics,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	consents, err := register.New(g.Store, p.ClientKey)
+	if err != nil {
+		return nil, err
+	}
+	consentHandler, err := register.NewHandler(consents, g.pub,
+		func(ctx context.Context, event string, detail map[string]string) error {
+			_, err := g.Store.Append(ctx, "", event, detail)
+			return err
+		}, log)
+	if err != nil {
+		return nil, err
+	}
+	retourMetrics, err := retour.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	retours, err := retour.New(retour.Config{
+		Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: g.pub, Metrics: retourMetrics, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if g.router, err = newRouter(cfg.AMQPURL, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)},
+		handler{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: p.Handle,
+			retries: "sluis_handler_retries_total", help: "Retries of an intake message after a transient failure."},
+		handler{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: consentHandler.Handle,
+			retries: "sluis_consent_handler_retries_total", help: "Retries of a consent command after a transient failure."},
+		handler{name: "retours", queue: amqp.QueueRetours, consumers: 2, handle: retours.Handle,
+			retries: "sluis_retour_handler_retries_total", help: "Retries of a retour message after a transient failure."},
+	); err != nil {
+		return nil, err
+	}
+
+	scanner, err := overdue.New(overdue.Config{
+		Store: g.Store, Publisher: g.pub, Registerer: g.Registry, Interval: cfg.OverdueInterval, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Background jobs: one line each.
+	g.jobs.start(
+		job{name: "overdue", run: scanner},
+	)
+
+	api, err := httpapi.New(dec, g.pub, g.Store, g.Registry, map[string]httpapi.Check{
+		"store":  g.Store.Ping,
+		"broker": func(context.Context) error { return CheckBroker(cfg.AMQPURL) },
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTPAddr, err)
+	}
+	g.HTTPAddr = ln.Addr().String()
+	api.WithConsents(consentHandler).WithReviews(g.Store).WithPprof(cfg.Pprof)
+	g.srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := g.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "err", err)
+		}
+	}()
+	go func() { g.done <- g.router.Run(context.Background()) }()
+	select {
+	case <-g.router.Running():
+	case err := <-g.done:
+		return nil, fmt.Errorf("router: %w", err)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	log.Info("sluis gateway running", "http", g.HTTPAddr, "store", cfg.Store,
+		"broker", Redact(cfg.AMQPURL), "providers", len(reg.AGBs()), "workers", cfg.Workers)
+	ok = true
+	return g, nil
+}
+
+// Stop shuts the gateway down: no new intake, background jobs stopped,
+// in-flight work finished or left unacked for redelivery.
+func (g *Gateway) Stop(ctx context.Context) {
+	if g.srv != nil {
+		_ = g.srv.Shutdown(ctx)
+	}
+	g.jobs.stop()
+	if g.router != nil {
+		_ = g.router.Close()
+	}
+	if g.pub != nil {
+		_ = g.pub.Close()
+	}
+	if g.Store != nil {
+		_ = g.Store.Close()
+	}
+	if g.xsd != nil {
+		g.xsd.Close()
+	}
+}
+
+// Run starts the gateway and blocks until ctx ends.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	g, err := Start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-g.done:
+		if err != nil {
+			log.Error("router stopped", "err", err)
+		}
+	}
+	log.Info("sluis gateway stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	g.Stop(sctx)
+	return nil
+}

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sluis-gateway/sluis/adapters/amqp"
+)
+
+// handler is one kind of message handler of the router: the queue it
+// consumes with how many consumers, and the metric of its retries.
+type handler struct {
+	name      string // handler names are name-0, name-1, ...
+	queue     string
+	consumers int
+	handle    message.NoPublishHandlerFunc
+	// retries is the counter's name and help; every handler has its own.
+	retries, help string
+}
+
+// newRouter builds the router: the recoverer for every handler, then per
+// handler its retry policy, counted in the handler's own metric.
+func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log watermill.LoggerAdapter, hs ...handler) (*message.Router, error) {
+	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 15 * time.Second}, log)
+	if err != nil {
+		return nil, err
+	}
+	r.AddMiddleware(middleware.Recoverer)
+	for _, h := range hs {
+		retries := prometheus.NewCounter(prometheus.CounterOpts{Name: h.retries, Help: h.help})
+		if err := reg.Register(retries); err != nil {
+			return nil, fmt.Errorf("%s retry metric: %w", h.name, err)
+		}
+		for i := 0; i < h.consumers; i++ {
+			sub, err := amqp.NewSubscriber(amqpURL, h.queue, prefetch, log)
+			if err != nil {
+				return nil, fmt.Errorf("%s subscriber: %w", h.name, err)
+			}
+			r.AddConsumerHandler(fmt.Sprintf("%s-%d", h.name, i), h.queue, sub, h.handle).
+				AddMiddleware(retry(retries, log))
+		}
+	}
+	return r, nil
+}
+
+// retry retries a handler after a transient failure (broker nack, confirm
+// timeout, lost connection, store errors) with backoff, counting each retry.
+func retry(retries prometheus.Counter, log watermill.LoggerAdapter) message.HandlerMiddleware {
+	return middleware.Retry{
+		MaxRetries:      5,
+		InitialInterval: 200 * time.Millisecond,
+		MaxInterval:     5 * time.Second,
+		Multiplier:      2,
+		OnRetryHook:     func(int, time.Duration) { retries.Inc() },
+		Logger:          log,
+	}.Middleware
+}
+
+// quietLogger turns watermill's per-handler Info lines (dozens at start)
+// into Debug; errors and warnings stay.
+type quietLogger struct{ watermill.LoggerAdapter }
+
+func (l quietLogger) Info(msg string, fields watermill.LogFields) { l.LoggerAdapter.Debug(msg, fields) }
+
+func (l quietLogger) With(fields watermill.LogFields) watermill.LoggerAdapter {
+	return quietLogger{l.LoggerAdapter.With(fields)}
+}

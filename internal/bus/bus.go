@@ -1,0 +1,58 @@
+// Package bus is the vocabulary of sluis's message bus: the topics work is
+// published to, the metadata keys a message carries, the one error for a
+// message no queue took, and the status events sent to registration systems
+// for every state change (built and published here only). The AMQP adapter
+// maps topics to exchanges and routing keys (adapters/amqp.Route).
+package bus
+
+import (
+	"errors"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+)
+
+// Topics of the gateway. A publisher maps each to an exchange and routing
+// key; the metadata a topic needs is named with it.
+const (
+	// TopicIntake takes disclosure requests (JSON) from registration
+	// systems: the HTTP intake and `sluis send` publish here.
+	TopicIntake = "intake"
+	// TopicConsents takes consent register commands (JSON).
+	TopicConsents = "consents"
+	// TopicOutbound takes signed messages for a provider; metadata AGB is
+	// the provider's AGB code.
+	TopicOutbound = "outbound"
+	// TopicStatus takes status events; metadata RoutingKey is the topic key
+	// "<municipality>.<system>.<state>" (Event.RoutingKey).
+	TopicStatus = "status"
+	// TopicDead is the parking topic: it must reach the dead-letter
+	// exchange (fanout, any routing key).
+	TopicDead = "dead"
+)
+
+// Key is a metadata key of a message on the bus.
+type Key string
+
+// Metadata keys.
+const (
+	// AGB is the recipient provider's AGB code (TopicOutbound).
+	AGB Key = "agb"
+	// RoutingKey is a status event's topic key (TopicStatus).
+	RoutingKey Key = "routing_key"
+	// ContentType becomes the message's content type.
+	ContentType Key = "content_type"
+	// MessageType is the iWmo / iJw message type, e.g. WMO301.
+	MessageType Key = "message_type"
+)
+
+// Get returns k's value on m ("" when unset).
+func (k Key) Get(m *message.Message) string { return m.Metadata.Get(string(k)) }
+
+// Set sets k's value on m.
+func (k Key) Set(m *message.Message, v string) { m.Metadata.Set(string(k), v) }
+
+// ErrUnroutable is what a Publisher returns (wrapped) for a message that no
+// queue took: the broker returned it. For an outbound message it means the
+// recipient is not connected; for a status event that the sender bound no
+// status queue.
+var ErrUnroutable = errors.New("message unroutable")
