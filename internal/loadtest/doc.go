@@ -1,10 +1,9 @@
-// Package loadtest is sluis's end-to-end load harness, used by
-// cmd/sluis-bench and `make bench`. It runs the gateway binary as a separate
-// process in a private RabbitMQ virtual host, feeds it realistic 301
-// disclosure requests, and measures throughput, latency percentiles, the
-// gateway's CPU time and peak RSS, next to two reference figures: the
-// broker's ceiling for confirmed persistent publishes and the RSA-2048
-// signing floor.
+// Package loadtest makes the load that sluis's benchmarks and its load
+// harness (cmd/sluis-bench/internal/bench) send: realistic 301 disclosure
+// requests and the consents they rely on, the harness's key pair, provider
+// registry and virtual host, a drainer for provider queues, and readers of
+// /proc for CPU time, peak RSS and the machine. It talks to the broker with
+// amqp091 only, never through adapters/.
 //
 // Every name, BSN and address it generates is synthetic: BSNs pass the
 // 11-proef but lie in the 99xxxxxxx test range, names come from a short

@@ -23,7 +23,6 @@ import (
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/receipts"
-	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/messages"
 )
 
@@ -35,58 +34,6 @@ const ReasonNotConnected = "recipient not connected"
 // basis no longer held when sluis resumed sending it after a crash: the
 // provider may have received it, and the sender should check with them.
 const ReasonStoppedWhileSending = "stopped while being sent (the basis no longer holds); the provider may already have received it."
-
-// Publisher publishes messages and reports, per message, whether the broker
-// confirmed it into a queue (nil), returned it (bus.ErrUnroutable) or failed
-// otherwise (retryable). It routes bus.TopicOutbound by metadata bus.AGB and
-// bus.TopicStatus by bus.RoutingKey. Safe for concurrent use.
-type Publisher interface {
-	PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error
-}
-
-// Store is what the pipeline needs of the receipts store.
-type Store interface {
-	Register(ctx context.Context, r receipts.Record) (receipts.Record, bool, error)
-	MoveAll(ctx context.Context, id string, cs ...receipts.Change) ([]receipts.Record, error)
-	RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error
-}
-
-// Screening is the outcome of the screen stage.
-type Screening struct {
-	Allowed bool
-	// Checked is the request as minimisation let it through (stripped of
-	// what the purpose profile strips). It is the only input composition
-	// takes, so no field can slip past the check.
-	Checked     disclosure.Request
-	Basis       string
-	ConsentIDs  []string
-	ReasonCodes []string
-	Sentence    string // plain, no personal data
-	Detail      map[string]string
-}
-
-// Screener decides whether a disclosure may leave (legal basis, consent,
-// minimisation). Safe for concurrent use.
-type Screener interface {
-	Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (Screening, error)
-}
-
-// Composer turns an allowed request into the Bericht's XML. An error that is
-// the request's fault (a rule of the standard) is permanent: the disclosure
-// fails with the error's text as reason, which must hold no personal data.
-type Composer interface {
-	Compose(req disclosure.Request, rec receipts.Record) ([]byte, error)
-}
-
-// Validator validates a document against its official schema.
-type Validator interface {
-	Validate(doc []byte) error
-}
-
-// Sealer wraps a Bericht in the signed envelope.
-type Sealer interface {
-	Seal(m signing.Meta, bericht []byte) ([]byte, error)
-}
 
 // Pipeline is the disclosure handler. Build it with New.
 type Pipeline struct {
@@ -179,20 +126,6 @@ func (p *Pipeline) Handle(msg *message.Message) error {
 		return errors.Join(err, ferr)
 	}
 	return err
-}
-
-// outbox collects the status events of one Handle pass.
-type outbox struct{ events []bus.Event }
-
-// flush publishes the collected status events; one no queue takes (the
-// sender bound none) is counted, not retried.
-func (p *Pipeline) flush(ctx context.Context, ob *outbox) error {
-	unrouted, err := bus.Publish(ctx, p.pub, ob.events...)
-	p.metrics.statusUnrouted.Add(float64(unrouted))
-	if err != nil {
-		return fmt.Errorf("status events: %w", err)
-	}
-	return nil
 }
 
 func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message) error {
@@ -325,43 +258,6 @@ func (p *Pipeline) publish(ctx context.Context, ob *outbox, rec receipts.Record,
 	}
 }
 
-// permanentError marks a failure that retrying cannot mend.
-type permanentError struct{ msg string }
-
-func (e *permanentError) Error() string { return e.msg }
-
-// build composes, validates and seals. The result is the same bytes every
-// time for the same record (the Bericht's dates come from the record, and
-// RSA PKCS#1 v1.5 signatures are deterministic), so a republish after a crash
-// carries the same message.
-func (p *Pipeline) build(req disclosure.Request, rec receipts.Record) ([]byte, error) {
-	t0 := p.now()
-	bericht, err := p.compose.Compose(req, rec)
-	if err != nil {
-		return nil, &permanentError{"does not meet the standard: " + err.Error()}
-	}
-	t1 := p.now()
-	p.metrics.stage("compose", t0, t1)
-	if err := p.validate.Validate(bericht); err != nil {
-		return nil, &permanentError{"composed message fails the official XSD: " + err.Error()}
-	}
-	t2 := p.now()
-	p.metrics.stage("validate", t1, t2)
-	signed, err := p.seal.Seal(signing.Meta{
-		MessageID:   rec.MessageID,
-		Standard:    rec.Standard,
-		MessageType: rec.MessageType,
-		Sender:      rec.Municipality,
-		Recipient:   rec.Recipient,
-		Created:     rec.CreatedAt,
-	}, bericht)
-	if err != nil {
-		return nil, fmt.Errorf("seal %s: %w", rec.DisclosureID, err)
-	}
-	p.metrics.stage("sign", t2, p.now())
-	return signed, nil
-}
-
 // move records state changes (one write, all or none), then tells the
 // sender of each. It returns the record after the last.
 func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, cs ...receipts.Change) (receipts.Record, error) {
@@ -382,26 +278,6 @@ func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, cs
 		ob.announce(next, cs[i].Detail, now)
 	}
 	return recs[len(recs)-1], nil
-}
-
-// announce queues the status event of the record's current state, with the
-// decision's profile, stripped paths and follow-ups when detail has them.
-func (ob *outbox) announce(rec receipts.Record, detail map[string]string, now time.Time) {
-	ev := bus.Of(rec)
-	if ev.At.IsZero() {
-		ev.At = now
-	}
-	ev.Profile = detail["profile"]
-	ev.Stripped = split(detail["stripped"])
-	ev.FollowUps = split(detail["follow_up"])
-	ob.events = append(ob.events, ev)
-}
-
-func split(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
 }
 
 // invalid records a request that could not be registered and tells its

@@ -19,52 +19,12 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
-	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/messages"
 )
-
-// Headers on a parked message.
-const (
-	// HeaderParkReason is a Reason code.
-	HeaderParkReason = "x-sluis-park-reason"
-	// HeaderParkDetail says a little more; never personal data.
-	HeaderParkDetail = "x-sluis-park-detail"
-	// HeaderParkSource names the queue the message was taken from.
-	HeaderParkSource = "x-sluis-park-source"
-)
-
-// Reason says why a retour was parked; it is the value of
-// HeaderParkReason and of the metric label "reason".
-type Reason string
-
-// Park reasons.
-const (
-	ReasonMalformed        Reason = "malformed"         // not a sluis envelope, or no readable Sender
-	ReasonUnknownProvider  Reason = "unknown_provider"  // Sender not in the registry
-	ReasonNoCertificate    Reason = "no_certificate"    // provider has no (readable) retour certificate
-	ReasonBadSignature     Reason = "bad_signature"     // signature does not verify or breaks the profile
-	ReasonUntrusted        Reason = "untrusted"         // signed with a certificate not the provider's
-	ReasonSenderMismatch   Reason = "sender_mismatch"   // verified Sender differs from the one looked up
-	ReasonInvalid          Reason = "invalid_xsd"       // envelope or Bericht not schema-valid
-	ReasonNotRetour        Reason = "not_retour"        // not a 302 / 320 (or envelope type differs from the Bericht)
-	ReasonHeaderMismatch   Reason = "header_mismatch"   // Bericht header does not fit the envelope (IV028)
-	ReasonUnmatched        Reason = "unmatched"         // no disclosure with this Identificatie
-	ReasonProviderMismatch Reason = "provider_mismatch" // the disclosure went to another provider
-	ReasonReplyMismatch    Reason = "reply_mismatch"    // InReplyTo is not the disclosure's message id
-	ReasonWrongState       Reason = "wrong_state"       // the disclosure is not waiting for a retour
-)
-
-// Reasons lists every park reason (for metrics and docs).
-var Reasons = []Reason{
-	ReasonMalformed, ReasonUnknownProvider, ReasonNoCertificate, ReasonBadSignature,
-	ReasonUntrusted, ReasonSenderMismatch, ReasonInvalid, ReasonNotRetour,
-	ReasonHeaderMismatch, ReasonUnmatched, ReasonProviderMismatch, ReasonReplyMismatch,
-	ReasonWrongState,
-}
 
 // Outcomes of a handled retour (metric label "outcome").
 const (
@@ -175,27 +135,6 @@ func New(c Config) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	return h, nil
-}
-
-// parkError carries a park reason out of the checks.
-type parkError struct {
-	reason Reason
-	detail string
-	// disclosureID and signer are set when a verified retour named a
-	// disclosure: the attempt is written to that disclosure's ledger.
-	disclosureID string
-	signer       string
-}
-
-func (e *parkError) Error() string { return string(e.reason) + ": " + e.detail }
-
-func park(r Reason, format string, args ...any) error {
-	return &parkError{reason: r, detail: fmt.Sprintf(format, args...)}
-}
-
-// parkFor parks a verified retour (signed by signer) that names rec.
-func parkFor(rec receipts.Record, signer string, r Reason, format string, args ...any) error {
-	return &parkError{reason: r, detail: fmt.Sprintf(format, args...), disclosureID: rec.DisclosureID, signer: signer}
 }
 
 // Handle processes one retour message. It returns nil (ack) once the
@@ -328,138 +267,6 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	// 7. Record.
 	ctx = actor.With(ctx, actor.Actor{Kind: "provider", ID: claimed})
 	return h.record(ctx, rec, meta, res)
-}
-
-// record moves the disclosure to accepted or rejected and announces it.
-func (h *Handler) record(ctx context.Context, rec receipts.Record, meta signing.Meta, res messages.RetourResult) (string, error) {
-	switch rec.State {
-	case receipts.Accepted, receipts.Rejected:
-		return h.duplicate(ctx, rec, meta)
-	case receipts.Published:
-		return "", fmt.Errorf("retour %s for %s: %w", meta.MessageID, rec.DisclosureID, ErrNotYetDelivered)
-	case receipts.Delivered, receipts.Overdue:
-	default:
-		return "", parkFor(rec, meta.Sender, ReasonWrongState, "provider %s message %s: disclosure %s is %s",
-			meta.Sender, meta.MessageID, rec.DisclosureID, rec.State)
-	}
-	c := Change(res, h.now())
-	c.Detail["retour_message_id"] = meta.MessageID
-	if meta.InReplyTo != "" {
-		c.Detail["in_reply_to"] = meta.InReplyTo
-	}
-	next, err := h.store.Move(ctx, rec.DisclosureID, c)
-	if errors.Is(err, receipts.ErrInvalidTransition) {
-		// Another instance recorded an answer in the meantime.
-		cur, gerr := h.store.Get(ctx, rec.DisclosureID)
-		if gerr != nil {
-			return "", fmt.Errorf("retour %s: %w", meta.MessageID, gerr)
-		}
-		if cur.State == receipts.Accepted || cur.State == receipts.Rejected {
-			return h.duplicate(ctx, cur, meta)
-		}
-		return "", parkFor(cur, meta.Sender, ReasonWrongState, "provider %s message %s: disclosure %s is %s",
-			meta.Sender, meta.MessageID, cur.DisclosureID, cur.State)
-	}
-	if err != nil {
-		return "", fmt.Errorf("retour %s: record: %w", meta.MessageID, err)
-	}
-	h.log.Info("retour recorded", "disclosure_id", next.DisclosureID, "state", next.State,
-		"message_type", meta.MessageType, "recipient", next.Recipient, "retour_codes", strings.Join(next.RetourCodes, ","))
-	if err := bus.Announce(ctx, h.pub, next, h.now()); err != nil {
-		return "", err
-	}
-	return string(next.State), nil
-}
-
-// duplicate handles a retour for a disclosure that already has its answer:
-// nothing changes, but the status event is sent again (same id), so an
-// event lost when the first delivery failed after recording is not lost for
-// good. Status events are at-least-once.
-func (h *Handler) duplicate(ctx context.Context, rec receipts.Record, meta signing.Meta) (string, error) {
-	h.log.Info("retour for a disclosure already answered", "disclosure_id", rec.DisclosureID,
-		"state", rec.State, "message_id", meta.MessageID)
-	if err := bus.Announce(ctx, h.pub, rec, h.now()); err != nil {
-		return "", err
-	}
-	return OutcomeDuplicate, nil
-}
-
-// Change turns a retour's result into the state change it records:
-// accepted when the retour accepts the heenbericht, rejected otherwise with
-// every code other than 0200 / 0233 (header first, then records in document
-// order, each once) as RetourCodes. The ledger detail carries each code's
-// meaning, the paths of rejected records (element paths, no values) and
-// the retour's own Identificatie.
-func Change(res messages.RetourResult, at time.Time) receipts.Change {
-	c := receipts.Change{To: receipts.Accepted, At: at, Detail: map[string]string{
-		"retour_identificatie": res.IdentificatieRetour,
-		"retour_outcome":       string(res.Outcome),
-	}}
-	if res.Outcome == messages.Accepted {
-		return c
-	}
-	c.To = receipts.Rejected
-	seen := map[messages.RetourCode]bool{}
-	add := func(cr messages.CodeResult) {
-		switch cr.Code {
-		case messages.RetourGeenOpmerking, messages.RetourNietBeoordeeld:
-			return
-		}
-		if seen[cr.Code] {
-			return
-		}
-		seen[cr.Code] = true
-		c.RetourCodes = append(c.RetourCodes, string(cr.Code))
-		meaning := cr.Meaning
-		if meaning == "" {
-			meaning = "(not in the standard's code list)"
-		}
-		c.Detail["retour_code_"+string(cr.Code)] = meaning
-	}
-	for _, cr := range res.HeaderCode {
-		add(cr)
-	}
-	var paths []string
-	for _, r := range res.Records {
-		if r.Outcome != messages.Rejected {
-			continue
-		}
-		paths = append(paths, r.Path)
-		for _, cr := range r.Codes {
-			add(cr)
-		}
-	}
-	if len(paths) > 0 {
-		c.Detail["rejected_records"] = strings.Join(paths, " ")
-	}
-	if len(c.RetourCodes) == 0 {
-		// Rejected without a code of its own (should not happen): keep the
-		// outcome visible.
-		c.Reason = "retour " + string(res.Outcome)
-	}
-	return c
-}
-
-// park publishes the original body to the dead-letter exchange with the
-// reason; an error means it is not parked (the caller nacks).
-func (h *Handler) park(ctx context.Context, msg *message.Message, pe *parkError) error {
-	id := msg.UUID
-	if id == "" {
-		id = "retour-parked"
-	}
-	out := message.NewMessage(id, msg.Payload)
-	ct := bus.ContentType.Get(msg)
-	if ct == "" {
-		ct = "application/xml"
-	}
-	bus.ContentType.Set(out, ct)
-	out.Metadata.Set(HeaderParkReason, string(pe.reason))
-	out.Metadata.Set(HeaderParkDetail, pe.detail)
-	out.Metadata.Set(HeaderParkSource, h.source)
-	if err := h.pub.PublishContext(ctx, bus.TopicDead, out)[0]; err != nil {
-		return fmt.Errorf("park retour %s (%s): %w", msg.UUID, pe.reason, err)
-	}
-	return nil
 }
 
 func validAGB(s string) bool {

@@ -2,13 +2,11 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -281,168 +279,6 @@ const (
 	TargetPeakRSS    = 150 << 20
 	reportTimeLayout = "2006-01-02 15:04 MST"
 )
-
-// ErrTargets is returned by Check when a target is missed.
-var ErrTargets = errors.New("performance targets missed")
-
-// CPURatio is the gateway's CPU per disclosure over one signature's CPU.
-func (r Report) CPURatio() float64 {
-	per := r.Throughput.CPUPerThousand() / 1000
-	sig := r.Floor.PerSignature()
-	if sig == 0 {
-		return 0
-	}
-	return float64(per) / float64(sig)
-}
-
-// CeilingRatio is the gateway's throughput over the broker ceiling.
-func (r Report) CeilingRatio() float64 {
-	if r.Ceiling.Rate == 0 {
-		return 0
-	}
-	return r.Throughput.Throughput / r.Ceiling.Rate
-}
-
-type target struct {
-	name string
-	ok   bool
-	got  string
-}
-
-func (r Report) targets() []target {
-	ts := []target{
-		{fmt.Sprintf("≥ %.0f disclosures/s end to end (RSA-%d)", TargetThroughput, loadtest.KeyBits),
-			r.Throughput.Throughput >= TargetThroughput, fmt.Sprintf("%.0f/s", r.Throughput.Throughput)},
-		{fmt.Sprintf("gateway CPU per disclosure ≤ %.1f × one signature", TargetCPURatio),
-			r.CPURatio() <= TargetCPURatio, fmt.Sprintf("%.2f ×", r.CPURatio())},
-	}
-	if r.Latency != nil {
-		name := fmt.Sprintf("p99 < %s at %.0f/s offered", TargetP99, TargetRate)
-		if r.Config.Rate != TargetRate {
-			name = fmt.Sprintf("p99 < %s at %.0f/s offered (target is stated at %.0f/s)", TargetP99, r.Config.Rate, TargetRate)
-		}
-		ts = append(ts, target{name, r.Latency.Latency.P99 < TargetP99, r.Latency.Latency.P99.Round(time.Millisecond).String()})
-	}
-	ts = append(ts, target{fmt.Sprintf("peak RSS < %d MB", TargetPeakRSS>>20), r.PeakRSS < TargetPeakRSS, mb(r.PeakRSS)})
-	return ts
-}
-
-// Check returns ErrTargets naming each missed target.
-func (r Report) Check() error {
-	var missed []string
-	for _, t := range r.targets() {
-		if !t.ok {
-			missed = append(missed, t.name+" (got "+t.got+")")
-		}
-	}
-	if len(missed) > 0 {
-		return fmt.Errorf("%w: %s", ErrTargets, strings.Join(missed, "; "))
-	}
-	return nil
-}
-
-func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
-
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-}
-
-func kb(b int) string { return fmt.Sprintf("%.1f KB", float64(b)/1024) }
-
-func orDefault(n int, def string) string {
-	if n <= 0 {
-		return def
-	}
-	return fmt.Sprint(n)
-}
-
-// Write prints the report block.
-func (r Report) Write(w io.Writer) error {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	c := r.Config
-	p("sluis end-to-end benchmark, %s", r.Started.UTC().Format(reportTimeLayout))
-	p("machine:  %d cores, %s, %s RAM, %s, %s", r.Machine.Cores, r.Machine.CPU, r.Machine.Memory, r.Machine.Kernel, r.Machine.Go)
-	p("gateway:  %s serve as its own process; SQLite store; RSA-%d key; %d providers; workers %s, prefetch %s; log level %s",
-		c.Binary, loadtest.KeyBits, c.Providers, orDefault(c.Workers, "default"), orDefault(c.Prefetch, "default"), orDefaultS(c.LogLevel, "info"))
-	p("load:     realistic 301 requests (iWmo and iJw, 1-3 products, address and phones), basis %s; mean request %s, mean signed message %s",
-		c.Basis, kb(r.RequestAvg), kb(r.MessageAvg))
-	if r.Consents > 0 {
-		p("          %d single-share consents recorded in the register before the runs (one per disclosure)", r.Consents)
-	}
-	p("          the load process, RabbitMQ and the gateway share this machine")
-	p("noise:    load average %.2f at the start, %.2f after the load runs", r.Machine.LoadStart, r.Machine.LoadEnd)
-	if r.Machine.LoadStart > 0.5*float64(r.Machine.Cores) {
-		p("          WARNING: the machine was busy before the run started; the figures are low")
-	}
-	p("")
-	writeOutcome(p, fmt.Sprintf("throughput run: %d disclosures published as fast as the broker confirms (window 1024)", r.Throughput.Requests), r.Throughput, true)
-	if r.Latency != nil {
-		p("")
-		writeOutcome(p, fmt.Sprintf("latency run: %.0f disclosures/s offered for %s (%d disclosures)", c.Rate, c.LatencyFor, r.Latency.Requests), *r.Latency, false)
-		p("  offered rate achieved: %.0f/s", r.Latency.OfferedRate)
-	}
-	p("")
-	p("gateway peak RSS (VmHWM, whole run): %s", mb(r.PeakRSS))
-	p("")
-	p("reference figures")
-	p("  broker ceiling: %.0f msgs/s (plain amqp091, one channel, %d unconfirmed in flight, %d persistent %s messages to a quorum queue, %.1f s)",
-		r.Ceiling.Rate, r.Ceiling.Window, r.Ceiling.Messages, kb(r.Ceiling.Size), r.Ceiling.Elapsed.Seconds())
-	if per := r.Ceiling.BrokerCPUPerMessage(); per > 0 {
-		perDisclosure := r.Throughput.PerThousand(r.Throughput.BrokerCPU) / 1000
-		p("                  RabbitMQ CPU %.3f ms per message there; per disclosure of the throughput run it spent %.3f ms, as much as %.1f such publishes",
-			float64(per)/float64(time.Millisecond), float64(perDisclosure)/float64(time.Millisecond), float64(perDisclosure)/float64(per))
-	}
-	p("  signing floor:  %.0f RSA-%d signatures/s per core (crypto/rsa PKCS#1 v1.5 SHA-256, one thread, %d signatures, %s CPU each; %.0f/s by wall clock)",
-		r.Floor.PerSecond, r.Floor.Bits, r.Floor.Signatures, ms(r.Floor.PerSignature()), float64(r.Floor.Signatures)/r.Floor.Wall.Seconds())
-	p("ratios")
-	p("  gateway throughput / broker ceiling:        %.3f", r.CeilingRatio())
-	p("  gateway CPU per disclosure / one signature: %.2f × (%s / %s)", r.CPURatio(), ms(r.Throughput.CPUPerThousand()/1000), ms(r.Floor.PerSignature()))
-	p("  signing floor on %d cores bounds throughput at %.0f/s", r.Machine.Cores, r.Floor.PerSecond*float64(r.Machine.Cores))
-	p("")
-	p("targets (issue 7, item 6)")
-	for _, t := range r.targets() {
-		mark := "PASS"
-		if !t.ok {
-			mark = "FAIL"
-		}
-		p("  [%s] %-62s %s", mark, t.name, t.got)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func orDefaultS(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// writeOutcome prints one phase; saturated says the gateway was busy all
-// along, so CPU per disclosure bounds the rate.
-func writeOutcome(p func(string, ...any), title string, o Outcome, saturated bool) {
-	p("%s", title)
-	states := make([]string, 0, len(o.Settled))
-	for _, s := range o.SortedStates() {
-		states = append(states, fmt.Sprintf("%s %d", s, o.Settled[s]))
-	}
-	p("  settled: %d of %d (%s)", o.settledTotal(), o.Requests, strings.Join(states, ", "))
-	p("  throughput: %.0f disclosures/s (first publish to last broker confirm, %.1f s)", o.Throughput, o.LastSettled.Sub(o.FirstPublish).Seconds())
-	l := o.Latency
-	p("  latency intake publish → provider confirm (n=%d): p50 %s  p95 %s  p99 %s  max %s  mean %s",
-		l.Count, ms(l.P50), ms(l.P95), ms(l.P99), ms(l.Max), ms(l.Mean))
-	p("  gateway CPU: %.1f s = %.2f s per 1,000 disclosures", o.GatewayCPU.Seconds(), o.CPUPerThousand().Seconds())
-	if o.BrokerCPU > 0 {
-		total := o.PerThousand(o.GatewayCPU + o.BrokerCPU + o.LoadCPU)
-		line := fmt.Sprintf("  RabbitMQ CPU: %.2f s, load process CPU: %.2f s per 1,000; all three: %.2f s per 1,000",
-			o.PerThousand(o.BrokerCPU).Seconds(), o.PerThousand(o.LoadCPU).Seconds(), total.Seconds())
-		if saturated {
-			line += fmt.Sprintf(", i.e. at most %.0f/s on %d cores", float64(runtime.NumCPU())*1000/total.Seconds(), runtime.NumCPU())
-		}
-		p("%s", line)
-	}
-}
 
 // BrokerPID asks rabbitmqctl for the broker's OS process id (the broker
 // must run on this machine).

@@ -1,0 +1,45 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+)
+
+// outbox collects the status events of one Handle pass.
+type outbox struct{ events []bus.Event }
+
+// flush publishes the collected status events; one no queue takes (the
+// sender bound none) is counted, not retried.
+func (p *Pipeline) flush(ctx context.Context, ob *outbox) error {
+	unrouted, err := bus.Publish(ctx, p.pub, ob.events...)
+	p.metrics.statusUnrouted.Add(float64(unrouted))
+	if err != nil {
+		return fmt.Errorf("status events: %w", err)
+	}
+	return nil
+}
+
+// announce queues the status event of the record's current state, with the
+// decision's profile, stripped paths and follow-ups when detail has them.
+func (ob *outbox) announce(rec receipts.Record, detail map[string]string, now time.Time) {
+	ev := bus.Of(rec)
+	if ev.At.IsZero() {
+		ev.At = now
+	}
+	ev.Profile = detail["profile"]
+	ev.Stripped = split(detail["stripped"])
+	ev.FollowUps = split(detail["follow_up"])
+	ob.events = append(ob.events, ev)
+}
+
+func split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
