@@ -14,7 +14,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
@@ -108,11 +107,7 @@ func RunProvider(ctx context.Context, out io.Writer, c ProviderConfig) error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	v, err := signing.LoadVerifier(c.Trusted...)
-	if err != nil {
-		return err
-	}
-	val, err := xsd.NewValidator()
+	v, val, err := checker(c.Trusted)
 	if err != nil {
 		return err
 	}
@@ -138,15 +133,11 @@ func RunProvider(ctx context.Context, out io.Writer, c ProviderConfig) error {
 		defer pub.Close()
 		resp = &responder{agb: agb, verdict: verdict, signer: signer, val: val, pub: pub, now: c.Now}
 	}
-	conn, err := amqp091.Dial(c.AMQPURL)
+	conn, ch, err := dial(c.AMQPURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
 	if err := ch.Qos(16, 0, false); err != nil {
 		return err
 	}

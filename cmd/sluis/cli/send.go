@@ -41,15 +41,11 @@ func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, t
 	}
 	var events <-chan amqp091.Delivery
 	if wait {
-		conn, err := amqp091.Dial(amqpURL)
+		conn, ch, err := dial(amqpURL)
 		if err != nil {
 			return err
 		}
 		defer conn.Close()
-		ch, err := conn.Channel()
-		if err != nil {
-			return err
-		}
 		q, err := ch.QueueDeclare("", false, true, true, false, nil)
 		if err != nil {
 			return err
@@ -131,4 +127,19 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// dial connects to the broker and opens a channel; closing the connection
+// closes both.
+func dial(amqpURL string) (*amqp091.Connection, *amqp091.Channel, error) {
+	conn, err := amqp091.Dial(amqpURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, ch, nil
 }

@@ -65,11 +65,7 @@ func Verify(out io.Writer, file string, trusted []string, extract string) error 
 	if err != nil {
 		return err
 	}
-	v, err := signing.LoadVerifier(trusted...)
-	if err != nil {
-		return err
-	}
-	val, err := xsd.NewValidator()
+	v, val, err := checker(trusted)
 	if err != nil {
 		return err
 	}
@@ -86,4 +82,18 @@ func Verify(out io.Writer, file string, trusted []string, extract string) error 
 		fmt.Fprintf(out, "Bericht written to %s\n", extract)
 	}
 	return nil
+}
+
+// checker loads what Check needs: a verifier of the trusted certificates
+// (PEM files) and the schemas. The caller closes the validator.
+func checker(trusted []string) (*signing.Verifier, *xsd.Validator, error) {
+	v, err := signing.LoadVerifier(trusted...)
+	if err != nil {
+		return nil, nil, err
+	}
+	val, err := xsd.NewValidator()
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, val, nil
 }
