@@ -7,15 +7,12 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/sluis-gateway/sluis/internal/jsoncheck"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
 
 // Problem is one thing wrong with a request, by path and rule, no values.
-type Problem struct {
-	Path    string `json:"path"`
-	Rule    string `json:"rule"`
-	Message string `json:"message"`
-}
+type Problem = jsoncheck.Problem
 
 // Event is a status event, version 1: what sluis tells a registration
 // system about each state change of its disclosures and consent commands

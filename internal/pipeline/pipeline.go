@@ -296,14 +296,10 @@ func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envel
 	}
 	p.metrics.invalid.Inc()
 	p.log.Info("disclosure invalid", "disclosure_id", env.ID, "problems", len(problems))
-	ev := bus.Event{
+	ob.events = append(ob.events, bus.Event{
 		DisclosureID: env.ID, State: string(receipts.Invalid), At: now,
-		Municipality: env.Municipality, System: env.System, Reason: inv.Error(),
-	}
-	for _, pr := range problems {
-		ev.Problems = append(ev.Problems, bus.Problem(pr))
-	}
-	ob.events = append(ob.events, ev)
+		Municipality: env.Municipality, System: env.System, Reason: inv.Error(), Problems: problems,
+	})
 	return nil
 }
 

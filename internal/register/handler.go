@@ -73,10 +73,7 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error
 		// same lenient way, keeping only values of their contract form.
 		env := disclosure.Peek(payload)
 		ev.CommandID, ev.Municipality, ev.System = env.ID, env.Municipality, env.System
-		ev.State, ev.Reason = StateInvalid, inv.Error()
-		for _, p := range inv.Problems {
-			ev.Problems = append(ev.Problems, bus.Problem(p))
-		}
+		ev.State, ev.Reason, ev.Problems = StateInvalid, inv.Error(), inv.Problems
 	case errors.Is(err, ErrUnknownConsent), errors.Is(err, ErrConflict):
 		ev.State, ev.Reason = StateRefused, refusal(err)
 	default:
