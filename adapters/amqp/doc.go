@@ -30,6 +30,9 @@
 //
 // # Publishing
 //
+// Route maps the gateway's topics (internal/bus) to exchanges and routing
+// keys; Publisher.Enqueue publishes a disclosure request to the intake.
+//
 // Publisher is a watermill message.Publisher with persistent, mandatory
 // publishes and pipelined publisher confirms. Each message ends with nil
 // (confirmed and routed to a queue) or one of bus.ErrUnroutable, ErrNacked,
