@@ -31,6 +31,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/minimise"
@@ -53,8 +54,7 @@ type Store interface {
 	receipts.Store
 	ledger.Reader
 	ledger.Appender
-	screen.Store
-	register.Store
+	consent.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/status"
 )
@@ -79,7 +80,7 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, er
 		for _, p := range inv.Problems {
 			ev.Problems = append(ev.Problems, status.Problem(p))
 		}
-	case errors.Is(err, ErrUnknownConsent), errors.Is(err, ErrConflict):
+	case errors.Is(err, consent.ErrUnknownConsent), errors.Is(err, consent.ErrConflict):
 		ev.State, ev.Reason = StateRefused, refusal(err)
 	default:
 		return status.Event{}, err
@@ -103,10 +104,10 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, er
 // refusal is the plain reason for a command the register cannot apply.
 func refusal(err error) string {
 	switch {
-	case errors.Is(err, ErrUnknownConsent):
-		return ErrUnknownConsent.Error()
-	case errors.Is(err, ErrConflict):
-		return ErrConflict.Error()
+	case errors.Is(err, consent.ErrUnknownConsent):
+		return consent.ErrUnknownConsent.Error()
+	case errors.Is(err, consent.ErrConflict):
+		return consent.ErrConflict.Error()
 	}
 	return "refused"
 }

@@ -11,15 +11,11 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/consent"
-	"github.com/sluis-gateway/sluis/internal/register"
-	"github.com/sluis-gateway/sluis/internal/screen"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 )
 
-// Compile-time checks that Store implements the consent register's ports.
-var (
-	_ register.Store = (*Store)(nil)
-	_ screen.Store   = (*Store)(nil)
-)
+// Compile-time check that Store implements the consent port.
+var _ consent.Store = (*Store)(nil)
 
 // The consent register's concurrency, across processes:
 //   - RecordConsent inserts with ON CONFLICT DO NOTHING; a concurrent
@@ -115,7 +111,7 @@ func (s *Store) change(ctx context.Context, what string, fn func(tx pgx.Tx) (wro
 	return nil
 }
 
-// RecordConsent implements register.Store. UsedBy and WithdrawnAt of c are
+// RecordConsent implements consent.CommandStore. UsedBy and WithdrawnAt of c are
 // ignored: a consent is recorded unused and not withdrawn.
 func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 	a, err := actor.From(ctx)
@@ -142,7 +138,7 @@ func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 		if tag.RowsAffected() == 0 {
 			return false, nil // on record already (perhaps just now, by another caller)
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventConsentRecorded,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventConsentRecorded,
 			storecore.ConsentDetail(c)); err != nil {
 			return false, fmt.Errorf("record consent %s: %w", c.ID, err)
 		}
@@ -158,12 +154,12 @@ func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 	}
 	if !found || !storecore.SameConsent(stored, c) {
 		// !found: a consent row is never deleted, so this cannot happen.
-		return fmt.Errorf("record consent %s: %w", c.ID, register.ErrConflict)
+		return fmt.Errorf("record consent %s: %w", c.ID, consent.ErrConflict)
 	}
 	return nil
 }
 
-// WithdrawConsent implements register.Store. A zero at means now.
+// WithdrawConsent implements consent.CommandStore. A zero at means now.
 func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string, at time.Time) error {
 	a, err := actor.From(ctx)
 	if err != nil {
@@ -188,7 +184,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 				return false, fmt.Errorf("withdraw consent: %w", err)
 			case !found || stored.ClientKey != clientKey:
 				// Another client's consent is unknown to this one.
-				return false, fmt.Errorf("withdraw consent %s: %w", consentID, register.ErrUnknownConsent)
+				return false, fmt.Errorf("withdraw consent %s: %w", consentID, consent.ErrUnknownConsent)
 			}
 			// Withdrawn already: the first withdrawal counts.
 			return false, nil
@@ -196,7 +192,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 		if err != nil {
 			return false, fmt.Errorf("withdraw consent %s: update: %w", consentID, err)
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventConsentWithdrawn,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventConsentWithdrawn,
 			storecore.WithdrawDetail(c, at)); err != nil {
 			return false, fmt.Errorf("withdraw consent %s: %w", consentID, err)
 		}
@@ -204,7 +200,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 	})
 }
 
-// RecordRestriction implements register.Store. Recording a restriction of
+// RecordRestriction implements consent.CommandStore. Recording a restriction of
 // the client with the same start again is a no-op (a redelivered command),
 // also when that restriction was lifted meanwhile.
 func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from time.Time) error {
@@ -231,7 +227,7 @@ func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from ti
 		if err != nil {
 			return false, fmt.Errorf("record restriction: insert: %w", err)
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventRestrictionRecorded,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventRestrictionRecorded,
 			storecore.RestrictionDetail(id, from, nil)); err != nil {
 			return false, fmt.Errorf("record restriction: %w", err)
 		}
@@ -239,7 +235,7 @@ func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from ti
 	})
 }
 
-// LiftRestriction implements register.Store: every restriction of the
+// LiftRestriction implements consent.CommandStore: every restriction of the
 // client in force at at (started at or before at, not lifted) is lifted at
 // at, with one ledger entry each. None in force is a no-op.
 func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.Time) error {
@@ -275,7 +271,7 @@ func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.T
 		}
 		now := storecore.Now()
 		for _, l := range ls {
-			if err := journal(ctx, tx, now, a.String(), "", storecore.EventRestrictionLifted,
+			if err := journal(ctx, tx, now, a.String(), "", ledger.EventRestrictionLifted,
 				storecore.RestrictionDetail(l.id, l.from, &at)); err != nil {
 				return false, fmt.Errorf("lift restriction: %w", err)
 			}
@@ -284,7 +280,7 @@ func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.T
 	})
 }
 
-// SetLegalRepresentative implements register.Store. Setting the value the
+// SetLegalRepresentative implements consent.CommandStore. Setting the value the
 // client already has on record is a no-op.
 func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, recorded bool) error {
 	a, err := actor.From(ctx)
@@ -306,7 +302,7 @@ func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, re
 		if tag.RowsAffected() == 0 {
 			return false, nil // unchanged
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventRepresentativeRecorded,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventRepresentativeRecorded,
 			storecore.RepresentativeDetail(recorded)); err != nil {
 			return false, fmt.Errorf("set legal representative: %w", err)
 		}
@@ -314,7 +310,7 @@ func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, re
 	})
 }
 
-// ConsentRegister implements screen.Store: every consent of the client
+// ConsentRegister implements consent.UseStore: every consent of the client
 // (withdrawn and used ones too) in the order recorded, every restriction
 // (lifted ones too) by start, and the legal-representative flag, read in
 // one snapshot. An unknown client has an empty register.
@@ -373,9 +369,9 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 	return reg, nil
 }
 
-// UseConsents implements screen.Store. All or none: an unknown id
-// (register.ErrUnknownConsent), a consent that is not single-share
-// (ErrBadArgument) or one used by another disclosure (screen.ErrConsentUsed)
+// UseConsents implements consent.UseStore. All or none: an unknown id
+// (consent.ErrUnknownConsent), a consent that is not single-share
+// (ErrBadArgument) or one used by another disclosure (consent.ErrConsentUsed)
 // changes nothing. Safe across processes (see the comment at the top).
 func (s *Store) UseConsents(ctx context.Context, disclosureID string, consentIDs []string) error {
 	a, err := actor.From(ctx)
@@ -412,9 +408,9 @@ func (s *Store) UseConsents(ctx context.Context, disclosureID string, consentIDs
 		for _, c := range cs {
 			found[c.ID] = c
 		}
-		mark, err := storecore.PlanUse(disclosureID, ids, found)
+		mark, err := consent.PlanUse(disclosureID, ids, found)
 		if err != nil || len(mark) == 0 {
-			return false, err
+			return false, storecore.UseError(err)
 		}
 		markIDs := make([]string, len(mark))
 		for i, c := range mark {
@@ -430,10 +426,10 @@ func (s *Store) UseConsents(ctx context.Context, disclosureID string, consentIDs
 		if tag.RowsAffected() != int64(len(mark)) {
 			// Cannot happen under the row locks; refuse rather than half-mark.
 			return false, fmt.Errorf("use consents for %s: %d of %d marked: %w",
-				disclosureID, tag.RowsAffected(), len(mark), screen.ErrConsentUsed)
+				disclosureID, tag.RowsAffected(), len(mark), consent.ErrConsentUsed)
 		}
 		for _, c := range mark {
-			if err := journal(ctx, tx, now, a.String(), disclosureID, storecore.EventConsentUsed,
+			if err := journal(ctx, tx, now, a.String(), disclosureID, ledger.EventConsentUsed,
 				storecore.ConsentDetail(c)); err != nil {
 				return false, fmt.Errorf("use consent %s: %w", c.ID, err)
 			}

@@ -1,8 +1,8 @@
 // Package postgres is the production store of sluis: receipts, the consent
 // register and the ledger in PostgreSQL via pgx/v5 (pgxpool). It implements
-// receipts.Store, ledger.Reader, ledger.Appender, register.Store and
-// screen.Store (see consent.go), and is safe for several sluis processes
-// sharing one database:
+// receipts.Store, ledger.Reader, ledger.Appender and consent.Store
+// (see consent.go), and is safe for several sluis processes sharing one
+// database:
 //
 //   - Register allocates the Identificatie from a counter row per
 //     (municipality, message type), locked by its upsert until commit, and
@@ -250,7 +250,7 @@ func (s *Store) insert(ctx context.Context, a actor.Actor, r receipts.Record) (r
 	rec := r
 	rec.State = receipts.Received
 	rec.Identificatie = ident
-	rec.MessageID = storecore.MessageID(r.MessageType, r.Municipality, ident)
+	rec.MessageID = receipts.MessageID(r.MessageType, r.Municipality, ident)
 	rec.Reason, rec.ReasonCodes, rec.RetourCodes = "", nil, nil
 	rec.At = map[receipts.State]time.Time{receipts.Received: now}
 	rec.CreatedAt, rec.UpdatedAt = now, now
@@ -271,7 +271,7 @@ func (s *Store) insert(ctx context.Context, a actor.Actor, r receipts.Record) (r
 		return receipts.Record{}, false, nil // rolled back: the counter is not spent
 	}
 	if err := journal(ctx, tx, now, a.String(), rec.DisclosureID,
-		"state:"+string(receipts.Received), storecore.RegisterDetail(rec)); err != nil {
+		ledger.StateEvent(string(receipts.Received)), storecore.RegisterDetail(rec)); err != nil {
 		return receipts.Record{}, false, fmt.Errorf("register %s: %w", r.DisclosureID, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -310,7 +310,7 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 		return nil, fmt.Errorf("move: %w", err)
 	}
 	now := storecore.Now()
-	recs, err := storecore.ApplyAll(disclosureID, rec, cs, now)
+	recs, err := receipts.ApplyAll(disclosureID, rec, storecore.TruncChanges(cs), now)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 	}
 	from := rec.State
 	for i, c := range cs {
-		if err := journal(ctx, tx, now, a.String(), disclosureID, "state:"+string(c.To),
+		if err := journal(ctx, tx, now, a.String(), disclosureID, ledger.StateEvent(string(c.To)),
 			storecore.MoveDetail(from, c)); err != nil {
 			return nil, fmt.Errorf("move %s: %w", disclosureID, err)
 		}
@@ -406,7 +406,7 @@ func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) er
 		r.DisclosureID, r.Municipality, r.System, r.Reason, received, a.String()); err != nil {
 		return fmt.Errorf("record invalid: insert: %w", err)
 	}
-	if err := journal(ctx, tx, now, a.String(), r.DisclosureID, "intake:invalid",
+	if err := journal(ctx, tx, now, a.String(), r.DisclosureID, ledger.EventIntakeInvalid,
 		storecore.InvalidDetail(r)); err != nil {
 		return fmt.Errorf("record invalid: %w", err)
 	}

@@ -1,7 +1,7 @@
 // Package sqlite is the embedded store of sluis: receipts, the consent
 // register and the ledger in one SQLite file (modernc.org/sqlite, pure Go).
-// It implements receipts.Store, ledger.Reader, ledger.Appender,
-// register.Store and screen.Store.
+// It implements receipts.Store, ledger.Reader, ledger.Appender and
+// consent.Store.
 //
 // Durability: WAL with synchronous=FULL by default, so a method returns only
 // after its transaction is on disk. Writes go through one connection, with
@@ -324,7 +324,7 @@ func (s *Store) Register(ctx context.Context, r receipts.Record) (receipts.Recor
 		rec := r
 		rec.State = receipts.Received
 		rec.Identificatie = ident
-		rec.MessageID = storecore.MessageID(r.MessageType, r.Municipality, ident)
+		rec.MessageID = receipts.MessageID(r.MessageType, r.Municipality, ident)
 		rec.Reason, rec.ReasonCodes, rec.RetourCodes = "", nil, nil
 		rec.At = map[receipts.State]time.Time{receipts.Received: now}
 		rec.CreatedAt, rec.UpdatedAt = now, now
@@ -337,7 +337,7 @@ func (s *Store) Register(ctx context.Context, r receipts.Record) (receipts.Recor
 			return fmt.Errorf("register %s: insert: %w", r.DisclosureID, err)
 		}
 		if _, err := appendEntry(ctx, tx, now, a.String(), rec.DisclosureID,
-			"state:"+string(receipts.Received), storecore.RegisterDetail(rec)); err != nil {
+			ledger.StateEvent(string(receipts.Received)), storecore.RegisterDetail(rec)); err != nil {
 			return fmt.Errorf("register %s: %w", r.DisclosureID, err)
 		}
 		out, created = rec, true
@@ -375,7 +375,7 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 			return fmt.Errorf("move: %w", err)
 		}
 		now := storecore.Now()
-		recs, err := storecore.ApplyAll(disclosureID, rec, cs, now)
+		recs, err := receipts.ApplyAll(disclosureID, rec, storecore.TruncChanges(cs), now)
 		if err != nil {
 			return err
 		}
@@ -388,7 +388,7 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 		}
 		from := rec.State
 		for i, c := range cs {
-			if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, "state:"+string(c.To),
+			if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, ledger.StateEvent(string(c.To)),
 				storecore.MoveDetail(from, c)); err != nil {
 				return fmt.Errorf("move %s: %w", disclosureID, err)
 			}
@@ -468,7 +468,7 @@ func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) er
 			r.DisclosureID, r.Municipality, r.System, r.Reason, storecore.Micros(received), a.String()); err != nil {
 			return fmt.Errorf("record invalid: insert: %w", err)
 		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), r.DisclosureID, "intake:invalid",
+		if _, err := appendEntry(ctx, tx, now, a.String(), r.DisclosureID, ledger.EventIntakeInvalid,
 			storecore.InvalidDetail(r)); err != nil {
 			return fmt.Errorf("record invalid: %w", err)
 		}

@@ -17,15 +17,12 @@ import (
 	"github.com/sluis-gateway/sluis/internal/category"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/ledger"
-	consentreg "github.com/sluis-gateway/sluis/internal/register"
-	"github.com/sluis-gateway/sluis/internal/screen"
 )
 
-// ConsentStore is what the consent register suite tests: the register's
-// and screening's ports, and the ledger they write to.
+// ConsentStore is what the consent register suite tests: the consent port
+// (consent.Store) and the ledger it writes to.
 type ConsentStore interface {
-	consentreg.Store
-	screen.Store
+	consent.Store
 	ledger.Reader
 }
 
@@ -339,7 +336,7 @@ func testConsentConflict(t *testing.T, s ConsentStore) {
 		t.Run(tt.name, func(t *testing.T) {
 			other := NewPeriodConsent("c-1", clientA)
 			tt.modify(&other)
-			if err := s.RecordConsent(Ctx(t), other); !errors.Is(err, consentreg.ErrConflict) {
+			if err := s.RecordConsent(Ctx(t), other); !errors.Is(err, consent.ErrConflict) {
 				t.Fatalf("RecordConsent: %v, want ErrConflict", err)
 			}
 		})
@@ -366,8 +363,8 @@ func testConsentWithdraw(t *testing.T, s ConsentStore) {
 		at     time.Time
 		want   error
 	}{
-		{"unknown id", clientA, "c-unknown", first, consentreg.ErrUnknownConsent},
-		{"another client's consent", clientA, "c-b", first, consentreg.ErrUnknownConsent},
+		{"unknown id", clientA, "c-unknown", first, consent.ErrUnknownConsent},
+		{"another client's consent", clientA, "c-b", first, consent.ErrUnknownConsent},
 		{"first withdrawal", clientA, "c-1", first, nil},
 		{"second withdrawal keeps the first", clientA, "c-1", first.Add(time.Hour), nil},
 		{"earlier withdrawal after the first keeps the first", clientA, "c-1", first.Add(-time.Hour), nil},
@@ -482,7 +479,7 @@ func testUseAllOrNone(t *testing.T, s ConsentStore) {
 	if err := s.UseConsents(Ctx(t), "d-other", []string{"c-1"}); err != nil {
 		t.Fatalf("UseConsents(d-other): %v", err)
 	}
-	if err := s.UseConsents(Ctx(t), "d-1", []string{"c-2", "c-1"}); !errors.Is(err, screen.ErrConsentUsed) {
+	if err := s.UseConsents(Ctx(t), "d-1", []string{"c-2", "c-1"}); !errors.Is(err, consent.ErrConsentUsed) {
 		t.Fatalf("UseConsents(d-1): %v, want ErrConsentUsed", err)
 	}
 	if got := findConsent(t, s, clientA, "c-1").UsedBy; got != "d-other" {
@@ -547,7 +544,7 @@ func testUseRefused(t *testing.T, s ConsentStore) {
 		ids  []string
 		want error
 	}{
-		{"unknown consent", []string{"c-single", "c-unknown"}, consentreg.ErrUnknownConsent},
+		{"unknown consent", []string{"c-single", "c-unknown"}, consent.ErrUnknownConsent},
 		{"period consent", []string{"c-single", "c-period"}, storecore.ErrBadArgument},
 		{"empty id", []string{"c-single", ""}, storecore.ErrBadArgument},
 	}
@@ -578,7 +575,7 @@ func testUseRace(t *testing.T, s ConsentStore) {
 // RaceUseConsents records one single-share consent (through stores[0]) and
 // lets n goroutines, spread over stores, use it for n different
 // disclosures at once: exactly one must win, the others get
-// screen.ErrConsentUsed, and the ledger holds one consent:used entry.
+// consent.ErrConsentUsed, and the ledger holds one consent:used entry.
 func RaceUseConsents(t *testing.T, stores []ConsentStore, n int) {
 	t.Helper()
 	recordConsent(t, stores[0], NewSingleShareConsent("c-race", clientA))
@@ -603,7 +600,7 @@ func RaceUseConsents(t *testing.T, stores []ConsentStore, n int) {
 			t.Errorf("disclosures %d and %d both used the consent", winner, i)
 		case err == nil:
 			winner = i
-		case !errors.Is(err, screen.ErrConsentUsed):
+		case !errors.Is(err, consent.ErrConsentUsed):
 			t.Errorf("disclosure %d: %v, want nil or ErrConsentUsed", i, err)
 		}
 	}
