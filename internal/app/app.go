@@ -43,6 +43,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/retour"
 	"github.com/sluis-gateway/sluis/internal/screen"
 	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
 )
 
@@ -117,7 +118,7 @@ func Route(topic string, msg *message.Message) (string, string, error) {
 	switch topic {
 	case pipeline.TopicOutbound:
 		agb := msg.Metadata.Get("agb")
-		if !amqp.ValidAGB(agb) {
+		if !messages.ValidAGB(agb) {
 			return "", "", fmt.Errorf("outbound message without a valid agb")
 		}
 		return amqp.ExchangeOutbound, agb, nil

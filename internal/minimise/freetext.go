@@ -10,6 +10,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/textscan"
+	"github.com/sluis-gateway/sluis/messages"
 )
 
 // Free-text screening (OP191: Commentaar may not carry data traceable to a
@@ -126,25 +127,11 @@ func hasBSN(text string) bool {
 		if j := i + len(m); j < len(text) && text[j] >= '0' && text[j] <= '9' {
 			continue
 		}
-		if elfProef(onlyDigits(m)) {
+		if messages.ValidBSN(onlyDigits(m)) {
 			return true
 		}
 	}
 	return false
-}
-
-// elfProef is the BSN 11-proef (CS002): 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0
-// (mod 11). All zeros is no BSN.
-func elfProef(d string) bool {
-	if len(d) != 9 || d == "000000000" {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 8; i++ {
-		sum += int(d[i]-'0') * (9 - i)
-	}
-	sum -= int(d[8] - '0')
-	return sum%11 == 0
 }
 
 func onlyDigits(s string) string {

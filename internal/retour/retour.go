@@ -248,7 +248,7 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	if err != nil {
 		return "", park(ReasonMalformed, "%v", err)
 	}
-	if !validAGB(claimed) {
+	if !messages.ValidAGB(claimed) {
 		return "", park(ReasonUnknownProvider, "envelope Sender is not an AGB code")
 	}
 	certs, err := h.certs.RetourCertificates(claimed)
@@ -485,16 +485,4 @@ func (h *Handler) park(ctx context.Context, msg *message.Message, pe *parkError)
 		return fmt.Errorf("park retour %s (%s): %w", msg.UUID, pe.reason, err)
 	}
 	return nil
-}
-
-func validAGB(s string) bool {
-	if len(s) != 8 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
