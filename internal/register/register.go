@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sluis-gateway/sluis/docs/contract"
@@ -79,20 +78,12 @@ type Scope struct {
 }
 
 // InvalidError lists a command's problems, by path and rule, never by value.
-type InvalidError struct {
-	Problems []jsoncheck.Problem
-}
+type InvalidError = jsoncheck.InvalidError[command]
 
-func (e *InvalidError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		parts[i] = p.String()
-	}
-	return ErrInvalid.Error() + ": " + strings.Join(parts, "; ")
-}
+// command is the Kind of a consent command's InvalidError.
+type command struct{}
 
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+func (command) Err() error { return ErrInvalid }
 
 // Service checks and applies commands. Safe for concurrent use.
 type Service struct {
