@@ -25,10 +25,9 @@ type hit struct {
 // person is someone in the request whose name may not appear in free text
 // unless the basis covers free text about them.
 type person struct {
-	label string          // "the client", "relation 2"
-	key   string          // "client", "relation 2" (Basis.FreeTextAbout)
-	words map[string]bool // folded name words (surname, partner surname, given names)
-	birth []string        // written forms of the birth date
+	label string // "the client", "relation 2"
+	key   string // "client", "relation 2" (Basis.FreeTextAbout)
+	textscan.Person
 }
 
 func personsOf(r disclosure.Request) []person {
@@ -40,19 +39,10 @@ func personsOf(r disclosure.Request) []person {
 	return out
 }
 
+// newPerson reads a person's names and birth date; any BSN in free text is
+// refused on its own (hasBSN), so the person's BSN is not looked for.
 func newPerson(label, key string, n disclosure.Name, birth string) person {
-	p := person{label: label, key: key, words: map[string]bool{}}
-	for _, part := range []string{n.Surname, n.PartnerSurname, n.GivenNames} {
-		for _, w := range textscan.Words(part) {
-			if len([]rune(w)) >= 2 && !textscan.IsParticle(w) {
-				p.words[w] = true
-			}
-		}
-	}
-	if d, err := calendar.ParseDate(birth); err == nil {
-		p.birth = textscan.DateForms(d)
-	}
-	return p
+	return person{label: label, key: key, Person: textscan.NewPerson(birth, "", n.Surname, n.PartnerSurname, n.GivenNames)}
 }
 
 var (
@@ -90,26 +80,16 @@ func scanFreeText(text string, people []person, about map[string]bool) []hit {
 	if hasPostcodeWithNumber(text) {
 		out = append(out, hit{CodeFreeTextPostcode, "the free text contains a postcode with a house number"})
 	}
-	words := map[string]bool{}
-	for _, w := range textscan.Words(text) {
-		words[w] = true
-	}
-	lower := strings.ToLower(text)
+	t := textscan.Read(text)
 	for _, p := range people {
 		if about[p.key] {
 			continue
 		}
-		for w := range p.words {
-			if words[w] {
-				out = append(out, hit{CodeFreeTextName, "the free text names " + p.label})
-				break
-			}
+		if t.Names(p.Person) {
+			out = append(out, hit{CodeFreeTextName, "the free text names " + p.label})
 		}
-		for _, f := range p.birth {
-			if strings.Contains(lower, f) {
-				out = append(out, hit{CodeFreeTextBirthDate, "the free text contains the birth date of " + p.label})
-				break
-			}
+		if t.HasBirthDate(p.Person) {
+			out = append(out, hit{CodeFreeTextBirthDate, "the free text contains the birth date of " + p.label})
 		}
 	}
 	return out
