@@ -72,7 +72,7 @@ func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, t
 		if err != nil {
 			return err
 		}
-		key := orUnknown(env.Municipality) + "." + orUnknown(env.System) + ".#"
+		key := status.OrUnknown(env.Municipality) + "." + status.OrUnknown(env.System) + ".#"
 		if err := ch.QueueBind(q.Name, key, amqp.ExchangeStatus, false, nil); err != nil {
 			return fmt.Errorf("bind status queue (is the gateway's topology declared? start `sluis serve` once): %w", err)
 		}
@@ -95,7 +95,7 @@ func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, t
 	if err := pub.PublishContext(ctx, app.TopicIntake, m)[0]; err != nil {
 		return fmt.Errorf("publish to intake: %w", err)
 	}
-	fmt.Fprintf(out, "sent disclosure %s to the intake (broker confirmed)\n", orUnknown(env.ID))
+	fmt.Fprintf(out, "sent disclosure %s to the intake (broker confirmed)\n", status.OrUnknown(env.ID))
 	if !wait {
 		return nil
 	}
@@ -498,11 +498,4 @@ func Status(ctx context.Context, out io.Writer, api, id string) error {
 		return fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	return nil
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -92,7 +92,7 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (status.Event, er
 		}
 	}
 	h.log.Info("consent command", "command_id", ev.CommandID, "command", ev.Command, "state", ev.State)
-	m := message.NewMessage("status-"+orUnknown(ev.CommandID)+"-"+ev.State, ev.Marshal())
+	m := message.NewMessage("status-"+status.OrUnknown(ev.CommandID)+"-"+ev.State, ev.Marshal())
 	m.Metadata.Set("routing_key", ev.RoutingKey())
 	m.Metadata.Set("content_type", "application/json")
 	if err := h.pub.PublishContext(ctx, "status", m)[0]; err != nil && !(h.unroutable != nil && errors.Is(err, h.unroutable)) {
@@ -110,11 +110,4 @@ func refusal(err error) string {
 		return consent.ErrConflict.Error()
 	}
 	return "refused"
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

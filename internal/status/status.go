@@ -45,14 +45,16 @@ type Event struct {
 // RoutingKey is "<municipality>.<system>.<state>"; unknown parts are
 // "unknown" (a request so broken its sender cannot be read).
 func (e Event) RoutingKey() string {
-	m, s := e.Municipality, e.System
-	if m == "" {
-		m = "unknown"
-	}
+	return OrUnknown(e.Municipality) + "." + OrUnknown(e.System) + "." + e.State
+}
+
+// OrUnknown is s, or "unknown" when s is empty: the placeholder of a part
+// of a routing key or message id that could not be read.
+func OrUnknown(s string) string {
 	if s == "" {
-		s = "unknown"
+		return "unknown"
 	}
-	return m + "." + s + "." + e.State
+	return s
 }
 
 // Marshal encodes the event.
