@@ -165,6 +165,18 @@ func cmp(a, b int) int {
 	return 0
 }
 
+// AddDays returns the date n days after d (n may be negative), normalised
+// the way time.Date does.
+func (d Date) AddDays(n int) Date {
+	t := time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC)
+	return Date{t.Year(), t.Month(), t.Day()}
+}
+
+// Weekday returns the day of the week of d.
+func (d Date) Weekday() time.Weekday {
+	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
+}
+
 // MarshalText implements encoding.TextMarshaler.
 func (d Date) MarshalText() ([]byte, error) {
 	if !d.Valid() {

@@ -7,6 +7,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/messages"
 )
 
 // Route maps the gateway's topics (package bus) to exchanges and routing
@@ -18,7 +19,7 @@ func Route(topic string, msg *message.Message) (string, string, error) {
 	switch topic {
 	case bus.TopicOutbound:
 		agb := bus.AGB.Get(msg)
-		if !ValidAGB(agb) {
+		if !messages.ValidAGB(agb) {
 			return "", "", fmt.Errorf("outbound message without a valid agb")
 		}
 		return ExchangeOutbound, agb, nil

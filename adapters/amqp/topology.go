@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/sluis-gateway/sluis/messages"
 )
 
 // Exchange, queue and routing-key names of the sluis topology. The same
@@ -62,19 +64,6 @@ func ProviderQueues(agbs []string) []string {
 	return qs
 }
 
-// ValidAGB reports whether agb is an 8-digit AGB code.
-func ValidAGB(agb string) bool {
-	if len(agb) != 8 {
-		return false
-	}
-	for _, c := range agb {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Topology is the broker layout sluis needs: every exchange and durable
 // quorum queue, and one queue per provider.
 type Topology struct {
@@ -121,7 +110,7 @@ func (t Topology) workQueueArgs() amqp.Table {
 // compare it with deploy/rabbitmq/definitions.json.
 func (t Topology) plan() (plan, error) {
 	for i, agb := range t.Providers {
-		if !ValidAGB(agb) {
+		if !messages.ValidAGB(agb) {
 			return plan{}, fmt.Errorf("topology: Providers[%d]: %w", i, ErrInvalidAGB)
 		}
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
-	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/review"
 )
 
 // Intake hands a checked request to the intake queue, returning once the
@@ -41,9 +41,7 @@ type Consents interface {
 }
 
 // Ledger reads the ledger, for the coordinator's review list.
-type Ledger interface {
-	Entries(ctx context.Context, from int64, limit int) ([]ledger.Entry, error)
-}
+type Ledger = review.Ledger
 
 // Check is one health check; nil means healthy.
 type Check func(ctx context.Context) error
@@ -243,30 +241,18 @@ type Review struct {
 	LedgerSeq        int64     `json:"ledger_seq"`
 }
 
-// getReviews lists every allowed safety override, oldest first, from the
-// ledger (a scan: fine for a coordinator's page, not for a hot path).
+// getReviews lists every allowed safety override, oldest first
+// (review.Overrides).
 func (s *Server) getReviews(w http.ResponseWriter, r *http.Request) {
-	out := []Review{}
-	for from := int64(1); ; {
-		es, err := s.ledger.Entries(r.Context(), from, 1000)
-		if err != nil {
-			s.log.Error("read ledger", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not read the ledger"})
-			return
-		}
-		for _, e := range es {
-			if e.Event == "state:allowed" && e.Detail["basis"] == "safety_override" {
-				out = append(out, Review{
-					DisclosureID: e.DisclosureID, At: e.At, Actor: e.Actor, FollowUps: e.Detail["follow_up"],
-					InformClientDue: e.Detail["inform_client_due"], InformImpossible: e.Detail["inform_client_not_possible"] == "true",
-					LedgerSeq: e.Seq,
-				})
-			}
-			from = e.Seq + 1
-		}
-		if len(es) < 1000 {
-			break
-		}
+	found, err := review.Overrides(r.Context(), s.ledger)
+	if err != nil {
+		s.log.Error("read ledger", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not read the ledger"})
+		return
+	}
+	out := make([]Review, len(found))
+	for i, o := range found {
+		out[i] = Review(o)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -19,12 +19,11 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/postgres"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/config"
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
-	"github.com/sluis-gateway/sluis/internal/register"
-	"github.com/sluis-gateway/sluis/internal/screen"
 )
 
 // Store is everything the gateway needs of its store.
@@ -32,8 +31,7 @@ type Store interface {
 	receipts.Store
 	ledger.Reader
 	ledger.Appender
-	screen.Store
-	register.Store
+	consent.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

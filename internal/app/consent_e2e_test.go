@@ -14,7 +14,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/app"
-	"github.com/sluis-gateway/sluis/internal/pipeline"
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
 )
@@ -154,7 +154,7 @@ func TestEndToEndWithdrawalStopsQueuedDisclosure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := register.New(st, func(bsn string) string { return pipeline.ClientKey(secret, bsn) })
+	svc, err := register.New(st, func(bsn string) string { return consent.ClientKey(secret, bsn) })
 	if err != nil {
 		t.Fatal(err)
 	}

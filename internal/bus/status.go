@@ -44,7 +44,16 @@ type Event struct {
 // RoutingKey is "<municipality>.<system>.<state>"; unknown parts are
 // "unknown" (a request so broken its sender cannot be read).
 func (e Event) RoutingKey() string {
-	return orUnknown(e.Municipality) + "." + orUnknown(e.System) + "." + e.State
+	return OrUnknown(e.Municipality) + "." + OrUnknown(e.System) + "." + e.State
+}
+
+// OrUnknown is s, or "unknown" when s is empty: the placeholder of a part
+// of a routing key or message id that could not be read.
+func OrUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 // Marshal encodes the event.
@@ -101,12 +110,6 @@ func (e Event) id() string {
 	case e.CommandID == "" && e.State == string(receipts.Invalid):
 		return fmt.Sprintf("status-invalid-%d", e.At.UnixNano())
 	}
-	return "status-" + orUnknown(e.CommandID) + "-" + e.State
+	return "status-" + OrUnknown(e.CommandID) + "-" + e.State
 }
 
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
-}

@@ -262,8 +262,8 @@ func TestParseDate(t *testing.T) {
 		want    Date
 		wantErr bool
 	}{
-		{"plain", "2026-11-23", Date{2026, time.November, 23}, false},
-		{"leap day in leap year", "2024-02-29", Date{2024, time.February, 29}, false},
+		{"plain", "2026-11-23", Date{Year: 2026, Month: time.November, Day: 23}, false},
+		{"leap day in leap year", "2024-02-29", Date{Year: 2024, Month: time.February, Day: 29}, false},
 		{"leap day in non-leap year", "2025-02-29", Date{}, true},
 		{"not a date", "23-11-2026", Date{}, true},
 		{"empty", "", Date{}, true},

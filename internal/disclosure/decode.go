@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/sluis-gateway/sluis/docs/contract"
 	"github.com/sluis-gateway/sluis/internal/jsoncheck"
@@ -27,20 +26,12 @@ type Problem = jsoncheck.Problem
 
 // InvalidError lists the problems of a request, sorted by path. Its text is
 // safe to return to the sender and to log: it never holds field values.
-type InvalidError struct {
-	Problems []Problem
-}
+type InvalidError = jsoncheck.InvalidError[request]
 
-func (e *InvalidError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		parts[i] = p.String()
-	}
-	return ErrInvalid.Error() + ": " + strings.Join(parts, "; ")
-}
+// request is the Kind of a disclosure request's InvalidError.
+type request struct{}
 
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+func (request) Err() error { return ErrInvalid }
 
 // Decoder validates and decodes requests. It is safe for concurrent use.
 type Decoder struct {

@@ -84,26 +84,6 @@ func (g *Generator) BSN() string {
 	}
 }
 
-// ElevenProef reports whether s is nine digits passing the BSN 11-proef.
-func ElevenProef(s string) bool {
-	if len(s) != 9 {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 9; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		w := 9 - i
-		if i == 8 {
-			w = -1
-		}
-		sum += int(c-'0') * w
-	}
-	return sum%11 == 0 && s != "000000000"
-}
-
 // uuid4 returns a random version-4 UUID.
 func uuid4() string {
 	var b [16]byte

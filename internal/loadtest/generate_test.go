@@ -14,6 +14,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
 )
 
@@ -32,8 +33,8 @@ func TestElevenProef(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := ElevenProef(c.bsn); got != c.want {
-				t.Errorf("ElevenProef = %v, want %v", got, c.want)
+			if got := messages.ValidBSN(c.bsn); got != c.want {
+				t.Errorf("messages.ValidBSN = %v, want %v", got, c.want)
 			}
 		})
 	}
@@ -92,7 +93,7 @@ func TestGeneratedRequestsPassTheGateway(t *testing.T) {
 				if err != nil {
 					t.Fatalf("request %d does not decode: %v", i, err)
 				}
-				if !ElevenProef(req.Client.BSN) {
+				if !messages.ValidBSN(req.Client.BSN) {
 					t.Fatalf("request %d: BSN fails the 11-proef", i)
 				}
 				rec := receipts.Record{DisclosureID: req.ID, Identificatie: fmt.Sprint(i + 1), CreatedAt: time.Now()}

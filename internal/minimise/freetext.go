@@ -10,6 +10,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/textscan"
+	"github.com/sluis-gateway/sluis/messages"
 )
 
 // Free-text screening (OP191: Commentaar may not carry data traceable to a
@@ -24,10 +25,9 @@ type hit struct {
 // person is someone in the request whose name may not appear in free text
 // unless the basis covers free text about them.
 type person struct {
-	label string          // "the client", "relation 2"
-	key   string          // "client", "relation 2" (Basis.FreeTextAbout)
-	words map[string]bool // folded name words (surname, partner surname, given names)
-	birth []string        // written forms of the birth date
+	label string // "the client", "relation 2"
+	key   string // "client", "relation 2" (Basis.FreeTextAbout)
+	textscan.Person
 }
 
 func personsOf(r disclosure.Request) []person {
@@ -39,19 +39,10 @@ func personsOf(r disclosure.Request) []person {
 	return out
 }
 
+// newPerson reads a person's names and birth date; any BSN in free text is
+// refused on its own (hasBSN), so the person's BSN is not looked for.
 func newPerson(label, key string, n disclosure.Name, birth string) person {
-	p := person{label: label, key: key, words: map[string]bool{}}
-	for _, part := range []string{n.Surname, n.PartnerSurname, n.GivenNames} {
-		for _, w := range textscan.Words(part) {
-			if len([]rune(w)) >= 2 && !textscan.IsParticle(w) {
-				p.words[w] = true
-			}
-		}
-	}
-	if d, err := calendar.ParseDate(birth); err == nil {
-		p.birth = textscan.DateForms(d)
-	}
-	return p
+	return person{label: label, key: key, Person: textscan.NewPerson(birth, "", n.Surname, n.PartnerSurname, n.GivenNames)}
 }
 
 var (
@@ -89,26 +80,16 @@ func scanFreeText(text string, people []person, about map[string]bool) []hit {
 	if hasPostcodeWithNumber(text) {
 		out = append(out, hit{CodeFreeTextPostcode, "the free text contains a postcode with a house number"})
 	}
-	words := map[string]bool{}
-	for _, w := range textscan.Words(text) {
-		words[w] = true
-	}
-	lower := strings.ToLower(text)
+	t := textscan.Read(text)
 	for _, p := range people {
 		if about[p.key] {
 			continue
 		}
-		for w := range p.words {
-			if words[w] {
-				out = append(out, hit{CodeFreeTextName, "the free text names " + p.label})
-				break
-			}
+		if t.Names(p.Person) {
+			out = append(out, hit{CodeFreeTextName, "the free text names " + p.label})
 		}
-		for _, f := range p.birth {
-			if strings.Contains(lower, f) {
-				out = append(out, hit{CodeFreeTextBirthDate, "the free text contains the birth date of " + p.label})
-				break
-			}
+		if t.HasBirthDate(p.Person) {
+			out = append(out, hit{CodeFreeTextBirthDate, "the free text contains the birth date of " + p.label})
 		}
 	}
 	return out
@@ -126,25 +107,11 @@ func hasBSN(text string) bool {
 		if j := i + len(m); j < len(text) && text[j] >= '0' && text[j] <= '9' {
 			continue
 		}
-		if elfProef(onlyDigits(m)) {
+		if messages.ValidBSN(onlyDigits(m)) {
 			return true
 		}
 	}
 	return false
-}
-
-// elfProef is the BSN 11-proef (CS002): 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0
-// (mod 11). All zeros is no BSN.
-func elfProef(d string) bool {
-	if len(d) != 9 || d == "000000000" {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 8; i++ {
-		sum += int(d[i]-'0') * (9 - i)
-	}
-	sum -= int(d[8] - '0')
-	return sum%11 == 0
 }
 
 func onlyDigits(s string) string {

@@ -8,6 +8,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/category"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/messages"
 )
 
 func TestScanFreeText(t *testing.T) {
@@ -68,8 +69,8 @@ func TestElfProef(t *testing.T) {
 		"123456782": true, "999900006": true, "999900018": true,
 		"123456789": false, "000000000": false, "12345678": false,
 	} {
-		if got := elfProef(d); got != want {
-			t.Errorf("elfProef(%s) = %v", d, got)
+		if got := messages.ValidBSN(d); got != want {
+			t.Errorf("messages.ValidBSN(%s) = %v", d, got)
 		}
 	}
 }

@@ -8,9 +8,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +18,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/messages"
@@ -101,15 +99,9 @@ func New(c Config) (*Pipeline, error) {
 	}, nil
 }
 
-// ClientKey is the keyed hash of a BSN under which the store knows a client.
-func (p *Pipeline) ClientKey(bsn string) string { return ClientKey(p.clientKey, bsn) }
-
-// ClientKey is HMAC-SHA256(secret, bsn) in hex: sluis keeps this, never the BSN.
-func ClientKey(secret []byte, bsn string) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(bsn))
-	return hex.EncodeToString(m.Sum(nil))
-}
+// ClientKey is the keyed hash of a BSN under which the store knows a client
+// (consent.ClientKey under the pipeline's secret).
+func (p *Pipeline) ClientKey(bsn string) string { return consent.ClientKey(p.clientKey, bsn) }
 
 // Handle processes one intake message. It returns nil (ack) once the
 // disclosure's outcome is durable in the store, and an error (nack, retry)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 )
 
@@ -74,7 +75,7 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error
 		env := disclosure.Peek(payload)
 		ev.CommandID, ev.Municipality, ev.System = env.ID, env.Municipality, env.System
 		ev.State, ev.Reason, ev.Problems = StateInvalid, inv.Error(), inv.Problems
-	case errors.Is(err, ErrUnknownConsent), errors.Is(err, ErrConflict):
+	case errors.Is(err, consent.ErrUnknownConsent), errors.Is(err, consent.ErrConflict):
 		ev.State, ev.Reason = StateRefused, refusal(err)
 	default:
 		return bus.Event{}, err
@@ -95,10 +96,10 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error
 // refusal is the plain reason for a command the register cannot apply.
 func refusal(err error) string {
 	switch {
-	case errors.Is(err, ErrUnknownConsent):
-		return ErrUnknownConsent.Error()
-	case errors.Is(err, ErrConflict):
-		return ErrConflict.Error()
+	case errors.Is(err, consent.ErrUnknownConsent):
+		return consent.ErrUnknownConsent.Error()
+	case errors.Is(err, consent.ErrConflict):
+		return consent.ErrConflict.Error()
 	}
 	return "refused"
 }

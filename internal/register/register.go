@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sluis-gateway/sluis/docs/contract"
@@ -32,15 +31,9 @@ const (
 	RecordLegalRepresentative = "record_legal_representative"
 )
 
-// Named errors.
-var (
-	// ErrInvalid is matched by every *InvalidError.
-	ErrInvalid = errors.New("invalid consent command")
-	// ErrUnknownConsent: a withdrawal names a consent not on record for this client.
-	ErrUnknownConsent = errors.New("consent not on record for this client")
-	// ErrConflict: a consent id already recorded with different content.
-	ErrConflict = errors.New("consent id already recorded with different content")
-)
+// ErrInvalid is matched by every *InvalidError. The store's errors
+// (consent.ErrUnknownConsent, consent.ErrConflict) belong to the consent port.
+var ErrInvalid = errors.New("invalid consent command")
 
 // Command is a consent register command, contract version 1.
 type Command struct {
@@ -85,49 +78,22 @@ type Scope struct {
 }
 
 // InvalidError lists a command's problems, by path and rule, never by value.
-type InvalidError struct {
-	Problems []jsoncheck.Problem
-}
+type InvalidError = jsoncheck.InvalidError[command]
 
-func (e *InvalidError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		parts[i] = p.String()
-	}
-	return ErrInvalid.Error() + ": " + strings.Join(parts, "; ")
-}
+// command is the Kind of a consent command's InvalidError.
+type command struct{}
 
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-// Store is what the register needs of the store. Implementations are safe
-// for concurrent use, write a ledger entry with the actor from ctx in the
-// same transaction (none when nothing changed), and are idempotent by
-// content: applying the same command twice changes nothing the second time.
-type Store interface {
-	// RecordConsent keeps c; the same consent id with the same content is a
-	// no-op, with other content ErrConflict.
-	RecordConsent(ctx context.Context, c consent.Consent) error
-	// WithdrawConsent marks the client's consent withdrawn at at (the first
-	// withdrawal counts). ErrUnknownConsent when it is not on record.
-	WithdrawConsent(ctx context.Context, clientKey, consentID string, at time.Time) error
-	// RecordRestriction starts a restriction of processing at from.
-	RecordRestriction(ctx context.Context, clientKey string, from time.Time) error
-	// LiftRestriction lifts every restriction in force at at.
-	LiftRestriction(ctx context.Context, clientKey string, at time.Time) error
-	// SetLegalRepresentative records whether the client has a legal representative.
-	SetLegalRepresentative(ctx context.Context, clientKey string, recorded bool) error
-}
+func (command) Err() error { return ErrInvalid }
 
 // Service checks and applies commands. Safe for concurrent use.
 type Service struct {
 	schema    *jsoncheck.Schema
-	store     Store
+	store     consent.CommandStore
 	clientKey func(bsn string) string
 }
 
 // New builds the service; clientKey is the keyed BSN hash the pipeline uses.
-func New(store Store, clientKey func(bsn string) string) (*Service, error) {
+func New(store consent.CommandStore, clientKey func(bsn string) string) (*Service, error) {
 	if store == nil || clientKey == nil {
 		return nil, errors.New("register: store and client key are required")
 	}

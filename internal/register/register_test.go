@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
+	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/register"
 )
 
@@ -127,13 +128,13 @@ func TestApply(t *testing.T) {
 		delete(m, "consent")
 		m["consent_id"] = "c-unknown"
 	}))
-	if !errors.Is(err, register.ErrUnknownConsent) {
+	if !errors.Is(err, consent.ErrUnknownConsent) {
 		t.Fatalf("withdrawing an unknown consent: %v", err)
 	}
 	_, err = svc.Apply(ctx, command(func(m map[string]any) {
 		m["consent"].(map[string]any)["recipient"] = "65656055"
 	}))
-	if !errors.Is(err, register.ErrConflict) {
+	if !errors.Is(err, consent.ErrConflict) {
 		t.Fatalf("same consent id, other content: %v", err)
 	}
 }

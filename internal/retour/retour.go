@@ -177,7 +177,7 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	if err != nil {
 		return "", park(ReasonMalformed, "%v", err)
 	}
-	if !validAGB(claimed) {
+	if !messages.ValidAGB(claimed) {
 		return "", park(ReasonUnknownProvider, "envelope Sender is not an AGB code")
 	}
 	certs, err := h.certs.RetourCertificates(claimed)
@@ -269,14 +269,3 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	return h.record(ctx, rec, meta, res)
 }
 
-func validAGB(s string) bool {
-	if len(s) != 8 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}

@@ -17,32 +17,15 @@ import (
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
 
-// ErrConsentUsed is what Store.UseConsents returns (wrapped) when a
-// single-share consent was already used by another disclosure.
-var ErrConsentUsed = errors.New("single-share consent already used by another disclosure")
-
-// Store is what screening needs of the consent register. Safe for
-// concurrent use.
-type Store interface {
-	// ConsentRegister returns everything on record for one client.
-	ConsentRegister(ctx context.Context, clientKey string) (consent.Register, error)
-	// UseConsents marks single-share consents as used by disclosureID,
-	// atomically: all or none. A consent already used by another disclosure
-	// fails with ErrConsentUsed; used by the same one is a no-op. An unknown
-	// id fails with register.ErrUnknownConsent and a consent that is not
-	// single-share with a bad-argument error; nothing changes then.
-	UseConsents(ctx context.Context, disclosureID string, consentIDs []string) error
-}
-
 // Screener screens disclosures. Safe for concurrent use.
 type Screener struct {
-	store    Store
+	store    consent.UseStore
 	profiles *minimise.Profiles
 	now      func() time.Time
 }
 
 // New returns the screener.
-func New(store Store, profiles *minimise.Profiles) (*Screener, error) {
+func New(store consent.UseStore, profiles *minimise.Profiles) (*Screener, error) {
 	if store == nil || profiles == nil {
 		return nil, errors.New("screen: consent store and purpose profiles are required")
 	}
@@ -113,7 +96,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	}
 	if len(d.SingleShareIDs) > 0 {
 		err := s.store.UseConsents(ctx, req.ID, d.SingleShareIDs)
-		if errors.Is(err, ErrConsentUsed) {
+		if errors.Is(err, consent.ErrConsentUsed) {
 			return pipeline.Screening{
 				Basis: d.Basis, ConsentIDs: d.ConsentIDs, Detail: detail,
 				ReasonCodes: []string{string(consent.CodeConsentAlreadyUsed)},

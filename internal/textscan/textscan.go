@@ -1,6 +1,6 @@
-// Package textscan holds the small text helpers that decide whether free
-// text names a person: words with accents folded, Dutch name particles, the
-// written forms of a date. Used by the safety-override note check
+// Package textscan decides whether free text identifies a person (Person,
+// Text): words with accents folded, Dutch name particles, the written forms
+// of a date, a BSN with separators. Used by the safety-override note check
 // (internal/consent) and the free-text check (internal/minimise), so both
 // read a name the same way.
 package textscan

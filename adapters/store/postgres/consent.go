@@ -11,15 +11,11 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/consent"
-	"github.com/sluis-gateway/sluis/internal/register"
-	"github.com/sluis-gateway/sluis/internal/screen"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 )
 
-// Compile-time checks that Store implements the consent register's ports.
-var (
-	_ register.Store = (*Store)(nil)
-	_ screen.Store   = (*Store)(nil)
-)
+// Compile-time check that Store implements the consent port.
+var _ consent.Store = (*Store)(nil)
 
 // The consent register's concurrency, across processes:
 //   - RecordConsent inserts with ON CONFLICT DO NOTHING; a concurrent
@@ -115,7 +111,7 @@ func (s *Store) change(ctx context.Context, what string, fn func(tx pgx.Tx) (wro
 	return nil
 }
 
-// RecordConsent implements register.Store. UsedBy and WithdrawnAt of c are
+// RecordConsent implements consent.CommandStore. UsedBy and WithdrawnAt of c are
 // ignored: a consent is recorded unused and not withdrawn.
 func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 	a, err := actor.From(ctx)
@@ -142,7 +138,7 @@ func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 		if tag.RowsAffected() == 0 {
 			return false, nil // on record already (perhaps just now, by another caller)
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventConsentRecorded,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventConsentRecorded,
 			storecore.ConsentDetail(c)); err != nil {
 			return false, fmt.Errorf("record consent %s: %w", c.ID, err)
 		}
@@ -158,12 +154,12 @@ func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 	}
 	if !found || !storecore.SameConsent(stored, c) {
 		// !found: a consent row is never deleted, so this cannot happen.
-		return fmt.Errorf("record consent %s: %w", c.ID, register.ErrConflict)
+		return fmt.Errorf("record consent %s: %w", c.ID, consent.ErrConflict)
 	}
 	return nil
 }
 
-// WithdrawConsent implements register.Store. A zero at means now.
+// WithdrawConsent implements consent.CommandStore. A zero at means now.
 func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string, at time.Time) error {
 	a, err := actor.From(ctx)
 	if err != nil {
@@ -188,7 +184,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 				return false, fmt.Errorf("withdraw consent: %w", err)
 			case !found || stored.ClientKey != clientKey:
 				// Another client's consent is unknown to this one.
-				return false, fmt.Errorf("withdraw consent %s: %w", consentID, register.ErrUnknownConsent)
+				return false, fmt.Errorf("withdraw consent %s: %w", consentID, consent.ErrUnknownConsent)
 			}
 			// Withdrawn already: the first withdrawal counts.
 			return false, nil
@@ -196,7 +192,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 		if err != nil {
 			return false, fmt.Errorf("withdraw consent %s: update: %w", consentID, err)
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventConsentWithdrawn,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventConsentWithdrawn,
 			storecore.WithdrawDetail(c, at)); err != nil {
 			return false, fmt.Errorf("withdraw consent %s: %w", consentID, err)
 		}
@@ -204,7 +200,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 	})
 }
 
-// RecordRestriction implements register.Store. Recording a restriction of
+// RecordRestriction implements consent.CommandStore. Recording a restriction of
 // the client with the same start again is a no-op (a redelivered command),
 // also when that restriction was lifted meanwhile.
 func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from time.Time) error {
@@ -231,7 +227,7 @@ func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from ti
 		if err != nil {
 			return false, fmt.Errorf("record restriction: insert: %w", err)
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventRestrictionRecorded,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventRestrictionRecorded,
 			storecore.RestrictionDetail(id, from, nil)); err != nil {
 			return false, fmt.Errorf("record restriction: %w", err)
 		}
@@ -239,7 +235,7 @@ func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from ti
 	})
 }
 
-// LiftRestriction implements register.Store: every restriction of the
+// LiftRestriction implements consent.CommandStore: every restriction of the
 // client in force at at (started at or before at, not lifted) is lifted at
 // at, with one ledger entry each. None in force is a no-op.
 func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.Time) error {
@@ -275,7 +271,7 @@ func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.T
 		}
 		now := storecore.Now()
 		for _, l := range ls {
-			if err := journal(ctx, tx, now, a.String(), "", storecore.EventRestrictionLifted,
+			if err := journal(ctx, tx, now, a.String(), "", ledger.EventRestrictionLifted,
 				storecore.RestrictionDetail(l.id, l.from, &at)); err != nil {
 				return false, fmt.Errorf("lift restriction: %w", err)
 			}
@@ -284,7 +280,7 @@ func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.T
 	})
 }
 
-// SetLegalRepresentative implements register.Store. Setting the value the
+// SetLegalRepresentative implements consent.CommandStore. Setting the value the
 // client already has on record is a no-op.
 func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, recorded bool) error {
 	a, err := actor.From(ctx)
@@ -306,137 +302,9 @@ func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, re
 		if tag.RowsAffected() == 0 {
 			return false, nil // unchanged
 		}
-		if err := journal(ctx, tx, now, a.String(), "", storecore.EventRepresentativeRecorded,
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventRepresentativeRecorded,
 			storecore.RepresentativeDetail(recorded)); err != nil {
 			return false, fmt.Errorf("set legal representative: %w", err)
-		}
-		return true, nil
-	})
-}
-
-// ConsentRegister implements screen.Store: every consent of the client
-// (withdrawn and used ones too) in the order recorded, every restriction
-// (lifted ones too) by start, and the legal-representative flag, read in
-// one snapshot. An unknown client has an empty register.
-func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.Register, error) {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: begin: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // read-only
-
-	var reg consent.Register
-	rows, err := tx.Query(ctx, `SELECT `+consentColumns+` FROM consents WHERE client_key = $1 ORDER BY seq`, clientKey)
-	if err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
-	}
-	if reg.Consents, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (consent.Consent, error) {
-		return scanConsent(r)
-	}); err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
-	}
-	if len(reg.Consents) == 0 {
-		reg.Consents = nil
-	}
-
-	rows, err = tx.Query(ctx, `SELECT from_at, lifted_at FROM restrictions
-		WHERE client_key = $1 ORDER BY from_at, id`, clientKey)
-	if err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
-	}
-	if reg.Restrictions, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (consent.Restriction, error) {
-		var (
-			from   time.Time
-			lifted *time.Time
-		)
-		if err := r.Scan(&from, &lifted); err != nil {
-			return consent.Restriction{}, err
-		}
-		out := consent.Restriction{ClientKey: clientKey, From: storecore.Trunc(from)}
-		if lifted != nil {
-			l := storecore.Trunc(*lifted)
-			out.LiftedAt = &l
-		}
-		return out, nil
-	}); err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
-	}
-	if len(reg.Restrictions) == 0 {
-		reg.Restrictions = nil
-	}
-
-	err = tx.QueryRow(ctx, `SELECT recorded FROM legal_representatives WHERE client_key = $1`,
-		clientKey).Scan(&reg.LegalRepresentativeRecorded)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return consent.Register{}, fmt.Errorf("consent register: legal representative: %w", err)
-	}
-	return reg, nil
-}
-
-// UseConsents implements screen.Store. All or none: an unknown id
-// (register.ErrUnknownConsent), a consent that is not single-share
-// (ErrBadArgument) or one used by another disclosure (screen.ErrConsentUsed)
-// changes nothing. Safe across processes (see the comment at the top).
-func (s *Store) UseConsents(ctx context.Context, disclosureID string, consentIDs []string) error {
-	a, err := actor.From(ctx)
-	if err != nil {
-		return fmt.Errorf("use consents: %w", err)
-	}
-	if err := storecore.CheckKey("disclosure_id", disclosureID); err != nil {
-		return fmt.Errorf("use consents: %w", err)
-	}
-	ids := storecore.UniqueIDs(consentIDs)
-	for _, id := range ids {
-		if err := storecore.CheckKey("consent_id", id); err != nil {
-			return fmt.Errorf("use consents: %w", err)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return s.change(ctx, "use consents for "+disclosureID, func(tx pgx.Tx) (bool, error) {
-		// Locks in id order; FOR UPDATE re-reads a row another transaction
-		// changed meanwhile, so used_by is current once locked.
-		rows, err := tx.Query(ctx, `SELECT `+consentColumns+` FROM consents
-			WHERE consent_id = ANY($1) ORDER BY consent_id FOR UPDATE`, ids)
-		if err != nil {
-			return false, fmt.Errorf("use consents: lock: %w", err)
-		}
-		cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (consent.Consent, error) {
-			return scanConsent(r)
-		})
-		if err != nil {
-			return false, fmt.Errorf("use consents: lock: %w", err)
-		}
-		found := make(map[string]consent.Consent, len(cs))
-		for _, c := range cs {
-			found[c.ID] = c
-		}
-		mark, err := storecore.PlanUse(disclosureID, ids, found)
-		if err != nil || len(mark) == 0 {
-			return false, err
-		}
-		markIDs := make([]string, len(mark))
-		for i, c := range mark {
-			markIDs[i] = c.ID
-		}
-		now := storecore.Now()
-		tag, err := tx.Exec(ctx, `UPDATE consents SET used_by = $1, used_at = $2
-			WHERE consent_id = ANY($3) AND single_share AND (used_by IS NULL OR used_by = $1)`,
-			disclosureID, now, markIDs)
-		if err != nil {
-			return false, fmt.Errorf("use consents for %s: update: %w", disclosureID, err)
-		}
-		if tag.RowsAffected() != int64(len(mark)) {
-			// Cannot happen under the row locks; refuse rather than half-mark.
-			return false, fmt.Errorf("use consents for %s: %d of %d marked: %w",
-				disclosureID, tag.RowsAffected(), len(mark), screen.ErrConsentUsed)
-		}
-		for _, c := range mark {
-			if err := journal(ctx, tx, now, a.String(), disclosureID, storecore.EventConsentUsed,
-				storecore.ConsentDetail(c)); err != nil {
-				return false, fmt.Errorf("use consent %s: %w", c.ID, err)
-			}
 		}
 		return true, nil
 	})

@@ -10,15 +10,11 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/internal/storecore"
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/consent"
-	"github.com/sluis-gateway/sluis/internal/register"
-	"github.com/sluis-gateway/sluis/internal/screen"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 )
 
-// Compile-time checks that Store implements the consent register's ports.
-var (
-	_ register.Store = (*Store)(nil)
-	_ screen.Store   = (*Store)(nil)
-)
+// Compile-time check that Store implements the consent port.
+var _ consent.Store = (*Store)(nil)
 
 const consentColumns = `consent_id, client_key, given_by, given_at, recipient, purpose,
 	categories, single_share, valid_from, valid_until, used_by, withdrawn_at`
@@ -80,7 +76,7 @@ func getConsent(ctx context.Context, q queryer, id string) (consent.Consent, boo
 	return c, true, nil
 }
 
-// RecordConsent implements register.Store. UsedBy and WithdrawnAt of c are
+// RecordConsent implements consent.CommandStore. UsedBy and WithdrawnAt of c are
 // ignored: a consent is recorded unused and not withdrawn.
 func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 	a, err := actor.From(ctx)
@@ -100,7 +96,7 @@ func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 			if storecore.SameConsent(stored, c) {
 				return nil
 			}
-			return fmt.Errorf("record consent %s: %w", c.ID, register.ErrConflict)
+			return fmt.Errorf("record consent %s: %w", c.ID, consent.ErrConflict)
 		}
 		now := storecore.Now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO consents (consent_id, client_key, given_by,
@@ -111,7 +107,7 @@ func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 			nullMicros(c.ValidFrom), nullMicros(c.ValidUntil), storecore.Micros(now)); err != nil {
 			return fmt.Errorf("record consent %s: insert: %w", c.ID, err)
 		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventConsentRecorded,
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", ledger.EventConsentRecorded,
 			storecore.ConsentDetail(c)); err != nil {
 			return fmt.Errorf("record consent %s: %w", c.ID, err)
 		}
@@ -119,7 +115,7 @@ func (s *Store) RecordConsent(ctx context.Context, c consent.Consent) error {
 	})
 }
 
-// WithdrawConsent implements register.Store. A zero at means now.
+// WithdrawConsent implements consent.CommandStore. A zero at means now.
 func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string, at time.Time) error {
 	a, err := actor.From(ctx)
 	if err != nil {
@@ -139,7 +135,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 			return fmt.Errorf("withdraw consent: %w", err)
 		}
 		if !found || c.ClientKey != clientKey {
-			return fmt.Errorf("withdraw consent %s: %w", consentID, register.ErrUnknownConsent)
+			return fmt.Errorf("withdraw consent %s: %w", consentID, consent.ErrUnknownConsent)
 		}
 		if c.WithdrawnAt != nil {
 			return nil // the first withdrawal counts
@@ -148,7 +144,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 			WHERE consent_id = ? AND withdrawn_at IS NULL`, storecore.Micros(at), consentID); err != nil {
 			return fmt.Errorf("withdraw consent %s: update: %w", consentID, err)
 		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventConsentWithdrawn,
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", ledger.EventConsentWithdrawn,
 			storecore.WithdrawDetail(c, at)); err != nil {
 			return fmt.Errorf("withdraw consent %s: %w", consentID, err)
 		}
@@ -156,7 +152,7 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 	})
 }
 
-// RecordRestriction implements register.Store. Recording a restriction of
+// RecordRestriction implements consent.CommandStore. Recording a restriction of
 // the client with the same start again is a no-op (a redelivered command),
 // also when that restriction was lifted meanwhile.
 func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from time.Time) error {
@@ -183,7 +179,7 @@ func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from ti
 		if err != nil {
 			return fmt.Errorf("record restriction: insert: %w", err)
 		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventRestrictionRecorded,
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", ledger.EventRestrictionRecorded,
 			storecore.RestrictionDetail(id, from, nil)); err != nil {
 			return fmt.Errorf("record restriction: %w", err)
 		}
@@ -191,7 +187,7 @@ func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from ti
 	})
 }
 
-// LiftRestriction implements register.Store: every restriction of the
+// LiftRestriction implements consent.CommandStore: every restriction of the
 // client in force at at (started at or before at, not lifted) is lifted at
 // at, with one ledger entry each. None in force is a no-op.
 func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.Time) error {
@@ -232,7 +228,7 @@ func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.T
 		}
 		now := storecore.Now()
 		for _, l := range ls {
-			if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventRestrictionLifted,
+			if _, err := appendEntry(ctx, tx, now, a.String(), "", ledger.EventRestrictionLifted,
 				storecore.RestrictionDetail(l.id, storecore.FromMicros(l.from), &at)); err != nil {
 				return fmt.Errorf("lift restriction: %w", err)
 			}
@@ -241,7 +237,7 @@ func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.T
 	})
 }
 
-// SetLegalRepresentative implements register.Store. Setting the value the
+// SetLegalRepresentative implements consent.CommandStore. Setting the value the
 // client already has on record is a no-op.
 func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, recorded bool) error {
 	a, err := actor.From(ctx)
@@ -265,139 +261,9 @@ func (s *Store) SetLegalRepresentative(ctx context.Context, clientKey string, re
 		} else if n == 0 {
 			return nil // unchanged
 		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), "", storecore.EventRepresentativeRecorded,
+		if _, err := appendEntry(ctx, tx, now, a.String(), "", ledger.EventRepresentativeRecorded,
 			storecore.RepresentativeDetail(recorded)); err != nil {
 			return fmt.Errorf("set legal representative: %w", err)
-		}
-		return nil
-	})
-}
-
-// The queries of ConsentRegister, prepared once on the readers (the
-// screener runs them for every disclosure).
-const (
-	qRegisterConsents = `SELECT ` + consentColumns + ` FROM consents
-		WHERE client_key = ? ORDER BY seq`
-	qRegisterRestrictions   = `SELECT from_at, lifted_at FROM restrictions WHERE client_key = ? ORDER BY from_at, id`
-	qRegisterRepresentative = `SELECT recorded FROM legal_representatives WHERE client_key = ?`
-)
-
-// readQueries are prepared on the readers at Open.
-var readQueries = []string{qRegisterConsents, qRegisterRestrictions, qRegisterRepresentative}
-
-// ConsentRegister implements screen.Store: every consent of the client
-// (withdrawn and used ones too) in the order recorded, every restriction
-// (lifted ones too) by start, and the legal-representative flag, read in
-// one snapshot. An unknown client has an empty register.
-func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.Register, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // read-only
-	var reg consent.Register
-	rows, err := s.readStmt(ctx, tx, qRegisterConsents).QueryContext(ctx, clientKey)
-	if err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
-	}
-	for rows.Next() {
-		c, err := scanConsent(rows)
-		if err != nil {
-			rows.Close()
-			return consent.Register{}, fmt.Errorf("consent register: %w", err)
-		}
-		reg.Consents = append(reg.Consents, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
-	}
-
-	rows, err = s.readStmt(ctx, tx, qRegisterRestrictions).QueryContext(ctx, clientKey)
-	if err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
-	}
-	for rows.Next() {
-		var (
-			from   int64
-			lifted sql.NullInt64
-		)
-		if err := rows.Scan(&from, &lifted); err != nil {
-			rows.Close()
-			return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
-		}
-		r := consent.Restriction{ClientKey: clientKey, From: storecore.FromMicros(from)}
-		if lifted.Valid {
-			l := storecore.FromMicros(lifted.Int64)
-			r.LiftedAt = &l
-		}
-		reg.Restrictions = append(reg.Restrictions, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
-	}
-
-	err = s.readStmt(ctx, tx, qRegisterRepresentative).QueryRowContext(ctx, clientKey).Scan(&reg.LegalRepresentativeRecorded)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return consent.Register{}, fmt.Errorf("consent register: legal representative: %w", err)
-	}
-	return reg, nil
-}
-
-// UseConsents implements screen.Store. All or none: an unknown id
-// (register.ErrUnknownConsent), a consent that is not single-share
-// (ErrBadArgument) or one used by another disclosure (screen.ErrConsentUsed)
-// changes nothing. The single writer serialises concurrent callers; BEGIN
-// IMMEDIATE serialises processes.
-func (s *Store) UseConsents(ctx context.Context, disclosureID string, consentIDs []string) error {
-	a, err := actor.From(ctx)
-	if err != nil {
-		return fmt.Errorf("use consents: %w", err)
-	}
-	if err := storecore.CheckKey("disclosure_id", disclosureID); err != nil {
-		return fmt.Errorf("use consents: %w", err)
-	}
-	ids := storecore.UniqueIDs(consentIDs)
-	for _, id := range ids {
-		if err := storecore.CheckKey("consent_id", id); err != nil {
-			return fmt.Errorf("use consents: %w", err)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
-		found := make(map[string]consent.Consent, len(ids))
-		for _, id := range ids {
-			c, ok, err := getConsent(ctx, tx, id)
-			if err != nil {
-				return fmt.Errorf("use consents: %w", err)
-			}
-			if ok {
-				found[id] = c
-			}
-		}
-		mark, err := storecore.PlanUse(disclosureID, ids, found)
-		if err != nil {
-			return err
-		}
-		now := storecore.Now()
-		for _, c := range mark {
-			res, err := tx.ExecContext(ctx, `UPDATE consents SET used_by = ?, used_at = ?
-				WHERE consent_id = ? AND single_share AND used_by IS NULL`,
-				disclosureID, storecore.Micros(now), c.ID)
-			if err != nil {
-				return fmt.Errorf("use consent %s: %w", c.ID, err)
-			}
-			if n, err := res.RowsAffected(); err != nil || n != 1 {
-				return fmt.Errorf("use consent %s for %s: %w", c.ID, disclosureID,
-					errors.Join(screen.ErrConsentUsed, err))
-			}
-			if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, storecore.EventConsentUsed,
-				storecore.ConsentDetail(c)); err != nil {
-				return fmt.Errorf("use consent %s: %w", c.ID, err)
-			}
 		}
 		return nil
 	})

@@ -97,7 +97,7 @@ type responder struct {
 // parking queue) and not answered.
 func RunProvider(ctx context.Context, out io.Writer, c ProviderConfig) error {
 	agb := c.AGB
-	if !amqp.ValidAGB(agb) {
+	if !messages.ValidAGB(agb) {
 		return amqp.ErrInvalidAGB
 	}
 	answer, verdict, err := ParseAnswer(c.Answer)

@@ -50,7 +50,7 @@ func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, t
 		if err != nil {
 			return err
 		}
-		key := orUnknown(env.Municipality) + "." + orUnknown(env.System) + ".#"
+		key := bus.OrUnknown(env.Municipality) + "." + bus.OrUnknown(env.System) + ".#"
 		if err := ch.QueueBind(q.Name, key, amqp.ExchangeStatus, false, nil); err != nil {
 			return fmt.Errorf("bind status queue (is the gateway's topology declared? start `sluis serve` once): %w", err)
 		}
@@ -71,7 +71,7 @@ func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, t
 	if err := pub.Enqueue(ctx, id, body); err != nil {
 		return fmt.Errorf("publish to intake: %w", err)
 	}
-	fmt.Fprintf(out, "sent disclosure %s to the intake (broker confirmed)\n", orUnknown(env.ID))
+	fmt.Fprintf(out, "sent disclosure %s to the intake (broker confirmed)\n", bus.OrUnknown(env.ID))
 	if !wait {
 		return nil
 	}
@@ -122,12 +122,6 @@ func describe(ev bus.Event) string {
 	return b.String()
 }
 
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
-}
 
 // dial connects to the broker and opens a channel; closing the connection
 // closes both.

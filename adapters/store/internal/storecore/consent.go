@@ -1,6 +1,7 @@
 package storecore
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,18 +10,6 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/category"
 	"github.com/sluis-gateway/sluis/internal/consent"
-	"github.com/sluis-gateway/sluis/internal/register"
-	"github.com/sluis-gateway/sluis/internal/screen"
-)
-
-// Ledger events of the consent register.
-const (
-	EventConsentRecorded        = "consent:recorded"
-	EventConsentWithdrawn       = "consent:withdrawn"
-	EventConsentUsed            = "consent:used"
-	EventRestrictionRecorded    = "restriction:recorded"
-	EventRestrictionLifted      = "restriction:lifted"
-	EventRepresentativeRecorded = "representative:recorded"
 )
 
 // NormalizeConsent brings a consent given to RecordConsent to its stored
@@ -189,26 +178,11 @@ func UniqueIDs(ids []string) []string {
 	return slices.Compact(out)
 }
 
-// PlanUse decides what UseConsents does with the consents it found (by id,
-// read under lock): the consents to mark used by disclosureID, in ids order
-// (those already used by disclosureID are left out), or why nothing may
-// change. ids must be UniqueIDs' output.
-func PlanUse(disclosureID string, ids []string, found map[string]consent.Consent) ([]consent.Consent, error) {
-	var mark []consent.Consent
-	for _, id := range ids {
-		c, ok := found[id]
-		switch {
-		case !ok:
-			return nil, fmt.Errorf("use consent %s: %w", id, register.ErrUnknownConsent)
-		case !c.SingleShare:
-			return nil, fmt.Errorf("%w: use consent %s: not a single-share consent", ErrBadArgument, id)
-		case c.UsedBy == disclosureID:
-			// already ours: no-op
-		case c.UsedBy != "":
-			return nil, fmt.Errorf("use consent %s for %s: %w", id, disclosureID, screen.ErrConsentUsed)
-		default:
-			mark = append(mark, c)
-		}
+// UseError is how the stores report an error of consent.PlanUse: a
+// consent that is not single-share is a bad argument; the rest as they are.
+func UseError(err error) error {
+	if errors.Is(err, consent.ErrNotSingleShare) {
+		return fmt.Errorf("%w: %w", ErrBadArgument, err)
 	}
-	return mark, nil
+	return err
 }

@@ -2,51 +2,22 @@ package storecore
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/sluis-gateway/sluis/internal/category"
 	"github.com/sluis-gateway/sluis/internal/consent"
-	"github.com/sluis-gateway/sluis/internal/register"
-	"github.com/sluis-gateway/sluis/internal/screen"
 )
 
-func TestPlanUse(t *testing.T) {
-	found := map[string]consent.Consent{
-		"free":   {ID: "free", SingleShare: true},
-		"mine":   {ID: "mine", SingleShare: true, UsedBy: "d-1"},
-		"theirs": {ID: "theirs", SingleShare: true, UsedBy: "d-2"},
-		"period": {ID: "period"},
+func TestUseError(t *testing.T) {
+	err := UseError(fmt.Errorf("use consent c: %w", consent.ErrNotSingleShare))
+	if !errors.Is(err, ErrBadArgument) || !errors.Is(err, consent.ErrNotSingleShare) {
+		t.Fatalf("UseError = %v, want a bad argument", err)
 	}
-	tests := []struct {
-		name string
-		ids  []string
-		mark []string
-		err  error
-	}{
-		{"nothing", nil, nil, nil},
-		{"one free", []string{"free"}, []string{"free"}, nil},
-		{"already mine", []string{"mine"}, nil, nil},
-		{"mine and free", []string{"free", "mine"}, []string{"free"}, nil},
-		{"used by another", []string{"free", "theirs"}, nil, screen.ErrConsentUsed},
-		{"unknown", []string{"free", "nope"}, nil, register.ErrUnknownConsent},
-		{"period consent", []string{"free", "period"}, nil, ErrBadArgument},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			mark, err := PlanUse("d-1", UniqueIDs(tt.ids), found)
-			if !errors.Is(err, tt.err) {
-				t.Fatalf("err %v, want %v", err, tt.err)
-			}
-			var ids []string
-			for _, c := range mark {
-				ids = append(ids, c.ID)
-			}
-			if !slices.Equal(ids, tt.mark) {
-				t.Fatalf("marks %q, want %q", ids, tt.mark)
-			}
-		})
+	if err := UseError(consent.ErrConsentUsed); errors.Is(err, ErrBadArgument) {
+		t.Fatalf("UseError(%v) is a bad argument", err)
 	}
 }
 

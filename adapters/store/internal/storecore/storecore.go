@@ -1,6 +1,8 @@
 // Package storecore holds what the SQLite and PostgreSQL stores share: the
 // encoding of columns, the content of ledger entries, and input checks. It
-// does no I/O.
+// does no I/O and holds no domain rule: state transitions live in
+// internal/receipts, the single-share rule in internal/consent, event names
+// in internal/ledger.
 package storecore
 
 import (
@@ -73,11 +75,6 @@ func Identificatie(n int64) (string, error) {
 	return strconv.FormatInt(n, 10), nil
 }
 
-// MessageID is the AMQP message id of a record's outbound message.
-func MessageID(messageType, municipality, identificatie string) string {
-	return messageType + "-" + municipality + "-" + identificatie
-}
-
 // CheckText rejects strings that cannot be stored and read back unchanged
 // by both databases: invalid UTF-8 (JSON encoding would replace it, breaking
 // ledger hashes) and NUL bytes (PostgreSQL text refuses them). The error
@@ -142,25 +139,17 @@ func CheckChanges(cs []receipts.Change) error {
 	return nil
 }
 
-// ApplyAll applies cs to rec one after the other, each checked against the
-// state the one before left (ErrInvalidTransition otherwise), and returns
-// the record after each. now is the store's time (already truncated): a
-// change without its own At happens then; every record is updated at now.
-func ApplyAll(disclosureID string, rec receipts.Record, cs []receipts.Change, now time.Time) ([]receipts.Record, error) {
-	out := make([]receipts.Record, 0, len(cs))
-	for _, c := range cs {
-		if !receipts.CanMove(rec.State, c.To) {
-			return nil, fmt.Errorf("move %s from %s to %s: %w", disclosureID, rec.State, c.To, receipts.ErrInvalidTransition)
-		}
-		at := now
+// TruncChanges returns cs with each change's own At (when set) brought to
+// the stored form, for receipts.ApplyAll; cs itself is not changed.
+func TruncChanges(cs []receipts.Change) []receipts.Change {
+	out := make([]receipts.Change, len(cs))
+	for i, c := range cs {
 		if !c.At.IsZero() {
-			at = Trunc(c.At)
+			c.At = Trunc(c.At)
 		}
-		rec = Apply(rec, c, at)
-		rec.UpdatedAt = now
-		out = append(out, rec)
+		out[i] = c
 	}
-	return out, nil
+	return out
 }
 
 // CheckDetail checks ledger detail keys and values.
@@ -215,28 +204,6 @@ func MoveDetail(from receipts.State, c receipts.Change) map[string]string {
 		d["retour_codes"] = strings.Join(c.RetourCodes, ",")
 	}
 	return d
-}
-
-// Apply changes rec by c, moving it at time at (already truncated).
-// Reason and codes are replaced only when c carries them, so an earlier
-// explanation survives a later step that has none.
-func Apply(rec receipts.Record, c receipts.Change, at time.Time) receipts.Record {
-	rec.State = c.To
-	if c.Reason != "" {
-		rec.Reason = c.Reason
-	}
-	if len(c.ReasonCodes) > 0 {
-		rec.ReasonCodes = append([]string(nil), c.ReasonCodes...)
-	}
-	if len(c.RetourCodes) > 0 {
-		rec.RetourCodes = append([]string(nil), c.RetourCodes...)
-	}
-	at2 := make(map[receipts.State]time.Time, len(rec.At)+1)
-	maps.Copy(at2, rec.At)
-	at2[c.To] = at
-	rec.At = at2
-	rec.UpdatedAt = at
-	return rec
 }
 
 // NewEntry builds the ledger entry that follows (prevSeq, prevHash), with

@@ -130,16 +130,3 @@ func TestMoveDetail(t *testing.T) {
 		t.Fatal("MoveDetail changed the caller's map")
 	}
 }
-
-func TestApplyKeepsEarlierExplanation(t *testing.T) {
-	at := Trunc(time.Now())
-	rec := receipts.Record{State: receipts.Delivered, Reason: "earlier", ReasonCodes: []string{"X"},
-		At: map[receipts.State]time.Time{receipts.Received: at}}
-	got := Apply(rec, receipts.Change{To: receipts.Overdue}, at)
-	if got.State != receipts.Overdue || got.Reason != "earlier" || !slices.Equal(got.ReasonCodes, []string{"X"}) || !got.At[receipts.Overdue].Equal(at) {
-		t.Fatalf("Apply = %+v", got)
-	}
-	if _, ok := rec.At[receipts.Overdue]; ok {
-		t.Fatal("Apply changed the input's At map")
-	}
-}

@@ -1,0 +1,17 @@
+package ledger
+
+// Event names the stores write. A state change is "state:" followed by the
+// state it enters (see StateEvent).
+const (
+	EventIntakeInvalid          = "intake:invalid"
+	EventConsentRecorded        = "consent:recorded"
+	EventConsentWithdrawn       = "consent:withdrawn"
+	EventConsentUsed            = "consent:used"
+	EventRestrictionRecorded    = "restriction:recorded"
+	EventRestrictionLifted      = "restriction:lifted"
+	EventRepresentativeRecorded = "representative:recorded"
+)
+
+// StateEvent is the event name of a disclosure entering state, e.g.
+// "state:delivered".
+func StateEvent(state string) string { return "state:" + state }
