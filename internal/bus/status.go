@@ -112,4 +112,3 @@ func (e Event) id() string {
 	}
 	return "status-" + OrUnknown(e.CommandID) + "-" + e.State
 }
-

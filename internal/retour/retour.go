@@ -268,4 +268,3 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	ctx = actor.With(ctx, actor.Actor{Kind: "provider", ID: claimed})
 	return h.record(ctx, rec, meta, res)
 }
-

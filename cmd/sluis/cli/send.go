@@ -122,7 +122,6 @@ func describe(ev bus.Event) string {
 	return b.String()
 }
 
-
 // dial connects to the broker and opens a channel; closing the connection
 // closes both.
 func dial(amqpURL string) (*amqp091.Connection, *amqp091.Channel, error) {
