@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,15 +61,7 @@ func xmllint(t *testing.T, kind string, doc []byte) {
 	if strings.HasPrefix(kind, "JW") {
 		dir = "ijw"
 	}
-	schema := filepath.Join(testenv.Reference(t), dir, "3.2", kind+".xsd")
-	file := filepath.Join(t.TempDir(), "bericht.xml")
-	if err := os.WriteFile(file, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", schema, file).CombinedOutput()
-	if err != nil {
-		t.Fatalf("xmllint --schema %s: %v\n%s", kind+".xsd", err, out)
-	}
+	testenv.Xmllint(t, filepath.Join(testenv.Reference(t), dir, "3.2", kind+".xsd"), doc)
 }
 
 func TestComposeAntwoordbericht(t *testing.T) {

@@ -65,22 +65,38 @@ func VHost(t testing.TB) string {
 	return "amqp://guest:guest@" + amqpHost() + "/" + name
 }
 
-// Reference returns the path of ../shared/reference/istandaarden (the
-// official XSDs and examples) from the repository root, failing the test
-// when it is missing.
+// ReferencePath is where the reference standards are, relative to the
+// repository root: a copy of the shared folder beside the repository (as in
+// CI's clone and on a developer's machine).
+const ReferencePath = "../shared/reference/istandaarden"
+
+// Reference returns the path of the reference standards (the official XSDs
+// and examples), ReferencePath from the repository root. It fails the test,
+// saying where it looked, when they are missing: the checks against them
+// must run everywhere, never skip.
 func Reference(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	p := filepath.Join(root, "..", "shared", "reference", "istandaarden")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("reference standards not found at %s: %v", p, err)
+	p := filepath.Join(Root(), filepath.FromSlash(ReferencePath))
+	if _, err := os.Stat(filepath.Join(p, "iwmo", "3.2")); err != nil {
+		t.Fatalf("reference standards not found: looked for %s relative to the repository root, at %s: %v", ReferencePath, p, err)
 	}
 	return p
 }
 
-// Root returns the repository root.
+// Root returns the repository root: the nearest folder holding go.mod above
+// the working directory (a test runs in its package's folder), else the
+// folder two levels above this file.
 func Root() string {
+	if dir, err := os.Getwd(); err == nil {
+		for d := dir; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				return d
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
