@@ -180,10 +180,7 @@ func (h *harness) take(agb string) amqp091.Delivery {
 
 func readExample(t *testing.T, name string) (map[string]any, []byte) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testenv.ContractExample(t, name)
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)

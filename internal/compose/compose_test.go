@@ -3,7 +3,6 @@ package compose_test
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,11 +165,7 @@ func TestComposeAnswerExamples(t *testing.T) {
 	v := newValidator(t)
 	for _, tc := range []struct{ file, kind string }{{"iwmo-319.json", "WMO319"}, {"ijw-319.json", "JW319"}} {
 		t.Run(tc.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, err := dec.Decode(b)
+			req, err := dec.Decode(testenv.ContractExample(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,11 +248,7 @@ func TestCompose301Unchanged(t *testing.T) {
 	v := newValidator(t)
 	for _, tc := range []struct{ file, kind string }{{"iwmo-301.json", "WMO301"}, {"ijw-301.json", "JW301"}} {
 		t.Run(tc.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, err := dec.Decode(b)
+			req, err := dec.Decode(testenv.ContractExample(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -71,7 +70,7 @@ func (ps *parts) pipeline(t *testing.T) *pipeline.Pipeline {
 // exampleBody is the contract's iWmo 301, changed by mod when given.
 func exampleBody(t *testing.T, mod func(map[string]any)) []byte {
 	t.Helper()
-	b := testenv.ReadFile(t, filepath.Join(testenv.Root(), "docs", "contract", "examples", "iwmo-301.json"))
+	b := testenv.ContractExample(t, "iwmo-301.json")
 	if mod == nil {
 		return b
 	}

@@ -3,7 +3,6 @@ package screen_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -29,7 +28,7 @@ func example(t *testing.T) (disclosure.Request, receipts.Record) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := dec.Decode(testenv.ReadFile(t, filepath.Join(testenv.Root(), "docs", "contract", "examples", "iwmo-301.json")))
+	req, err := dec.Decode(testenv.ContractExample(t, "iwmo-301.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +63,20 @@ func onConsent(ids ...string) func(*disclosure.Request) {
 	return func(r *disclosure.Request) {
 		r.LegalBasis = disclosure.LegalBasis{Kind: disclosure.BasisConsent, ConsentIDs: ids}
 	}
+}
+
+// newScreener is the screener on the embedded purpose profiles.
+func newScreener(t *testing.T, store screen.Store) *screen.Screener {
+	t.Helper()
+	profiles, err := minimise.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := screen.New(store, profiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestScreen(t *testing.T) {
@@ -150,20 +163,13 @@ func TestScreen(t *testing.T) {
 			wantBasis: disclosure.BasisConsent, wantCodes: []string{"NO_PROFILE"},
 		},
 	}
-	profiles, err := minimise.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			req, rec := example(t)
 			if tc.mod != nil {
 				tc.mod(&req)
 			}
-			s, err := screen.New(tc.store, profiles)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := newScreener(t, tc.store)
 			got, err := s.Screen(context.Background(), req, rec)
 			if err != nil {
 				t.Fatalf("Screen: %v", err)
@@ -213,18 +219,11 @@ func TestScreenStoreErrors(t *testing.T) {
 			useErr: errDown,
 		}},
 	}
-	profiles, err := minimise.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			req, rec := example(t)
 			onConsent("c-1")(&req)
-			s, err := screen.New(tc.store, profiles)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := newScreener(t, tc.store)
 			got, err := s.Screen(context.Background(), req, rec)
 			if !errors.Is(err, errDown) {
 				t.Fatalf("err %v, want the store's error", err)

@@ -39,3 +39,11 @@ func ReadFile(t testing.TB, path string) []byte {
 	}
 	return b
 }
+
+// ContractExample returns docs/contract/examples/<name> (a disclosure or
+// consent request of the documented contract), failing the test when it
+// cannot be read.
+func ContractExample(t testing.TB, name string) []byte {
+	t.Helper()
+	return ReadFile(t, filepath.Join(Root(), "docs", "contract", "examples", name))
+}
