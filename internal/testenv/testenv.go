@@ -1,6 +1,11 @@
 // Package testenv gives tests their own corner of the real services on this
-// machine: a private RabbitMQ virtual host, the path to the reference
-// standards. It is imported by tests only.
+// machine and the helpers they would otherwise copy: a private RabbitMQ
+// virtual host with a channel, a tap on an exchange and a bounded wait for
+// the next delivery; a PostgreSQL database or schema of their own; the
+// repository root, the reference standards (../shared/reference/ beside the
+// repository) and xmllint against them; the contract's examples; a
+// development key pair; child processes. It is imported by tests only and
+// imports no adapter.
 package testenv
 
 import (
@@ -34,9 +39,7 @@ func VHost(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("rabbitmqctl not found: the tests need the local RabbitMQ (see README)")
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "sluis-test-" + hex.EncodeToString(b)
+	name := uniqueName("sluis-test-")
 	run := func(args ...string) {
 		t.Helper()
 		// rabbitmqctl now and then fails when many run at once (it prints
@@ -63,6 +66,14 @@ func VHost(t testing.TB) string {
 	})
 	run("-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
 	return "amqp://guest:guest@" + amqpHost() + "/" + name
+}
+
+// uniqueName is prefix and 12 random hex digits: a vhost, database or
+// schema no other test run uses.
+func uniqueName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return prefix + hex.EncodeToString(b)
 }
 
 // ReferencePath is where the reference standards are, relative to the
