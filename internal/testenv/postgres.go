@@ -41,25 +41,31 @@ func PostgresDatabase(t testing.TB, prefix string) string {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
 		t.Fatalf("create database %s: %v", name, err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
+	execOnCleanup(t, admin, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)")
 	u, err := url.Parse(admin)
 	if err != nil {
 		t.Fatalf("parse admin URL: %v", err)
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// execOnCleanup runs sql on dsn, on a connection of its own, when the test
+// ends, and reports (without stopping) when it fails.
+func execOnCleanup(t testing.TB, dsn, sql string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := PostgresConnect(ctx, dsn)
+		if err != nil {
+			t.Errorf("cleanup %q: %v", sql, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, sql); err != nil {
+			t.Errorf("cleanup %q: %v", sql, err)
+		}
+	})
 }
 
 func redactURL(s string) string {
@@ -109,17 +115,7 @@ func PostgresSchema(t testing.TB) string {
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
-	t.Cleanup(func() {
-		conn, err := PostgresConnect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	execOnCleanup(t, base, "DROP SCHEMA "+schema+" CASCADE")
 	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
 		u, err := url.Parse(base)
 		if err != nil {
