@@ -4,11 +4,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 )
 
 func BenchmarkParseWMO301(b *testing.B) {
-	doc := readFile(b, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
+	doc := testenv.ReadFile(b, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -19,7 +20,7 @@ func BenchmarkParseWMO301(b *testing.B) {
 }
 
 func BenchmarkBuildWMO301(b *testing.B) {
-	m, err := messages.Parse(readFile(b, filepath.Join(examplesDir, "iwmo/WMO301.xml")))
+	m, err := messages.Parse(testenv.ReadFile(b, filepath.Join(examplesDir, "iwmo/WMO301.xml")))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 )
 
@@ -29,7 +30,7 @@ func TestGoldenGood(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			doc := readFile(t, f)
+			doc := testenv.ReadFile(t, f)
 			if err := v.Validate(doc); err != nil {
 				t.Fatalf("XSD: %v", err)
 			}
@@ -66,7 +67,7 @@ func TestGoldenBad(t *testing.T) {
 		}
 		code := parts[1]
 		t.Run(name, func(t *testing.T) {
-			doc := readFile(t, f)
+			doc := testenv.ReadFile(t, f)
 			xsdErr := v.Validate(doc)
 			if xsdErr != nil && !schemaLevel[code] {
 				t.Fatalf("%s is a rule-level case but fails the XSD: %v", code, xsdErr)

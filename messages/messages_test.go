@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 )
 
@@ -316,7 +317,7 @@ func TestErrorsCarryNoPersonalData(t *testing.T) {
 	if !strings.Contains(err.Error(), "Client/Bsn: fails the 11-proef (CS002)") {
 		t.Errorf("Build error does not name the BSN rule: %v", err)
 	}
-	doc := readFile(t, filepath.Join(goldenDir, "wmo301.good.xml"))
+	doc := testenv.ReadFile(t, filepath.Join(goldenDir, "wmo301.good.xml"))
 	for _, tc := range []struct{ old, new, secret string }{
 		{"<iwmo:Datum>1967-08-13<", "<iwmo:Datum>1967-02-30<", "1967"},
 		{"<wmo301:Toewijzingstijd>10:15:00<", "<wmo301:Toewijzingstijd>1O:15:00<", "1O:15"},
@@ -460,7 +461,7 @@ func TestConcurrentUse(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(examplesDir, "*", "*.xml"))
 	docs := make([][]byte, len(files))
 	for i, f := range files {
-		docs[i] = readFile(t, f)
+		docs[i] = testenv.ReadFile(t, f)
 	}
 	errs := make(chan error, 8)
 	done := make(chan struct{})
@@ -491,7 +492,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestParseAcceptsBOM(t *testing.T) {
-	doc := append([]byte("\xef\xbb\xbf"), readFile(t, filepath.Join(goldenDir, "wmo319.good.xml"))...)
+	doc := append([]byte("\xef\xbb\xbf"), testenv.ReadFile(t, filepath.Join(goldenDir, "wmo319.good.xml"))...)
 	if _, err := messages.Parse(doc); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 )
 
@@ -116,7 +117,7 @@ func TestReadRetourExamples(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			m, err := messages.Parse(readFile(t, filepath.Join(examplesDir, tc.file)))
+			m, err := messages.Parse(testenv.ReadFile(t, filepath.Join(examplesDir, tc.file)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,8 +3,6 @@ package messages_test
 import (
 	"bytes"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
 )
@@ -20,7 +19,6 @@ import (
 const (
 	examplesDir = "../testdata/messages/examples"
 	goldenDir   = "../testdata/messages"
-	refDir      = "/work/shared/reference/istandaarden"
 )
 
 func newValidator(t testing.TB) *xsd.Validator {
@@ -31,15 +29,6 @@ func newValidator(t testing.TB) *xsd.Validator {
 	}
 	t.Cleanup(v.Close)
 	return v
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return b
 }
 
 func today() messages.Date { return messages.DateOf(time.Now()) }
@@ -103,7 +92,7 @@ func TestExamplesRoundTrip(t *testing.T) {
 	v := newValidator(t)
 	for _, f := range exampleFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			orig := readFile(t, f)
+			orig := testenv.ReadFile(t, f)
 			m, err := messages.Parse(orig)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -145,7 +134,7 @@ func TestInvalidAsPublished(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			doc := readFile(t, filepath.Join(examplesDir, "ijw/invalid-as-published", tc.file))
+			doc := testenv.ReadFile(t, filepath.Join(examplesDir, "ijw/invalid-as-published", tc.file))
 			if err := v.Validate(doc); !errors.Is(err, xsd.ErrInvalid) || !strings.Contains(err.Error(), tc.mention) {
 				t.Errorf("xsd: %v, want ErrInvalid naming %s", err, tc.mention)
 			}
@@ -157,29 +146,15 @@ func TestInvalidAsPublished(t *testing.T) {
 	}
 }
 
-// xmllint validates doc against the reference copy of the official XSD.
+// xmllint validates doc against the reference copy of the official XSD
+// (../shared/reference/ from the repository root; missing fails the test).
 func xmllint(t *testing.T, doc []byte, std messages.Standard, kind string) {
 	t.Helper()
-	bin, err := exec.LookPath("xmllint")
-	if err != nil {
-		t.Skip("xmllint not installed: cross-check skipped")
-	}
 	dir := "iwmo"
 	if std == messages.IJw {
 		dir = "ijw"
 	}
-	schema := filepath.Join(refDir, dir, "3.2", messages.MessageType(std, kind)+".xsd")
-	if _, err := os.Stat(schema); err != nil {
-		t.Skipf("reference schema %s missing: cross-check skipped", schema)
-	}
-	f := filepath.Join(t.TempDir(), "doc.xml")
-	if err := os.WriteFile(f, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "--noout", "--nonet", "--schema", schema, f).CombinedOutput()
-	if err != nil {
-		t.Fatalf("xmllint rejects the built message: %v\n%s", err, out)
-	}
+	testenv.Xmllint(t, filepath.Join(testenv.Reference(t), dir, "3.2", messages.MessageType(std, kind)+".xsd"), doc)
 }
 
 // TestBuiltMessagesPassXmllint cross-checks every rebuilt example with
@@ -188,7 +163,7 @@ func xmllint(t *testing.T, doc []byte, std messages.Standard, kind string) {
 func TestBuiltMessagesPassXmllint(t *testing.T) {
 	for _, f := range exampleFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			m, err := messages.Parse(readFile(t, f))
+			m, err := messages.Parse(testenv.ReadFile(t, f))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +178,7 @@ func TestBuiltMessagesPassXmllint(t *testing.T) {
 
 func TestBuildIsDeterministicAndPrefixed(t *testing.T) {
 	for _, f := range exampleFiles(t) {
-		m, err := messages.Parse(readFile(t, f))
+		m, err := messages.Parse(testenv.ReadFile(t, f))
 		if err != nil {
 			t.Fatal(err)
 		}

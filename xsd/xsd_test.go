@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
 const examplesDir = "../testdata/messages/examples"
@@ -24,15 +26,6 @@ func newValidator(t testing.TB) *Validator {
 	}
 	t.Cleanup(v.Close)
 	return v
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return b
 }
 
 // TestEmbeddedChecksums checks every embedded schema against SHA256SUMS and
@@ -69,12 +62,10 @@ func TestEmbeddedChecksums(t *testing.T) {
 }
 
 // TestSchemasMatchReference compares the embedded official schemas with the
-// shared reference copy, when that copy is on this machine.
+// shared reference copy (../shared/reference/ from the repository root); a
+// missing copy fails the test.
 func TestSchemasMatchReference(t *testing.T) {
-	ref := "/work/shared/reference/istandaarden"
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("reference copy %s not present", ref)
-	}
+	ref := testenv.Reference(t)
 	for _, dir := range []string{"iwmo/3.2", "ijw/3.2"} {
 		files, err := filepath.Glob(filepath.Join(ref, dir, "*.xsd"))
 		if err != nil || len(files) != 15 {
@@ -87,7 +78,7 @@ func TestSchemasMatchReference(t *testing.T) {
 				t.Errorf("%s not embedded", name)
 				continue
 			}
-			if !bytes.Equal(emb, readFile(t, f)) {
+			if !bytes.Equal(emb, testenv.ReadFile(t, f)) {
 				t.Errorf("%s differs from the reference copy", name)
 			}
 		}
@@ -119,7 +110,7 @@ func TestCloseRemovesFolder(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("folder %s still there after Close (%v)", dir, err)
 	}
-	doc := readFile(t, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
+	doc := testenv.ReadFile(t, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
 	if err := v.Validate(doc); !errors.Is(err, ErrClosed) {
 		t.Errorf("Validate after Close: %v, want ErrClosed", err)
 	}
@@ -133,7 +124,7 @@ func TestValidateExamples(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			if err := v.Validate(readFile(t, f)); err != nil {
+			if err := v.Validate(testenv.ReadFile(t, f)); err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
 		})
@@ -152,7 +143,7 @@ func TestInvalidAsPublished(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			err := v.Validate(readFile(t, filepath.Join(examplesDir, "ijw/invalid-as-published", tc.file)))
+			err := v.Validate(testenv.ReadFile(t, filepath.Join(examplesDir, "ijw/invalid-as-published", tc.file)))
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("got %v, want ErrInvalid", err)
 			}
@@ -175,7 +166,7 @@ func TestInvalidAsPublished(t *testing.T) {
 // mutate returns the WMO301 example with one replacement applied.
 func mutate(t *testing.T, old, new string) []byte {
 	t.Helper()
-	doc := readFile(t, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
+	doc := testenv.ReadFile(t, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
 	if !bytes.Contains(doc, []byte(old)) {
 		t.Fatalf("example lacks %q", old)
 	}
@@ -344,7 +335,7 @@ func TestEnvelope(t *testing.T) {
 	if err := v.ValidateEnvelope([]byte(bad)); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "Sender") {
 		t.Fatalf("bad sender: %v", err)
 	}
-	msg := readFile(t, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
+	msg := testenv.ReadFile(t, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
 	if err := v.ValidateEnvelope(msg); !errors.Is(err, ErrUnknownSchema) {
 		t.Fatalf("ValidateEnvelope of a message: %v, want ErrUnknownSchema", err)
 	}
@@ -367,7 +358,7 @@ func TestConcurrentValidate(t *testing.T) {
 	}
 	var items []item
 	for _, f := range files {
-		items = append(items, item{readFile(t, f), true})
+		items = append(items, item{testenv.ReadFile(t, f), true})
 	}
 	items = append(items,
 		item{mutate(t, "<wmo301:Bsn>999900006", "<wmo301:Bsn>12345"), false},
@@ -461,7 +452,7 @@ func FuzzCheckProlog(f *testing.F) {
 
 func BenchmarkValidateWMO301(b *testing.B) {
 	v := newValidator(b)
-	doc := readFile(b, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
+	doc := testenv.ReadFile(b, filepath.Join(examplesDir, "iwmo/WMO301.xml"))
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -479,7 +470,7 @@ func FuzzValidate(f *testing.F) {
 	v := newValidator(f)
 	files, _ := filepath.Glob(filepath.Join(examplesDir, "*", "*.xml"))
 	for _, p := range files {
-		f.Add(readFile(f, p))
+		f.Add(testenv.ReadFile(f, p))
 	}
 	f.Add([]byte(billionLaughs))
 	f.Add([]byte(envelopeDoc))

@@ -10,6 +10,8 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
 // testURL is the broker the tests use; SLUIS_TEST_AMQP_URL overrides it.
@@ -34,16 +36,7 @@ func uniqueName(base string) string {
 // dial opens a connection and channel for test set-up; both close at cleanup.
 func dial(t testing.TB) (*amqp.Connection, *amqp.Channel) {
 	t.Helper()
-	conn, err := amqp.Dial(testURL())
-	if err != nil {
-		t.Fatalf("dial RabbitMQ at %s: %v", testURL(), err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatalf("open channel: %v", err)
-	}
-	return conn, ch
+	return testenv.Channel(t, testURL())
 }
 
 // declareQueue declares a durable queue (quorum unless args say otherwise)
@@ -65,37 +58,36 @@ func declareQueue(t testing.TB, name string, args amqp.Table) {
 
 func deleteQueue(t testing.TB, name string) {
 	t.Helper()
-	conn, err := amqp.Dial(testURL())
-	if err != nil {
-		t.Errorf("cleanup: dial: %v", err)
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Errorf("cleanup: channel: %v", err)
-		return
-	}
-	if _, err := ch.QueueDelete(name, false, false, false); err != nil {
-		t.Errorf("cleanup: delete queue %s: %v", name, err)
-	}
+	withOwnChannel(t, "delete queue "+name, func(ch *amqp.Channel) error {
+		_, err := ch.QueueDelete(name, false, false, false)
+		return err
+	})
 }
 
 func deleteExchange(t testing.TB, name string) {
 	t.Helper()
+	withOwnChannel(t, "delete exchange "+name, func(ch *amqp.Channel) error {
+		return ch.ExchangeDelete(name, false, false)
+	})
+}
+
+// withOwnChannel runs do on a connection of its own (the test's may be
+// closed by now) and reports, without stopping, what failed.
+func withOwnChannel(t testing.TB, what string, do func(*amqp.Channel) error) {
+	t.Helper()
 	conn, err := amqp.Dial(testURL())
 	if err != nil {
-		t.Errorf("cleanup: dial: %v", err)
+		t.Errorf("cleanup: %s: dial: %v", what, err)
 		return
 	}
 	defer conn.Close()
 	ch, err := conn.Channel()
 	if err != nil {
-		t.Errorf("cleanup: channel: %v", err)
+		t.Errorf("cleanup: %s: channel: %v", what, err)
 		return
 	}
-	if err := ch.ExchangeDelete(name, false, false); err != nil {
-		t.Errorf("cleanup: delete exchange %s: %v", name, err)
+	if err := do(ch); err != nil {
+		t.Errorf("cleanup: %s: %v", what, err)
 	}
 }
 

@@ -105,26 +105,10 @@ func (h *harness) startGateway() {
 // event, and a publisher for the intake.
 func (h *harness) listen() {
 	t := h.t
+	var ch *amqp091.Channel
+	h.conn, ch = testenv.Channel(t, h.url)
+	h.events = testenv.Tap(t, ch, amqp.ExchangeStatus, "#")
 	var err error
-	h.conn, err = amqp091.Dial(h.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.conn.Close() })
-	ch, err := h.conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(q.Name, "#", amqp.ExchangeStatus, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if h.events, err = ch.Consume(q.Name, "", true, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
 	h.pub, err = amqp.NewPublisher(amqp.PublisherConfig{URL: h.url, Route: amqp.Route}, watermill.NopLogger{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -196,10 +180,7 @@ func (h *harness) take(agb string) amqp091.Delivery {
 
 func readExample(t *testing.T, name string) (map[string]any, []byte) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testenv.ContractExample(t, name)
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package compose_test
 import (
 	"bytes"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,15 +60,7 @@ func xmllint(t *testing.T, kind string, doc []byte) {
 	if strings.HasPrefix(kind, "JW") {
 		dir = "ijw"
 	}
-	schema := filepath.Join(testenv.Reference(t), dir, "3.2", kind+".xsd")
-	file := filepath.Join(t.TempDir(), "bericht.xml")
-	if err := os.WriteFile(file, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", schema, file).CombinedOutput()
-	if err != nil {
-		t.Fatalf("xmllint --schema %s: %v\n%s", kind+".xsd", err, out)
-	}
+	testenv.Xmllint(t, filepath.Join(testenv.Reference(t), dir, "3.2", kind+".xsd"), doc)
 }
 
 func TestComposeAntwoordbericht(t *testing.T) {
@@ -175,11 +165,7 @@ func TestComposeAnswerExamples(t *testing.T) {
 	v := newValidator(t)
 	for _, tc := range []struct{ file, kind string }{{"iwmo-319.json", "WMO319"}, {"ijw-319.json", "JW319"}} {
 		t.Run(tc.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, err := dec.Decode(b)
+			req, err := dec.Decode(testenv.ContractExample(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,11 +248,7 @@ func TestCompose301Unchanged(t *testing.T) {
 	v := newValidator(t)
 	for _, tc := range []struct{ file, kind string }{{"iwmo-301.json", "WMO301"}, {"ijw-301.json", "JW301"}} {
 		t.Run(tc.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, err := dec.Decode(b)
+			req, err := dec.Decode(testenv.ContractExample(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}

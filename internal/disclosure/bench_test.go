@@ -1,8 +1,6 @@
 package disclosure_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/sluis-gateway/sluis/internal/disclosure"
@@ -19,10 +17,7 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	example, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", "iwmo-301.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	example := testenv.ContractExample(b, "iwmo-301.json")
 	g, err := loadtest.NewGenerator(loadtest.ProviderAGBs(5), disclosure.BasisLegalObligation, 1)
 	if err != nil {
 		b.Fatal(err)

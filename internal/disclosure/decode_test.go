@@ -3,17 +3,15 @@ package disclosure
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
 func example(t *testing.T, name string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile("../../docs/contract/examples/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testenv.ContractExample(t, name)
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -343,10 +341,7 @@ func TestProblemsHoldNoPersonalData(t *testing.T) {
 
 func TestHashIgnoresFormatting(t *testing.T) {
 	d := newDecoder(t)
-	raw, err := os.ReadFile("../../docs/contract/examples/iwmo-301.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testenv.ContractExample(t, "iwmo-301.json")
 	a, err := d.Decode(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -388,11 +383,7 @@ func TestPeek(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	for _, name := range []string{"iwmo-301.json", "ijw-301.json", "iwmo-319.json", "ijw-319.json"} {
-		b, err := os.ReadFile("../../docs/contract/examples/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+		f.Add(testenv.ContractExample(f, name))
 	}
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`[1,2,3]`))

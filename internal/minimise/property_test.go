@@ -18,6 +18,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
 )
@@ -212,16 +213,9 @@ type berichtChecker struct {
 
 func newBerichtChecker(t testing.TB) *berichtChecker {
 	t.Helper()
-	dir := t.TempDir()
-	keyFile, certFile, err := signing.GenerateDevelopment(dir, "sluis minimise test")
-	if err != nil {
-		t.Fatalf("GenerateDevelopment: %v", err)
-	}
-	s, err := signing.LoadSigner(keyFile, certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := signing.LoadVerifier(filepath.Clean(certFile))
+	keys := testenv.NewKeyPair(t, "sluis minimise test")
+	s := keys.Signer
+	v, err := signing.LoadVerifier(filepath.Clean(keys.CertFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,27 +90,11 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	url := testenv.VHost(t)
 	h := &harness{t: t, clock: &clock{}}
-	conn, err := amqp091.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	if h.ch, err = conn.Channel(); err != nil {
-		t.Fatal(err)
-	}
+	_, h.ch = testenv.Channel(t, url)
 	if err := (amqp.Topology{}).Declare(h.ch); err != nil {
 		t.Fatal(err)
 	}
-	q, err := h.ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.ch.QueueBind(q.Name, "#", amqp.ExchangeStatus, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if h.events, err = h.ch.Consume(q.Name, "", true, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
+	h.events = testenv.Tap(t, h.ch, amqp.ExchangeStatus, "#")
 	p, err := amqp.NewPublisher(amqp.PublisherConfig{URL: url, ConnectionName: "overdue-test",
 		Route: func(topic string, m *message.Message) (string, string, error) {
 			if topic != bus.TopicStatus {
@@ -168,17 +152,11 @@ func (h *harness) state(id string) receipts.State {
 
 func (h *harness) event() bus.Event {
 	h.t.Helper()
-	select {
-	case d := <-h.events:
-		ev, err := bus.Parse(d.Body)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		return ev
-	case <-time.After(30 * time.Second):
-		h.t.Fatal("no status event")
+	ev, err := bus.Parse(testenv.Next(h.t, h.events, "status event").Body)
+	if err != nil {
+		h.t.Fatal(err)
 	}
-	return bus.Event{}
+	return ev
 }
 
 func TestScanMovesOnceAfterDeadline(t *testing.T) {
@@ -383,16 +361,7 @@ func TestLostEventSentNextScan(t *testing.T) {
 	if err := (amqp.Topology{}).Declare(h.ch); err != nil {
 		t.Fatal(err)
 	}
-	q, err := h.ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.ch.QueueBind(q.Name, "#", amqp.ExchangeStatus, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if h.events, err = h.ch.Consume(q.Name, "", true, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
+	h.events = testenv.Tap(t, h.ch, amqp.ExchangeStatus, "#")
 	if moved, err := s.Scan(context.Background()); err != nil || moved != 0 {
 		t.Fatalf("second Scan = %d, %v", moved, err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
-	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
@@ -150,29 +149,11 @@ func BenchmarkBuild(b *testing.B) {
 func BenchmarkHandle(b *testing.B) {
 	bp := newBenchParts(b)
 	url := testenv.VHost(b)
-	conn, err := amqp091.Dial(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, ch := testenv.Channel(b, url)
 	if err := (amqp.Topology{Providers: bp.agbs}).Declare(ch); err != nil {
 		b.Fatal(err)
 	}
-	q, err := ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := ch.QueueBind(q.Name, "#", amqp.ExchangeStatus, false, nil); err != nil {
-		b.Fatal(err)
-	}
-	events, err := ch.Consume(q.Name, "", true, true, false, false, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	events := testenv.Tap(b, ch, amqp.ExchangeStatus, "#")
 	go func() {
 		for range events {
 		}

@@ -75,28 +75,13 @@ func newHarness(t *testing.T) *harness {
 	hs := &harness{t: t, url: testenv.VHost(t), signers: map[string]*signing.Signer{},
 		now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 
-	conn, err := amqp091.Dial(hs.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	if hs.ch, err = conn.Channel(); err != nil {
-		t.Fatal(err)
-	}
+	_, hs.ch = testenv.Channel(t, hs.url)
 	if err := (amqp.Topology{Providers: []string{agbA, agbB}}).Declare(hs.ch); err != nil {
 		t.Fatal(err)
 	}
-	q, err := hs.ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := hs.ch.QueueBind(q.Name, "#", amqp.ExchangeStatus, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if hs.events, err = hs.ch.Consume(q.Name, "", true, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
+	hs.events = testenv.Tap(t, hs.ch, amqp.ExchangeStatus, "#")
 
+	var err error
 	if hs.store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db")); err != nil {
 		t.Fatal(err)
 	}
@@ -104,15 +89,9 @@ func newHarness(t *testing.T) *harness {
 
 	var ps []provider.Provider
 	for _, agb := range []string{agbA, agbB} {
-		dir := filepath.Join(t.TempDir(), agb)
-		key, cert, err := signing.GenerateDevelopment(dir, "provider "+agb)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if hs.signers[agb], err = signing.LoadSigner(key, cert); err != nil {
-			t.Fatal(err)
-		}
-		ps = append(ps, provider.Provider{AGB: agb, Name: "test " + agb, RetourCertificate: cert})
+		keys := testenv.NewKeyPair(t, "provider "+agb)
+		hs.signers[agb] = keys.Signer
+		ps = append(ps, provider.Provider{AGB: agb, Name: "test " + agb, RetourCertificate: keys.CertFile})
 	}
 	// A third provider whose certificate file does not exist (yet).
 	ps = append(ps, provider.Provider{AGB: agbC, Name: "test " + agbC,
@@ -259,17 +238,11 @@ func (hs *harness) parked() (amqp091.Delivery, bool) {
 // it is on its way; the wait only guards against a hang).
 func (hs *harness) event() bus.Event {
 	hs.t.Helper()
-	select {
-	case d := <-hs.events:
-		ev, err := bus.Parse(d.Body)
-		if err != nil {
-			hs.t.Fatal(err)
-		}
-		return ev
-	case <-time.After(30 * time.Second):
-		hs.t.Fatal("no status event")
+	ev, err := bus.Parse(testenv.Next(hs.t, hs.events, "status event").Body)
+	if err != nil {
+		hs.t.Fatal(err)
 	}
-	return bus.Event{}
+	return ev
 }
 
 // noEvent checks that no status event was published: it sends a sentinel

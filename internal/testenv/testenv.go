@@ -1,6 +1,11 @@
 // Package testenv gives tests their own corner of the real services on this
-// machine: a private RabbitMQ virtual host, the path to the reference
-// standards. It is imported by tests only.
+// machine and the helpers they would otherwise copy: a private RabbitMQ
+// virtual host with a channel, a tap on an exchange and a bounded wait for
+// the next delivery; a PostgreSQL database or schema of their own; the
+// repository root, the reference standards (../shared/reference/ beside the
+// repository) and xmllint against them; the contract's examples; a
+// development key pair; child processes. It is imported by tests only and
+// imports no adapter.
 package testenv
 
 import (
@@ -34,9 +39,7 @@ func VHost(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("rabbitmqctl not found: the tests need the local RabbitMQ (see README)")
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "sluis-test-" + hex.EncodeToString(b)
+	name := uniqueName("sluis-test-")
 	run := func(args ...string) {
 		t.Helper()
 		// rabbitmqctl now and then fails when many run at once (it prints
@@ -65,22 +68,46 @@ func VHost(t testing.TB) string {
 	return "amqp://guest:guest@" + amqpHost() + "/" + name
 }
 
-// Reference returns the path of ../shared/reference/istandaarden (the
-// official XSDs and examples) from the repository root, failing the test
-// when it is missing.
+// uniqueName is prefix and 12 random hex digits: a vhost, database or
+// schema no other test run uses.
+func uniqueName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return prefix + hex.EncodeToString(b)
+}
+
+// ReferencePath is where the reference standards are, relative to the
+// repository root: a copy of the shared folder beside the repository (as in
+// CI's clone and on a developer's machine).
+const ReferencePath = "../shared/reference/istandaarden"
+
+// Reference returns the path of the reference standards (the official XSDs
+// and examples), ReferencePath from the repository root. It fails the test,
+// saying where it looked, when they are missing: the checks against them
+// must run everywhere, never skip.
 func Reference(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	p := filepath.Join(root, "..", "shared", "reference", "istandaarden")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("reference standards not found at %s: %v", p, err)
+	p := filepath.Join(Root(), filepath.FromSlash(ReferencePath))
+	if _, err := os.Stat(filepath.Join(p, "iwmo", "3.2")); err != nil {
+		t.Fatalf("reference standards not found: looked for %s relative to the repository root, at %s: %v", ReferencePath, p, err)
 	}
 	return p
 }
 
-// Root returns the repository root.
+// Root returns the repository root: the nearest folder holding go.mod above
+// the working directory (a test runs in its package's folder), else the
+// folder two levels above this file.
 func Root() string {
+	if dir, err := os.Getwd(); err == nil {
+		for d := dir; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				return d
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }

@@ -2,95 +2,18 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/sluis-gateway/sluis/adapters/store/postgres"
 	"github.com/sluis-gateway/sluis/adapters/store/storetest"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
-
-const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// baseDSN is the test database: SLUIS_TEST_POSTGRES_URL or the local one.
-func baseDSN() string {
-	if v := os.Getenv("SLUIS_TEST_POSTGRES_URL"); v != "" {
-		return v
-	}
-	return defaultDSN
-}
-
-// freshSchema creates an empty schema, dropped when the test ends, and
-// returns a DSN whose search_path points at it. PostgreSQL unreachable
-// fails the test unless SLUIS_SKIP_POSTGRES=1.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	ctx := context.Background()
-	base := baseDSN()
-	conn, err := connect(ctx, base)
-	if err != nil {
-		if os.Getenv("SLUIS_SKIP_POSTGRES") == "1" {
-			t.Skipf("PostgreSQL unreachable and SLUIS_SKIP_POSTGRES=1: %v", err)
-		}
-		t.Fatalf("PostgreSQL unreachable (set SLUIS_TEST_POSTGRES_URL, or SLUIS_SKIP_POSTGRES=1 to skip): %v", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	schema := "sluis_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(t, base, schema)
-}
-
-// connect opens one plain connection; pool settings in the DSN are dropped.
-func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
-}
-
-func withSearchPath(t testing.TB, dsn, schema string) string {
-	t.Helper()
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("parse SLUIS_TEST_POSTGRES_URL: %v", err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
-}
 
 func open(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
@@ -104,13 +27,13 @@ func open(t testing.TB, dsn string) *postgres.Store {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
-		return open(t, freshSchema(t))
+		return open(t, testenv.PostgresSchema(t))
 	})
 }
 
 func TestConsentContract(t *testing.T) {
 	storetest.RunConsent(t, func(t *testing.T) storetest.ConsentStore {
-		return open(t, freshSchema(t))
+		return open(t, testenv.PostgresSchema(t))
 	})
 }
 
@@ -118,7 +41,7 @@ func TestConsentContract(t *testing.T) {
 // processes) race to use one single-share consent; exactly one disclosure
 // wins and the ledger records it once.
 func TestConsentRaceTwoStores(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := testenv.PostgresSchema(t)
 	storetest.RaceUseConsents(t, []storetest.ConsentStore{open(t, dsn), open(t, dsn)}, 20)
 }
 
@@ -147,7 +70,7 @@ func TestOpenRejectsBadInput(t *testing.T) {
 // TestReopenKeepsStateAndCounters: migrations are idempotent and the
 // Identificatie counter survives a restart (TR056).
 func TestReopenKeepsStateAndCounters(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := testenv.PostgresSchema(t)
 	ctx := storetest.Ctx(t)
 	s, err := postgres.Open(ctx, dsn)
 	if err != nil {
@@ -178,7 +101,7 @@ func TestReopenKeepsStateAndCounters(t *testing.T) {
 // same 200 ids concurrently and append to the ledger; one record and one
 // Identificatie per id, and the chain verifies.
 func TestTwoProcesses(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := testenv.PostgresSchema(t)
 	const ids, workersPerStore = 200, 4
 	stores := make([]*postgres.Store, 2)
 	var openWG sync.WaitGroup
@@ -265,7 +188,7 @@ func TestTwoProcesses(t *testing.T) {
 // TestOpenRefusesNewerSchema: a database migrated by a newer sluis is not
 // touched.
 func TestOpenRefusesNewerSchema(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := testenv.PostgresSchema(t)
 	s := open(t, dsn)
 	if err := s.Ping(context.Background()); err != nil {
 		t.Fatal(err)
@@ -282,7 +205,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 // TestIdentificatieExhausted: past 12 digits Register fails and stores nothing.
 func TestIdentificatieExhausted(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := testenv.PostgresSchema(t)
 	s := open(t, dsn)
 	ctx := storetest.Ctx(t)
 	if _, _, err := s.Register(ctx, storetest.NewRecord("a", "0363", "WMO301")); err != nil {
@@ -306,7 +229,7 @@ func TestIdentificatieExhausted(t *testing.T) {
 
 func exec(t testing.TB, dsn, sql string) {
 	t.Helper()
-	conn, err := connect(context.Background(), dsn)
+	conn, err := testenv.PostgresConnect(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,17 +239,21 @@ func exec(t testing.TB, dsn, sql string) {
 	}
 }
 
-func BenchmarkRegister(b *testing.B)       { storetest.BenchRegister(b, open(b, freshSchema(b))) }
-func BenchmarkRegisterSpread(b *testing.B) { storetest.BenchRegisterSpread(b, open(b, freshSchema(b))) }
-func BenchmarkMove(b *testing.B)           { storetest.BenchMove(b, open(b, freshSchema(b))) }
-func BenchmarkDisclosure(b *testing.B)     { storetest.BenchDisclosure(b, open(b, freshSchema(b))) }
-func BenchmarkScreen(b *testing.B)         { storetest.BenchScreen(b, open(b, freshSchema(b))) }
+func BenchmarkRegister(b *testing.B) { storetest.BenchRegister(b, open(b, testenv.PostgresSchema(b))) }
+func BenchmarkRegisterSpread(b *testing.B) {
+	storetest.BenchRegisterSpread(b, open(b, testenv.PostgresSchema(b)))
+}
+func BenchmarkMove(b *testing.B) { storetest.BenchMove(b, open(b, testenv.PostgresSchema(b))) }
+func BenchmarkDisclosure(b *testing.B) {
+	storetest.BenchDisclosure(b, open(b, testenv.PostgresSchema(b)))
+}
+func BenchmarkScreen(b *testing.B) { storetest.BenchScreen(b, open(b, testenv.PostgresSchema(b))) }
 
 // TestJournalOfAnotherProcessIsSealed: a journaled entry whose process died
 // before sealing it is chained by the next reader, and Close seals what is
 // left.
 func TestJournalOfAnotherProcessIsSealed(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := testenv.PostgresSchema(t)
 	s := open(t, dsn)
 	ctx := storetest.Ctx(t)
 	if _, _, err := s.Register(ctx, storetest.NewRecord("a", "0363", "WMO301")); err != nil {
@@ -349,7 +276,7 @@ func TestJournalOfAnotherProcessIsSealed(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	var pending int
-	conn, err := connect(context.Background(), dsn)
+	conn, err := testenv.PostgresConnect(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

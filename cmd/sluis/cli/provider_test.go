@@ -97,15 +97,7 @@ func TestProviderAnswerCycle(t *testing.T) {
 func cycle(t *testing.T, answer string, want receipts.State, codes []string) {
 	ctx := context.Background()
 	url := testenv.VHost(t)
-	conn, err := amqp091.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ch := testenv.Channel(t, url)
 	if err := (amqp.Topology{Providers: []string{agb}}).Declare(ch); err != nil {
 		t.Fatal(err)
 	}
@@ -133,14 +125,8 @@ func cycle(t *testing.T, answer string, want receipts.State, codes []string) {
 			t.Fatal(err)
 		}
 	}
-	gwKey, gwCert, err := signing.GenerateDevelopment(filepath.Join(t.TempDir(), "gw"), "sluis")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := signing.LoadSigner(gwKey, gwCert)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gwKeys := testenv.NewKeyPair(t, "sluis")
+	gw, gwCert := gwKeys.Signer, gwKeys.CertFile
 	b, err := os.ReadFile(filepath.Join(testenv.Reference(t), "iwmo", "3.2", "examples", "WMO301.xml"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,257 @@
+package pipeline_test
+
+// In-memory fakes of the pipeline's ports (and of the consent store the
+// real screener needs), kept thin: they hold what a test asserts (records,
+// ledger entries, published messages) and keep the ports' contracts, not
+// the adapters' behaviour.
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sluis-gateway/sluis/internal/bus"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/pipeline"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/signing"
+)
+
+// entry is one ledger entry the fake store appended.
+type entry struct {
+	Actor, DisclosureID, Event string
+	Detail                     map[string]string
+}
+
+// receiptStore is an in-memory pipeline.Store: records by id, a ledger
+// entry for every change (with the actor from ctx, which it requires), and
+// transitions checked with receipts.CanMove, all or none.
+type receiptStore struct {
+	mu       sync.Mutex
+	recs     map[string]receipts.Record
+	ledger   []entry
+	invalids []receipts.InvalidRequest
+	next     int
+	moveErr  error // returned by MoveAll (a store that is down)
+}
+
+func newReceiptStore() *receiptStore { return &receiptStore{recs: map[string]receipts.Record{}} }
+
+// seed stores rec as if an earlier pass had left it there (no ledger entry).
+func (s *receiptStore) seed(rec receipts.Record) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recs[rec.DisclosureID] = rec
+}
+
+func (s *receiptStore) get(id string) receipts.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recs[id]
+}
+
+func (s *receiptStore) entries() []entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.ledger)
+}
+
+func (s *receiptStore) Register(ctx context.Context, r receipts.Record) (receipts.Record, bool, error) {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return receipts.Record{}, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.recs[r.DisclosureID]; ok {
+		if old.RequestHash != r.RequestHash {
+			return receipts.Record{}, false, fmt.Errorf("register %s: %w", r.DisclosureID, receipts.ErrConflict)
+		}
+		return old, false, nil
+	}
+	s.next++
+	now := time.Now().UTC()
+	r.State = receipts.Received
+	r.Identificatie = fmt.Sprint(s.next)
+	r.MessageID = r.MessageType + "-" + r.Municipality + "-" + r.Identificatie
+	r.At = map[receipts.State]time.Time{receipts.Received: now}
+	r.CreatedAt, r.UpdatedAt = now, now
+	s.recs[r.DisclosureID] = r
+	s.ledger = append(s.ledger, entry{a.String(), r.DisclosureID, "state:received", nil})
+	return r, true, nil
+}
+
+func (s *receiptStore) MoveAll(ctx context.Context, id string, cs ...receipts.Change) ([]receipts.Record, error) {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.moveErr != nil {
+		return nil, s.moveErr
+	}
+	rec, ok := s.recs[id]
+	if !ok || len(cs) == 0 {
+		return nil, fmt.Errorf("move %s: %w", id, receipts.ErrNotFound)
+	}
+	var out []receipts.Record
+	var added []entry
+	for _, c := range cs {
+		if !receipts.CanMove(rec.State, c.To) {
+			return nil, fmt.Errorf("move %s from %s to %s: %w", id, rec.State, c.To, receipts.ErrInvalidTransition)
+		}
+		d := maps.Clone(c.Detail)
+		if d == nil {
+			d = map[string]string{}
+		}
+		d["from"] = string(rec.State)
+		if c.Reason != "" {
+			d["reason"] = c.Reason
+			rec.Reason = c.Reason
+		}
+		if len(c.ReasonCodes) > 0 {
+			rec.ReasonCodes = slices.Clone(c.ReasonCodes)
+		}
+		rec.State = c.To
+		rec.At = maps.Clone(rec.At)
+		rec.At[c.To] = c.At
+		rec.UpdatedAt = c.At
+		out = append(out, rec)
+		added = append(added, entry{a.String(), id, "state:" + string(c.To), d})
+	}
+	s.recs[id] = rec
+	s.ledger = append(s.ledger, added...)
+	return out, nil
+}
+
+func (s *receiptStore) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.invalids = append(s.invalids, r)
+	s.ledger = append(s.ledger, entry{a.String(), r.DisclosureID, "invalid", map[string]string{"reason": r.Reason}})
+	return nil
+}
+
+// screener returns one scripted screening and counts its calls.
+type screener struct {
+	mu    sync.Mutex
+	out   pipeline.Screening
+	calls int
+}
+
+func (s *screener) Screen(_ context.Context, req disclosure.Request, _ receipts.Record) (pipeline.Screening, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	out := s.out
+	if out.Allowed {
+		out.Checked = req
+	}
+	return out, nil
+}
+
+// composer, validator and sealer build a stand-in message, or fail with err.
+type composer struct{ err error }
+
+func (c composer) Compose(_ disclosure.Request, rec receipts.Record) ([]byte, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	return []byte("<Bericht id=\"" + rec.Identificatie + "\"/>"), nil
+}
+
+type validator struct{ err error }
+
+func (v validator) Validate([]byte) error { return v.err }
+
+type sealer struct{ err error }
+
+func (s sealer) Seal(m signing.Meta, bericht []byte) ([]byte, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	return append([]byte("<Envelope message_id=\""+m.MessageID+"\">"), append(bericht, "</Envelope>"...)...), nil
+}
+
+// publisher keeps what was published per topic; outbound publishes fail
+// with the errors in outboundErrs, one per publish, in turn (nil: confirmed).
+type publisher struct {
+	mu           sync.Mutex
+	published    map[string][]*message.Message
+	outboundErrs []error
+}
+
+func (p *publisher) PublishContext(_ context.Context, topic string, msgs ...*message.Message) []error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	errs := make([]error, len(msgs))
+	for i, m := range msgs {
+		if topic == bus.TopicOutbound && len(p.outboundErrs) > 0 {
+			errs[i], p.outboundErrs = p.outboundErrs[0], p.outboundErrs[1:]
+		}
+		if errs[i] == nil {
+			if p.published == nil {
+				p.published = map[string][]*message.Message{}
+			}
+			p.published[topic] = append(p.published[topic], m)
+		}
+	}
+	return errs
+}
+
+func (p *publisher) on(topic string) []*message.Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.published[topic])
+}
+
+// consents is an in-memory consent.UseStore for the real screener: one register,
+// single-share uses by disclosure id, and consents another disclosure uses
+// between the register's read and the use (usedMeanwhile).
+type consents struct {
+	mu            sync.Mutex
+	reg           consent.Register
+	usedMeanwhile map[string]string
+}
+
+func (c *consents) ConsentRegister(context.Context, string) (consent.Register, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	reg := c.reg
+	reg.Consents = slices.Clone(c.reg.Consents)
+	return reg, nil
+}
+
+func (c *consents) UseConsents(_ context.Context, disclosureID string, ids []string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.reg.Consents {
+		if by, ok := c.usedMeanwhile[c.reg.Consents[i].ID]; ok {
+			c.reg.Consents[i].UsedBy = by
+		}
+	}
+	for _, cs := range c.reg.Consents {
+		if slices.Contains(ids, cs.ID) && cs.UsedBy != "" && cs.UsedBy != disclosureID {
+			return fmt.Errorf("consent %s: %w", cs.ID, consent.ErrConsentUsed)
+		}
+	}
+	for i := range c.reg.Consents {
+		if slices.Contains(ids, c.reg.Consents[i].ID) {
+			c.reg.Consents[i].UsedBy = disclosureID
+		}
+	}
+	return nil
+}
