@@ -20,6 +20,7 @@ func TestDevLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	iss := newTestIssuer(t)
 	issue := func(d *DevLogin, s Staff) string {
 		t.Helper()
 		tok, err := d.Issue(s, time.Hour)
@@ -37,6 +38,7 @@ func TestDevLogin(t *testing.T) {
 		{"a coordinator of 0363", issue(d, Staff{ID: "e-7f3a", Municipality: "0363", Roles: []Role{RoleCoordinator}}), 200, "staff:e-7f3a@0363 role:coordinator"},
 		{"a privacy officer", issue(d, Staff{ID: "p-1", Municipality: "0599", Roles: []Role{RolePrivacyOfficer}}), 200, "staff:p-1@0599 role:privacy_officer"},
 		{"an employee: wrong role", issue(d, Staff{ID: "e-1", Municipality: "0363", Roles: []Role{RoleEmployee}}), 403, ErrRoleNotAllowed.Error()},
+		{"a token of a production issuer", sign(t, iss.signer, with(iss.claims(), "aud", DevClientID)), 401, ErrBadToken.Error()},
 		{"signed by another development key", issue(other, Staff{ID: "e-7f3a", Municipality: "0363", Roles: []Role{RoleCoordinator}}), 401, ErrBadToken.Error()},
 	}
 	for _, tc := range cases {
