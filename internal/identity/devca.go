@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/sluis-gateway/sluis/internal/signing"
 )
 
 // File names of the development CA (DevelopmentCA), each marked
@@ -170,14 +172,11 @@ func loadDevPair(certFile, keyFile string, now time.Time) (*x509.Certificate, *e
 	if err != nil {
 		return nil, nil, fmt.Errorf("development CA: %w", err)
 	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, nil, fmt.Errorf("development CA: %s: no PEM CERTIFICATE block", certFile)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
+	certs, err := signing.ParseCertificates(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("development CA: %s: %w", certFile, err)
 	}
+	cert := certs[0]
 	if !key.PublicKey.Equal(cert.PublicKey) {
 		return nil, nil, fmt.Errorf("development CA: %s does not belong to %s", keyFile, certFile)
 	}

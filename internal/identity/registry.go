@@ -99,11 +99,21 @@ func New(systems []System) (*Registry, error) {
 			}
 		}
 		r.byID[s.ID] = i
-		s.Municipalities = slices.Clone(s.Municipalities)
-		s.LegalBases = slices.Clone(s.LegalBases)
-		r.systems = append(r.systems, s)
+		r.systems = append(r.systems, s.clone())
 	}
 	return r, nil
+}
+
+// clone copies s deeply, so the registry stays immutable whatever callers
+// do with what it returns.
+func (s System) clone() System {
+	s.Municipalities = slices.Clone(s.Municipalities)
+	s.LegalBases = slices.Clone(s.LegalBases)
+	if s.Certificate != nil {
+		c := *s.Certificate
+		s.Certificate = &c
+	}
+	return s
 }
 
 // check validates one entry on its own and names the bad field.
@@ -231,7 +241,7 @@ func (r *Registry) Get(id string) (System, error) {
 	if !ok {
 		return System{}, ErrUnknownSystem
 	}
-	return r.systems[i], nil
+	return r.systems[i].clone(), nil
 }
 
 // ByBrokerUser returns the system that publishes as this broker user (the
@@ -242,7 +252,7 @@ func (r *Registry) ByBrokerUser(user string) (System, error) {
 	if !ok || user == "" {
 		return System{}, ErrUnknownBrokerUser
 	}
-	return r.systems[i], nil
+	return r.systems[i].clone(), nil
 }
 
 // IDs lists the registered system ids, sorted.
@@ -256,4 +266,10 @@ func (r *Registry) IDs() []string {
 }
 
 // Systems returns the entries in file order.
-func (r *Registry) Systems() []System { return slices.Clone(r.systems) }
+func (r *Registry) Systems() []System {
+	out := make([]System, len(r.systems))
+	for i, s := range r.systems {
+		out[i] = s.clone()
+	}
+	return out
+}

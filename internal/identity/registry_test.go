@@ -116,3 +116,24 @@ func TestLookups(t *testing.T) {
 		})
 	}
 }
+
+func TestRegistryIsImmutable(t *testing.T) {
+	r, err := Development()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.Get("regsys-rotterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Municipalities[0] = "0363"
+	s.LegalBases = append(s.LegalBases[:0], BasisSafetyOverride)
+	s.Certificate.SubjectCN = "changed"
+	again, err := r.Get("regsys-rotterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Municipalities[0] != "0599" || again.LegalBases[0] != BasisConsent || again.Certificate.SubjectCN != "regsys-rotterdam (DEVELOPMENT ONLY)" {
+		t.Fatalf("the registry changed through a returned entry: %+v", again)
+	}
+}

@@ -4,12 +4,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/sluis-gateway/sluis/internal/signing"
 )
 
 // oidOrganizationIdentifier is X.520 organizationIdentifier (2.5.4.97).
@@ -73,29 +74,16 @@ func loadCAPool(file string) (*x509.CertPool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CA file: %w", err)
 	}
+	certs, err := signing.ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("CA file %s: %w", file, err)
+	}
 	pool := x509.NewCertPool()
-	n := 0
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("CA file %s: certificate %d: %w", file, n+1, err)
-		}
+	for i, c := range certs {
 		if !c.IsCA || !c.BasicConstraintsValid {
-			return nil, fmt.Errorf("CA file %s: certificate %d is not a CA certificate", file, n+1)
+			return nil, fmt.Errorf("CA file %s: certificate %d is not a CA certificate", file, i+1)
 		}
 		pool.AddCert(c)
-		n++
-	}
-	if n == 0 {
-		return nil, fmt.Errorf("CA file %s: no PEM CERTIFICATE block", file)
 	}
 	return pool, nil
 }
@@ -173,7 +161,7 @@ func (r *Registry) ByCertificate(cert *x509.Certificate) (System, error) {
 	if found < 0 {
 		return System{}, ErrUnknownCertificate
 	}
-	return r.systems[found], nil
+	return r.systems[found].clone(), nil
 }
 
 // SystemOf returns the system of the request's verified client certificate
