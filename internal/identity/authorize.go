@@ -72,3 +72,13 @@ func ActAs(ctx context.Context, municipality, system, employee string) (context.
 	}
 	return actor.With(ctx, actor.SenderEmployee(s.ID, municipality, employee)), nil
 }
+
+// MayReadFor decides whether staff member s may see what belongs to
+// municipality (a review list, a client's records): only their own; a
+// member whose token names no municipality sees none (ErrMunicipalityNotAllowed).
+func MayReadFor(s Staff, municipality string) error {
+	if s.Municipality == "" || s.Municipality != municipality {
+		return ErrMunicipalityNotAllowed
+	}
+	return nil
+}

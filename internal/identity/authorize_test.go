@@ -85,3 +85,24 @@ func TestActAs(t *testing.T) {
 		})
 	}
 }
+
+func TestMayReadFor(t *testing.T) {
+	cases := []struct {
+		name         string
+		staff        Staff
+		municipality string
+		err          error
+	}{
+		{"own municipality", Staff{ID: "s-1", Municipality: "0363", Roles: []Role{RoleCoordinator}}, "0363", nil},
+		{"another municipality", Staff{ID: "s-1", Municipality: "0363", Roles: []Role{RoleCoordinator}}, "0599", ErrMunicipalityNotAllowed},
+		{"a member of no municipality sees none", Staff{ID: "s-2", Roles: []Role{RoleOperator}}, "0363", ErrMunicipalityNotAllowed},
+		{"no municipality asked, none held", Staff{ID: "s-2", Roles: []Role{RoleOperator}}, "", ErrMunicipalityNotAllowed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := MayReadFor(tc.staff, tc.municipality); !errors.Is(err, tc.err) {
+				t.Fatalf("MayReadFor = %v, want %v", err, tc.err)
+			}
+		})
+	}
+}

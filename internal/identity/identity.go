@@ -35,6 +35,9 @@ var (
 	ErrBasisNotAllowed = errors.New("legal basis not allowed for this principal")
 	// ErrRoleNotAllowed: the staff member has none of the roles required.
 	ErrRoleNotAllowed = errors.New("role not allowed")
+	// ErrMunicipalityNotAllowed: the staff member does not work for this
+	// municipality (or for none).
+	ErrMunicipalityNotAllowed = errors.New("municipality not allowed for this staff member")
 	// ErrNoToken: a request without a bearer token.
 	ErrNoToken = errors.New("no bearer token")
 	// ErrBadToken: a bearer token that did not verify (signature, issuer,
