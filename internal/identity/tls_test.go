@@ -98,6 +98,7 @@ func TestMutualTLS(t *testing.T) {
 		{"another registered system", clientFor(t, f.CACert, f.Clients["regsys-rotterdam"][0], f.Clients["regsys-rotterdam"][1]), 200, "regsys-rotterdam", false},
 		{"no client certificate", clientFor(t, f.CACert, "", ""), 0, "", true},
 		{"a certificate from another CA", clientFor(t, f.CACert, other.Clients["regsys-demo"][0], other.Clients["regsys-demo"][1]), 0, "", true},
+		{"a certificate of the right CA not for client authentication", clientFor(t, f.CACert, f.ServerCert, f.ServerKey), 0, "", true},
 		{"TLS 1.1", tls11(clientFor(t, f.CACert, f.Clients["regsys-demo"][0], f.Clients["regsys-demo"][1])), 0, "", true},
 		{"the right CA, no registered subject", clientFor(t, f.CACert, stranger.Clients["stranger"][0], stranger.Clients["stranger"][1]), 403, "client certificate of no registered system", false},
 	}
