@@ -71,6 +71,9 @@ type Config struct {
 	// profiles hold no message contents, but they are not for everyone who
 	// can reach the intake.
 	Pprof bool `env:"SLUIS_PPROF" envDefault:"false"`
+
+	// Identity: the registry of systems, TLS, staff login (identity.go).
+	Identity
 }
 
 // Load reads the configuration from the environment and validates it.
@@ -141,6 +144,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return bad("SLUIS_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if err := c.validateIdentity(bad); err != nil {
+		return err
 	}
 	return nil
 }
