@@ -134,8 +134,8 @@ func TestPublishUnroutable(t *testing.T) {
 	if !strings.Contains(err.Error(), "NO_ROUTE") {
 		t.Errorf("error %q does not carry the broker's reason", err)
 	}
-	if got := testutil.ToFloat64(metrics.returns); got != 1 {
-		t.Errorf("returns_total = %v", got)
+	if got := testutil.ToFloat64(metrics.returns.WithLabelValues("default")); got != 1 {
+		t.Errorf(`returns_total{exchange="default"} = %v`, got)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/collectors/version"
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
@@ -275,7 +276,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 	g := &Gateway{Registry: prometheus.NewRegistry(), done: make(chan error, 1)}
-	g.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		version.NewCollector("sluis")) // sluis_build_info{revision,goversion,...} 1
 	ok := false
 	defer func() {
 		if !ok {
