@@ -32,6 +32,10 @@ type (
 		StringData map[string]string `yaml:"stringData"` // Secret
 		Spec       yaml.Node         `yaml:"spec"`
 	}
+	keyRef struct {
+		Name string `yaml:"name"`
+		Key  string `yaml:"key"`
+	}
 	labelSelector struct {
 		MatchLabels map[string]string `yaml:"matchLabels"`
 	}
@@ -62,14 +66,8 @@ type (
 			Name      string `yaml:"name"`
 			Value     string `yaml:"value"`
 			ValueFrom *struct {
-				SecretKeyRef *struct {
-					Name string `yaml:"name"`
-					Key  string `yaml:"key"`
-				} `yaml:"secretKeyRef"`
-				ConfigMapKeyRef *struct {
-					Name string `yaml:"name"`
-					Key  string `yaml:"key"`
-				} `yaml:"configMapKeyRef"`
+				SecretKeyRef    *keyRef `yaml:"secretKeyRef"`
+				ConfigMapKeyRef *keyRef `yaml:"configMapKeyRef"`
 			} `yaml:"valueFrom"`
 		} `yaml:"env"`
 		ReadinessProbe  *probe `yaml:"readinessProbe"`
@@ -180,6 +178,25 @@ func find(t *testing.T, objs []object, kind, name string) object {
 	return object{}
 }
 
+// entries are a ConfigMap's data or a Secret's stringData.
+func (o object) entries() map[string]string {
+	if o.Kind == "Secret" {
+		return o.StringData
+	}
+	return o.Data
+}
+
+// lookupKey returns the value of ref's key in the Secret or ConfigMap it
+// names, failing when the key is missing.
+func lookupKey(t *testing.T, objs []object, kind string, ref keyRef, env string) string {
+	t.Helper()
+	v, ok := find(t, objs, kind, ref.Name).entries()[ref.Key]
+	if !ok {
+		t.Errorf("env %s: %s %s has no key %s", env, kind, ref.Name, ref.Key)
+	}
+	return v
+}
+
 func decodeSpec(t *testing.T, o object, v any) {
 	t.Helper()
 	if err := o.Spec.Decode(v); err != nil {
@@ -266,11 +283,11 @@ func TestKubernetesManifests(t *testing.T) {
 	for _, ef := range c.EnvFrom {
 		switch {
 		case ef.ConfigMapRef != nil:
-			for k, v := range find(t, objs, "ConfigMap", ef.ConfigMapRef.Name).Data {
+			for k, v := range find(t, objs, "ConfigMap", ef.ConfigMapRef.Name).entries() {
 				vars[k] = v
 			}
 		case ef.SecretRef != nil:
-			for k, v := range find(t, objs, "Secret", ef.SecretRef.Name).StringData {
+			for k, v := range find(t, objs, "Secret", ef.SecretRef.Name).entries() {
 				vars[k] = v
 			}
 		}
@@ -280,19 +297,9 @@ func TestKubernetesManifests(t *testing.T) {
 		case e.ValueFrom == nil:
 			vars[e.Name] = e.Value
 		case e.ValueFrom.SecretKeyRef != nil:
-			s := find(t, objs, "Secret", e.ValueFrom.SecretKeyRef.Name)
-			v, ok := s.StringData[e.ValueFrom.SecretKeyRef.Key]
-			if !ok {
-				t.Errorf("env %s: Secret %s has no key %s", e.Name, s.Metadata.Name, e.ValueFrom.SecretKeyRef.Key)
-			}
-			vars[e.Name] = v
+			vars[e.Name] = lookupKey(t, objs, "Secret", *e.ValueFrom.SecretKeyRef, e.Name)
 		case e.ValueFrom.ConfigMapKeyRef != nil:
-			m := find(t, objs, "ConfigMap", e.ValueFrom.ConfigMapKeyRef.Name)
-			v, ok := m.Data[e.ValueFrom.ConfigMapKeyRef.Key]
-			if !ok {
-				t.Errorf("env %s: ConfigMap %s has no key %s", e.Name, m.Metadata.Name, e.ValueFrom.ConfigMapKeyRef.Key)
-			}
-			vars[e.Name] = v
+			vars[e.Name] = lookupKey(t, objs, "ConfigMap", *e.ValueFrom.ConfigMapKeyRef, e.Name)
 		}
 	}
 	cfg := checkConfig(t, "Deployment sluis", vars)
@@ -355,9 +362,9 @@ func TestKubernetesManifests(t *testing.T) {
 				found = true
 				switch {
 				case v.Secret != nil:
-					keysAt[m.MountPath] = find(t, objs, "Secret", v.Secret.SecretName).StringData
+					keysAt[m.MountPath] = find(t, objs, "Secret", v.Secret.SecretName).entries()
 				case v.ConfigMap != nil:
-					keysAt[m.MountPath] = find(t, objs, "ConfigMap", v.ConfigMap.Name).Data
+					keysAt[m.MountPath] = find(t, objs, "ConfigMap", v.ConfigMap.Name).entries()
 				case v.EmptyDir != nil:
 					writable[m.MountPath] = true
 				}
