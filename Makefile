@@ -4,7 +4,7 @@ BIN       := bin/sluis
 PKGS      := ./...
 FUZZTIME  ?= 20s
 
-.PHONY: build run test lint bench fuzz clean
+.PHONY: build run test rules lint bench fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluis
@@ -19,9 +19,18 @@ run: build
 ## order, the fault tests (build tag fault: gateway processes killed with
 ## SIGKILL, the broker restarted; see docs/fault-tests.md). They restart the
 ## local RabbitMQ, so they must never run next to other tests.
-test:
+test: rules
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
 	$(GO) test -race -count=1 -tags fault -run Fault -timeout 15m ./internal/app/
+
+## rules: the Prometheus alert rules (deploy/prometheus/), checked and
+## unit-tested with promtool (Debian's prometheus package ships it; .ci/run
+## installs it).
+PROMTOOL ?= promtool
+rules:
+	@command -v $(PROMTOOL) >/dev/null 2>&1 || { echo "make rules: promtool not found; install it (Debian: the prometheus package, or bash .ci/run) or set PROMTOOL=/path/to/promtool" >&2; exit 1; }
+	$(PROMTOOL) check rules deploy/prometheus/sluis.rules.yml
+	$(PROMTOOL) test rules deploy/prometheus/sluis.rules.test.yml
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -12,7 +12,7 @@ import (
 // *PublisherMetrics records nothing.
 type PublisherMetrics struct {
 	confirmSeconds prometheus.Histogram
-	returns        prometheus.Counter
+	returns        *prometheus.CounterVec
 	nacks          prometheus.Counter
 	timeouts       prometheus.Counter
 	reconnects     prometheus.Counter
@@ -30,10 +30,10 @@ func NewPublisherMetrics(reg prometheus.Registerer) (*PublisherMetrics, error) {
 			Help:    "Time from publishing a message to the broker's positive confirm.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
-		returns: prometheus.NewCounter(prometheus.CounterOpts{
+		returns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluis_publish_returns_total",
-			Help: "Mandatory publishes the broker returned as unroutable (no queue bound).",
-		}),
+			Help: "Mandatory publishes the broker returned as unroutable (no queue bound), by exchange: sluis.outbound (no provider queue), sluis.status (the sender bound no status queue), default (a queue addressed by name).",
+		}, []string{"exchange"}),
 		nacks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluis_publish_nacks_total",
 			Help: "Publishes the broker negatively confirmed (e.g. queue full with reject-publish).",
@@ -56,6 +56,10 @@ func NewPublisherMetrics(reg prometheus.Registerer) (*PublisherMetrics, error) {
 			return nil, fmt.Errorf("publisher metrics: %w", err)
 		}
 	}
+	// The two exchanges whose returns mean different things (a provider
+	// without a queue, a sender without a status queue) exist at zero.
+	m.returns.WithLabelValues(ExchangeOutbound)
+	m.returns.WithLabelValues(ExchangeStatus)
 	return m, nil
 }
 
@@ -65,9 +69,14 @@ func (m *PublisherMetrics) observeConfirm(d time.Duration) {
 	}
 }
 
-func (m *PublisherMetrics) returned() {
+// returned counts a return from exchange (its name, set by the code's
+// Route, never by a message: a bounded label).
+func (m *PublisherMetrics) returned(exchange string) {
 	if m != nil {
-		m.returns.Inc()
+		if exchange == "" {
+			exchange = "default"
+		}
+		m.returns.WithLabelValues(exchange).Inc()
 	}
 }
 

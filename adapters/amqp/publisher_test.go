@@ -122,22 +122,42 @@ func TestPublishDefaultContentType(t *testing.T) {
 	}
 }
 
+// TestPublishUnroutable: a return is ErrUnroutable with the broker's
+// reason, counted under the exchange it came back from (so provider
+// returns and status-event returns are told apart).
 func TestPublishUnroutable(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	metrics, err := NewPublisherMetrics(reg)
-	if err != nil {
+	status := uniqueName("status")
+	_, ch := dial(t)
+	if err := ch.ExchangeDeclare(status, "topic", false, true, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	p := newTestPublisher(t, PublisherConfig{}, metrics)
-	err = p.Publish(uniqueName("nobody-listens"), newMsg("u-"+randHex(4)))
-	if !errors.Is(err, bus.ErrUnroutable) {
-		t.Fatalf("Publish to unbound key: %v, want ErrUnroutable", err)
-	}
-	if !strings.Contains(err.Error(), "NO_ROUTE") {
-		t.Errorf("error %q does not carry the broker's reason", err)
-	}
-	if got := testutil.ToFloat64(metrics.returns); got != 1 {
-		t.Errorf("returns_total = %v", got)
+	t.Cleanup(func() { deleteExchange(t, status) })
+	for _, tc := range []struct {
+		name, exchange, label string
+	}{
+		{"a queue by name on the default exchange", "", "default"},
+		{"a named exchange without bindings", status, status},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			metrics, err := NewPublisherMetrics(prometheus.NewRegistry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := newTestPublisher(t, PublisherConfig{Route: RouteTo(tc.exchange)}, metrics)
+			err = p.Publish(uniqueName("nobody-listens"), newMsg("u-"+randHex(4)))
+			if !errors.Is(err, bus.ErrUnroutable) {
+				t.Fatalf("Publish to unbound key: %v, want ErrUnroutable", err)
+			}
+			if !strings.Contains(err.Error(), "NO_ROUTE") {
+				t.Errorf("error %q does not carry the broker's reason", err)
+			}
+			if got := testutil.ToFloat64(metrics.returns.WithLabelValues(tc.label)); got != 1 {
+				t.Errorf("returns_total{exchange=%q} = %v, want 1", tc.label, got)
+			}
+			if got := testutil.ToFloat64(metrics.returns.WithLabelValues(ExchangeOutbound)); got != 0 {
+				t.Errorf("returns_total{exchange=%q} = %v, want 0", ExchangeOutbound, got)
+			}
+		})
 	}
 }
 

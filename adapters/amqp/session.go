@@ -194,7 +194,7 @@ func (s *session) kill(err error) {
 }
 
 func (s *session) onReturn(r amqp.Return) {
-	s.p.metrics.returned()
+	s.p.metrics.returned(r.Exchange)
 	tag, ok := r.Headers[publishTagHeader].(int64)
 	if !ok {
 		s.p.logger.Error("AMQP return without publish tag", nil, watermill.LogFields{"message_id": r.MessageId})

@@ -1,0 +1,194 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/internal/testenv"
+)
+
+// TestMain removes the sluis binary the live test built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.RemoveSluisBinary()
+	os.Exit(code)
+}
+
+// startTimeout bounds the wait for a gateway to answer and for the example
+// disclosure to be delivered; it only turns a hang into a failure.
+const startTimeout = 60 * time.Second
+
+// gateway is a sluis process started by a test.
+type gateway struct {
+	*testenv.Process
+	addr   string
+	client *http.Client
+}
+
+// startGateway runs `sluis serve` as its own process on a private vhost, a
+// SQLite file and generated keys, the way an operator runs it, and waits
+// until /healthz answers 200.
+func startGateway(t *testing.T) *gateway {
+	t.Helper()
+	dir := t.TempDir()
+	key, cert, err := signing.GenerateDevelopment(filepath.Join(dir, "keys"), "sluis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(dir, "keys", "client-key.secret")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("de91", 16)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := &gateway{addr: testenv.FreeAddr(t), client: &http.Client{Timeout: 5 * time.Second}}
+	env := []string{
+		"SLUIS_AMQP_URL=" + testenv.VHost(t),
+		"SLUIS_HTTP_ADDR=" + g.addr,
+		"SLUIS_STORE=sqlite",
+		"SLUIS_SQLITE_PATH=" + filepath.Join(dir, "sluis.db"),
+		"SLUIS_SIGNING_KEY=" + key,
+		"SLUIS_SIGNING_CERT=" + cert,
+		"SLUIS_CLIENT_KEY_SECRET=" + secret,
+		"SLUIS_DEV_KEYS=false",
+	}
+	g.Process = testenv.StartProcess(t, "sluis", testenv.SluisBinary(t), env, "serve")
+	g.waitFor(t, "/healthz to answer 200", func() bool {
+		code, _ := g.get("/healthz")
+		return code == http.StatusOK
+	})
+	return g
+}
+
+// get returns the status code and body of GET path (0 when unreachable).
+func (g *gateway) get(path string) (int, []byte) {
+	resp, err := g.client.Get("http://" + g.addr + path)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil
+	}
+	return resp.StatusCode, body
+}
+
+func (g *gateway) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := g.WaitFor(ctx, 100*time.Millisecond, cond); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// deliverExample posts the iWmo example disclosure over HTTP and waits until
+// its receipt says delivered, so that the labelled metrics of a pass (state
+// transitions, stage latencies, confirms) are in the scrape.
+func (g *gateway) deliverExample(t *testing.T) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "contract", "examples", "iwmo-301.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.ID == "" {
+		t.Fatalf("example without an id: %v", err)
+	}
+	resp, err := g.client.Post("http://"+g.addr+"/v1/disclosures", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /v1/disclosures: %s", resp.Status)
+	}
+	g.waitFor(t, "the example disclosure to be delivered", func() bool {
+		code, b := g.get("/v1/disclosures/" + req.ID)
+		var r struct {
+			State string `json:"state"`
+		}
+		return code == http.StatusOK && json.Unmarshal(b, &r) == nil && r.State == "delivered"
+	})
+}
+
+// scrape returns the gateway's /metrics text.
+func (g *gateway) scrape(t *testing.T) string {
+	t.Helper()
+	code, body := g.get("/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", code)
+	}
+	return string(body)
+}
+
+// promtool returns the path of promtool, failing the test when it is
+// missing (Debian's prometheus package ships it; .ci/run installs it).
+func promtool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool not found (install it from Debian's prometheus package, or run bash .ci/run): %v", err)
+	}
+	return p
+}
+
+// TestLiveGateway starts a gateway, sends one disclosure through it and
+// checks the deploy files against what it really serves: metric names by
+// promtool's conventions, every metric and label the dashboard and the alert
+// rules use, and every probe path of the Kubernetes manifests.
+func TestLiveGateway(t *testing.T) {
+	g := startGateway(t)
+	g.deliverExample(t)
+	text := g.scrape(t)
+	exported := parseScrape(text)
+
+	t.Run("promtool check metrics", func(t *testing.T) {
+		cmd := exec.Command(promtool(t), "check", "metrics")
+		cmd.Stdin = strings.NewReader(text)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	})
+	t.Run("dashboard queries name exported metrics", func(t *testing.T) {
+		queries := dashboardQueries(t)
+		if len(queries) == 0 {
+			t.Fatal("no queries in the dashboard")
+		}
+		for _, q := range queries {
+			for _, problem := range exported.check(q) {
+				t.Errorf("dashboard query %q: %s", q, problem)
+			}
+		}
+	})
+	t.Run("alert rules name exported metrics", func(t *testing.T) {
+		for _, r := range alertRules(t) {
+			for _, problem := range exported.check(r.Expr) {
+				t.Errorf("alert %s: %s", r.Alert, problem)
+			}
+		}
+	})
+	t.Run("kubernetes probe paths answer 200", func(t *testing.T) {
+		d := deployment(t)
+		paths := probePaths(d)
+		if len(paths) == 0 {
+			t.Fatal("no httpGet probe in the Deployment")
+		}
+		for _, p := range paths {
+			if code, _ := g.get(p); code != http.StatusOK {
+				t.Errorf("probe path %s answers %d, want 200", p, code)
+			}
+		}
+	})
+}
