@@ -133,9 +133,9 @@ func TestLoadSignerAndVerifier(t *testing.T) {
 	}
 	for f, data := range map[string][]byte{
 		certAsKey: certPEM,
-		ecFile:   pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}),
-		encFile:  pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}}),
-		junkFile: []byte("not pem"),
+		ecFile:    pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}),
+		encFile:   pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}}),
+		junkFile:  []byte("not pem"),
 	} {
 		if err := os.WriteFile(f, data, 0o600); err != nil {
 			t.Fatal(err)
