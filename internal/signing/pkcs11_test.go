@@ -6,76 +6,30 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/ThalesGroup/crypto11"
+
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
-// softHSMModule is where Debian's softhsm2 package puts the PKCS#11 module.
-const softHSMModule = "/usr/lib/softhsm/libsofthsm2.so"
-
-const (
-	testTokenLabel = "sluis-test"
-	testPIN        = "1234"
-)
-
-// softHSM initialises a fresh SoftHSM2 token in a temporary folder
-// (SOFTHSM2_CONF points at a configuration there for this test), imports
-// each key under its label (the map's key) and returns the configuration to
-// open it. It fails, never skips, without softhsm2: CI installs it.
+// softHSM initialises a SoftHSM2 token with each key under its label (see
+// testenv.SoftHSM) and returns the configuration to open it.
 func softHSM(t testing.TB, keys map[string]*rsa.PrivateKey) PKCS11Config {
 	t.Helper()
-	util, err := exec.LookPath("softhsm2-util")
-	if err != nil {
-		t.Fatalf("softhsm2-util not found: install SoftHSM2 (apt-get install softhsm2) to run the PKCS#11 tests: %v", err)
-	}
-	if _, err := os.Stat(softHSMModule); err != nil {
-		t.Fatalf("SoftHSM2 module missing: install SoftHSM2 (apt-get install softhsm2): %v", err)
-	}
-	// SoftHSM2's configuration parser ends a value at '#', which t.TempDir
-	// keeps from a test's name: a folder of our own naming.
-	dir, err := os.MkdirTemp("", "sluis-softhsm-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.Mkdir(tokens, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	conf := writeFile(t, dir, "softhsm2.conf",
-		[]byte("directories.tokendir = "+tokens+"\nobjectstore.backend = file\nlog.level = ERROR\n"))
-	t.Setenv("SOFTHSM2_CONF", conf)
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command(util, args...).CombinedOutput(); err != nil {
-			t.Fatalf("softhsm2-util %v: %v\n%s", args[0], err, out)
-		}
-	}
-	run("--init-token", "--free", "--label", testTokenLabel, "--pin", testPIN, "--so-pin", "5678")
-	id := byte(1)
+	dir := t.TempDir()
+	files := map[string]string{}
 	for label, key := range keys {
 		der, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		keyFile := writeFile(t, dir, label+".p8.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-		run("--import", keyFile, "--token", testTokenLabel, "--label", label,
-			"--id", fmt.Sprintf("%02x", id), "--pin", testPIN)
-		if err := os.Remove(keyFile); err != nil {
-			t.Fatal(err)
-		}
-		id++
+		files[label] = writeFile(t, dir, label+".p8.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	}
-	return PKCS11Config{
-		Module:     softHSMModule,
-		TokenLabel: testTokenLabel,
-		PINFile:    writeFile(t, dir, "pin", []byte(testPIN+"\n")),
-	}
+	tok := testenv.SoftHSM(t, files)
+	return PKCS11Config{Module: tok.Module, TokenLabel: tok.Label, PINFile: tok.PINFile}
 }
 
 // openToken opens cfg's token and closes it when the test ends.
@@ -153,7 +107,11 @@ func TestPKCS11Refusals(t *testing.T) {
 	_, otherCert := writePEMs(t, t.TempDir(), otherPair(t), true)
 	_, weakCert := writePEMs(t, t.TempDir(), weakPair(t), true)
 	wrongPIN := writeFile(t, dir, "wrong.pin", []byte("9999"))
-	openPIN := writeFile(t, dir, "open.pin", []byte(testPIN))
+	pin, err := os.ReadFile(cfg.PINFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	openPIN := writeFile(t, dir, "open.pin", pin) // the right PIN, readable by all
 	if err := os.Chmod(openPIN, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package signing
 
 import (
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"sync"
@@ -154,23 +153,13 @@ func (s *Source) Certificate() *x509.Certificate { return s.active(s.now()).cert
 
 // Trusted returns the certificates providers must trust: the current one,
 // and during a rotation the next one too. Messages signed before and after
-// NextFrom verify against this set.
+// NextFrom verify against this set (docs/signing.md, "Rotation").
 func (s *Source) Trusted() []*x509.Certificate {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := []*x509.Certificate{s.cur.cert}
 	if s.next != nil {
 		out = append(out, s.next.cert)
-	}
-	return out
-}
-
-// TrustBundle returns Trusted as PEM, for a provider's trust store
-// (xmlsec1 --trusted-pem, or sluis provider --trusted).
-func (s *Source) TrustBundle() []byte {
-	var out []byte
-	for _, c := range s.Trusted() {
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
 	return out
 }
