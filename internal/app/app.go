@@ -41,7 +41,6 @@ import (
 	"github.com/sluis-gateway/sluis/internal/register"
 	"github.com/sluis-gateway/sluis/internal/retour"
 	"github.com/sluis-gateway/sluis/internal/screen"
-	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/xsd"
 )
 
@@ -161,35 +160,6 @@ func (p Publisher) Enqueue(ctx context.Context, id string, body []byte) error {
 	return p.Publisher.PublishContext(ctx, TopicIntake, m)[0]
 }
 
-// LoadSigner loads the signing key, generating a development pair first when
-// allowed and missing.
-func LoadSigner(cfg config.Config, log *slog.Logger) (*signing.Signer, error) {
-	if cfg.DevKeys {
-		if missing(cfg.SigningKey) || missing(cfg.SigningCert) {
-			dir := filepath.Dir(cfg.SigningKey)
-			key, cert, err := signing.GenerateDevelopment(dir, "sluis")
-			if err != nil {
-				return nil, fmt.Errorf("development keys: %w", err)
-			}
-			if key != cfg.SigningKey || cert != cfg.SigningCert {
-				if err := os.Rename(key, cfg.SigningKey); err != nil {
-					return nil, err
-				}
-				if err := os.Rename(cert, cfg.SigningCert); err != nil {
-					return nil, err
-				}
-			}
-			log.Warn("generated a DEVELOPMENT signing key and self-signed certificate; not for production",
-				"key", cfg.SigningKey, "cert", cfg.SigningCert)
-		}
-	}
-	s, err := signing.LoadSigner(cfg.SigningKey, cfg.SigningCert)
-	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
-	}
-	return s, nil
-}
-
 // LoadClientKeySecret reads (or, with development keys, creates) the secret
 // that keys the BSN hash.
 func LoadClientKeySecret(cfg config.Config) ([]byte, error) {
@@ -260,6 +230,8 @@ type Gateway struct {
 	done     chan error
 	stopScan context.CancelFunc
 	scanDone chan error
+	// closeSigner stops the SIGHUP reload and releases the key source.
+	closeSigner func()
 }
 
 // Start wires and starts the gateway. Close it with Stop.
@@ -287,10 +259,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, fmt.Errorf("open %s store: %w", cfg.Store, err)
 	}
 	g.Registry.MustRegister(receipts.NewCollector(g.Store))
-	signer, err := LoadSigner(cfg, log)
+	signer, err := OpenSigner(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	stopHangup := ReloadOnHangup(signer, log)
+	g.closeSigner = func() { stopHangup(); _ = signer.Close() }
 	secret, err := LoadClientKeySecret(cfg)
 	if err != nil {
 		return nil, err
@@ -467,6 +441,10 @@ func (g *Gateway) Stop(ctx context.Context) {
 	}
 	if g.xsd != nil {
 		g.xsd.Close()
+	}
+	if g.closeSigner != nil {
+		g.closeSigner()
+		g.closeSigner = nil
 	}
 }
 
