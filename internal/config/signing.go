@@ -64,3 +64,13 @@ func (c Config) pkcs11Settings() []struct{ field, value string } {
 		{"SLUIS_PKCS11_NEXT_KEY_LABEL", c.PKCS11NextKeyLabel},
 	}
 }
+
+// SigningCerts are the certificates providers trust for sluis's
+// signatures: SLUIS_SIGNING_CERT, and during a rotation
+// SLUIS_SIGNING_NEXT_CERT too.
+func (c Config) SigningCerts() []string {
+	if c.SigningNextCert == "" {
+		return []string{c.SigningCert}
+	}
+	return []string{c.SigningCert, c.SigningNextCert}
+}

@@ -12,11 +12,14 @@ func TestGoodSigningConfigs(t *testing.T) {
 		env  map[string]string
 		want func(Config) bool
 	}{
-		{"pem by default", map[string]string{}, func(c Config) bool { return c.Signer == "pem" && c.SigningNextFrom.IsZero() }},
+		{"pem by default", map[string]string{}, func(c Config) bool {
+			return c.Signer == "pem" && c.SigningNextFrom.IsZero() && len(c.SigningCerts()) == 1
+		}},
 		{"pem with rotation", map[string]string{
 			"SLUIS_SIGNING_NEXT_KEY": "var/next.key.pem", "SLUIS_SIGNING_NEXT_CERT": "var/next.cert.pem", "SLUIS_SIGNING_NEXT_FROM": from,
 		}, func(c Config) bool {
-			return c.SigningNextKey == "var/next.key.pem" && c.SigningNextFrom.Equal(time.Date(2027, 1, 15, 6, 0, 0, 0, time.UTC))
+			return c.SigningNextKey == "var/next.key.pem" && c.SigningNextFrom.Equal(time.Date(2027, 1, 15, 6, 0, 0, 0, time.UTC)) &&
+				len(c.SigningCerts()) == 2 && c.SigningCerts()[1] == "var/next.cert.pem"
 		}},
 		{"pkcs11", map[string]string{
 			"SLUIS_SIGNER": "pkcs11", "SLUIS_PKCS11_MODULE": "/usr/lib/softhsm/libsofthsm2.so", "SLUIS_PKCS11_TOKEN_LABEL": "sluis",
