@@ -52,6 +52,15 @@ func OpenSigner(cfg config.Config, log *slog.Logger) (*signing.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
+	for _, c := range s.Trusted() {
+		log.Info("signing certificate; providers must trust it", "signer", cfg.Signer,
+			"subject", c.Subject.CommonName, "serial", c.SerialNumber.Text(16),
+			"not_before", c.NotBefore.UTC(), "not_after", c.NotAfter.UTC())
+	}
+	if sc.Next.CertFile != "" {
+		log.Info("signing key rotation configured: the next certificate signs from next_from on",
+			"next_from", cfg.SigningNextFrom.UTC())
+	}
 	return s, nil
 }
 

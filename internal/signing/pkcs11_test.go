@@ -168,20 +168,17 @@ func BenchmarkSealPKCS11(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, bb := range benchBerichten {
-		bericht := example(b, bb.file)
-		b.Run(bb.name, func(b *testing.B) {
-			b.SetBytes(int64(len(bericht)))
-			b.ReportAllocs()
-			reportCPU(b)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if _, err := s.Seal(testMeta(), bericht); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		})
+	benchSeal(b, s)
+}
+
+// BenchmarkRSASignPKCS11 is BenchmarkRSASign on a SoftHSM2 token: one
+// signature, the PKCS#11 round trip included.
+func BenchmarkRSASignPKCS11(b *testing.B) {
+	p := trustedPair(b)
+	tok := openToken(b, softHSM(b, map[string]*rsa.PrivateKey{"signing": p.key}))
+	key, err := tok.ctx.FindKeyPair(nil, []byte("signing"))
+	if err != nil {
+		b.Fatal(err)
 	}
+	benchSign(b, key)
 }
