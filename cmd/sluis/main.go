@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string) error {
 		return cli.Send(ctx, os.Stdout, cfg.AMQPURL, fs.Arg(0), *wait, *timeout)
 	case "provider":
 		agb := fs.String("agb", "", "the provider's AGB code (8 digits)")
-		trust := fs.String("trust", cfg.SigningCert, "comma-separated PEM certificates to trust")
+		trust := fs.String("trust", strings.Join(cfg.SigningCerts(), ","), "comma-separated PEM certificates to trust")
 		count := fs.Int("count", 0, "stop after this many messages (0: run until interrupted)")
 		save := fs.String("save", "", "directory to save received signed messages in")
 		timeout := fs.Duration("timeout", 0, "give up when no message arrives within this time (0: wait for ever)")
@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string) error {
 			SaveDir: *save, Timeout: *timeout, Answer: *answer, Key: *key, Cert: *cert,
 		})
 	case "verify":
-		trust := fs.String("trust", cfg.SigningCert, "comma-separated PEM certificates to trust")
+		trust := fs.String("trust", strings.Join(cfg.SigningCerts(), ","), "comma-separated PEM certificates to trust")
 		extract := fs.String("extract", "", "write the verified Bericht to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err

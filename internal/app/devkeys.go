@@ -6,43 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/sluis-gateway/sluis/internal/config"
-	"github.com/sluis-gateway/sluis/internal/signing"
 )
-
-// LoadSigner loads the signing key, generating a development pair first when
-// allowed and missing.
-func LoadSigner(cfg config.Config, log *slog.Logger) (*signing.Signer, error) {
-	if cfg.DevKeys {
-		if missing(cfg.SigningKey) || missing(cfg.SigningCert) {
-			dir := filepath.Dir(cfg.SigningKey)
-			key, cert, err := signing.GenerateDevelopment(dir, "sluis")
-			if err != nil {
-				return nil, fmt.Errorf("development keys: %w", err)
-			}
-			if key != cfg.SigningKey || cert != cfg.SigningCert {
-				if err := os.Rename(key, cfg.SigningKey); err != nil {
-					return nil, err
-				}
-				if err := os.Rename(cert, cfg.SigningCert); err != nil {
-					return nil, err
-				}
-			}
-			log.Warn("generated a DEVELOPMENT signing key and self-signed certificate; not for production",
-				"key", cfg.SigningKey, "cert", cfg.SigningCert)
-		}
-	}
-	s, err := signing.LoadSigner(cfg.SigningKey, cfg.SigningCert)
-	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
-	}
-	return s, nil
-}
 
 // LoadClientKeySecret reads (or, with development keys, creates) the secret
 // that keys the BSN hash.

@@ -40,6 +40,8 @@ type Gateway struct {
 	xsd      *xsd.Validator
 	done     chan error
 	jobs     runners
+	// closeSigner stops the SIGHUP reload and releases the key source.
+	closeSigner func()
 }
 
 // Start wires and starts the gateway. Close it with Stop.
@@ -68,10 +70,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, fmt.Errorf("open %s store: %w", cfg.Store, err)
 	}
 	g.Registry.MustRegister(receipts.NewCollector(g.Store))
-	signer, err := LoadSigner(cfg, log)
+	signer, err := OpenSigner(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	stopHangup := ReloadOnHangup(signer, log)
+	g.closeSigner = func() { stopHangup(); _ = signer.Close() }
 	secret, err := LoadClientKeySecret(cfg)
 	if err != nil {
 		return nil, err
@@ -217,6 +221,10 @@ func (g *Gateway) Stop(ctx context.Context) {
 	}
 	if g.xsd != nil {
 		g.xsd.Close()
+	}
+	if g.closeSigner != nil {
+		g.closeSigner()
+		g.closeSigner = nil
 	}
 }
 

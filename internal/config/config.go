@@ -41,6 +41,39 @@ type Config struct {
 	// paths above when they are missing. The certificate's name says
 	// DEVELOPMENT ONLY. Turn it off in production.
 	DevKeys bool `env:"SLUIS_DEV_KEYS" envDefault:"true"`
+	// Signing key source and rotation (docs/signing.md). Validated in
+	// signing.go.
+
+	// Signer is where the signing key lives: "pem" (SLUIS_SIGNING_KEY, a
+	// file) or "pkcs11" (a key pair on an HSM token; SLUIS_SIGNING_KEY is
+	// then unused and no development key is generated).
+	Signer string `env:"SLUIS_SIGNER" envDefault:"pem"`
+	// PKCS11Module is the PKCS#11 library of the HSM, e.g.
+	// /usr/lib/softhsm/libsofthsm2.so for SoftHSM2; required with pkcs11.
+	PKCS11Module string `env:"SLUIS_PKCS11_MODULE"`
+	// PKCS11TokenLabel is the label of the token holding the keys; required
+	// with pkcs11.
+	PKCS11TokenLabel string `env:"SLUIS_PKCS11_TOKEN_LABEL"`
+	// PKCS11PINFile is a file (mode 0600 or stricter) holding the token's
+	// user PIN; required with pkcs11. The PIN itself is never an
+	// environment variable.
+	PKCS11PINFile string `env:"SLUIS_PKCS11_PIN_FILE"`
+	// PKCS11KeyLabel is the label of the signing key pair on the token; its
+	// certificate is SLUIS_SIGNING_CERT. Required with pkcs11.
+	PKCS11KeyLabel string `env:"SLUIS_PKCS11_KEY_LABEL"`
+	// PKCS11NextKeyLabel is the label of the next key pair on the token
+	// (rotation, pkcs11); its certificate is SLUIS_SIGNING_NEXT_CERT.
+	PKCS11NextKeyLabel string `env:"SLUIS_PKCS11_NEXT_KEY_LABEL"`
+	// SigningNextKey is the next PEM key file (rotation, pem); set together
+	// with SLUIS_SIGNING_NEXT_CERT and SLUIS_SIGNING_NEXT_FROM.
+	SigningNextKey string `env:"SLUIS_SIGNING_NEXT_KEY"`
+	// SigningNextCert is the next key's certificate (rotation, pem or
+	// pkcs11). During the overlap providers trust it beside the current one.
+	SigningNextCert string `env:"SLUIS_SIGNING_NEXT_CERT"`
+	// SigningNextFrom is when sluis starts signing with the next key, RFC
+	// 3339 (e.g. 2027-01-15T06:00:00Z); required with a next key.
+	SigningNextFrom time.Time `env:"SLUIS_SIGNING_NEXT_FROM"`
+
 	// ClientKeySecret is a file holding the secret for the keyed hash of a
 	// client's BSN (the store keeps the hash, never the BSN). Generated with
 	// DevKeys when missing.
@@ -124,6 +157,9 @@ func (c Config) Validate() error {
 	}
 	if c.SigningKey == "" || c.SigningCert == "" {
 		return bad("SLUIS_SIGNING_KEY", "signing key and certificate files are required")
+	}
+	if err := c.validateSigning(); err != nil {
+		return err
 	}
 	if c.ClientKeySecret == "" {
 		return bad("SLUIS_CLIENT_KEY_SECRET", "must name a file")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -18,18 +19,28 @@ func TestDefaultsAreValid(t *testing.T) {
 	}
 }
 
+// TestBadConfigs runs the cases of every testdata/bad*.json.
 func TestBadConfigs(t *testing.T) {
-	raw, err := os.ReadFile("testdata/bad.json")
-	if err != nil {
-		t.Fatal(err)
+	files, err := filepath.Glob("testdata/bad*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/bad*.json: %v", err)
 	}
-	var cases []struct {
+	type badCase struct {
 		Name  string            `json:"name"`
 		Env   map[string]string `json:"env"`
 		Field string            `json:"field"`
 	}
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
+	var cases []badCase
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fc []badCase
+		if err := json.Unmarshal(raw, &fc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		cases = append(cases, fc...)
 	}
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {

@@ -38,8 +38,26 @@ func checkRSAPublic(pub any) error {
 }
 
 // LoadSigner reads a PEM private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8
-// "PRIVATE KEY", unencrypted) and a PEM certificate, and calls NewSigner.
+// "PRIVATE KEY", unencrypted) from a file only its owner can access
+// (ErrKeyFileMode) and a PEM certificate, checks the pair as NewSigner does
+// and the certificate valid now (ErrCertExpired, ErrCertNotYetValid). Every
+// error names the file it is about.
 func LoadSigner(keyPEMFile, certPEMFile string) (*Signer, error) {
+	s, err := loadPEMSigner(keyPEMFile, certPEMFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkValidAt(s.cert, time.Now()); err != nil {
+		return nil, fmt.Errorf("signing certificate %s: %w", certPEMFile, err)
+	}
+	return s, nil
+}
+
+// loadPEMSigner is LoadSigner without the validity period check.
+func loadPEMSigner(keyPEMFile, certPEMFile string) (*Signer, error) {
+	if err := checkKeyFileMode(keyPEMFile); err != nil {
+		return nil, err
+	}
 	key, err := loadKey(keyPEMFile)
 	if err != nil {
 		return nil, err
@@ -176,29 +194,56 @@ func GenerateDevelopment(dir string, commonName string) (keyFile, certFile strin
 		return "", "", fmt.Errorf("%w: only one of %s, %s exists", ErrPartialKeyPair, DevKeyFile, DevCertFile)
 	}
 
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", "", fmt.Errorf("development key pair: %w", err)
-	}
-	key, err := rsa.GenerateKey(rand.Reader, devKeyBits)
-	if err != nil {
-		return "", "", fmt.Errorf("development key pair: generate key: %w", err)
-	}
-	certDER, err := selfSigned(key, commonName+" (DEVELOPMENT ONLY, not for production)", time.Now(), 365*24*time.Hour)
-	if err != nil {
-		return "", "", fmt.Errorf("development key pair: %w", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return "", "", fmt.Errorf("development key pair: marshal key: %w", err)
-	}
-	if err := writeNew(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return "", "", err
-	}
-	if err := writeNew(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}), 0o644); err != nil {
-		_ = os.Remove(keyFile)
+	if err := GenerateDevelopmentPair(keyFile, certFile, commonName); err != nil {
 		return "", "", err
 	}
 	return keyFile, certFile, nil
+}
+
+// GenerateDevelopmentPair makes an RSA-3072 key and a self-signed
+// certificate, valid for one year, with subject CN commonName + "
+// (DEVELOPMENT ONLY, not for production)", and writes them to keyFile (0600)
+// and certFile (0644), creating their folders (0700) when missing. It never
+// overwrites: when either file exists it returns ErrExists naming it and
+// writes nothing.
+func GenerateDevelopmentPair(keyFile, certFile, commonName string) error {
+	if commonName == "" {
+		return errors.New("development key pair: empty common name")
+	}
+	for _, f := range []string{keyFile, certFile} {
+		ok, err := exists(f)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return fmt.Errorf("development key pair: %s: %w", f, ErrExists)
+		}
+	}
+	for _, d := range []string{filepath.Dir(keyFile), filepath.Dir(certFile)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("development key pair: %w", err)
+		}
+	}
+	key, err := rsa.GenerateKey(rand.Reader, devKeyBits)
+	if err != nil {
+		return fmt.Errorf("development key pair: generate key: %w", err)
+	}
+	certDER, err := selfSigned(key, commonName+" (DEVELOPMENT ONLY, not for production)", time.Now(), 365*24*time.Hour)
+	if err != nil {
+		return fmt.Errorf("development key pair: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("development key pair: marshal key: %w", err)
+	}
+	if err := writeNew(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return err
+	}
+	if err := writeNew(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}), 0o644); err != nil {
+		_ = os.Remove(keyFile) // written just now by this call
+		return err
+	}
+	return nil
 }
 
 // selfSigned returns the DER of a self-signed signing certificate for key,
@@ -233,24 +278,4 @@ func exists(path string) (bool, error) {
 	default:
 		return false, fmt.Errorf("development key pair: %w", err)
 	}
-}
-
-// writeNew writes data to a file that must not exist yet, with mode perm.
-func writeNew(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return fmt.Errorf("development key pair: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("development key pair: write %s: %w", filepath.Base(path), err)
-	}
-	if err := f.Chmod(perm); err != nil { // umask may have narrowed it
-		f.Close()
-		return fmt.Errorf("development key pair: chmod %s: %w", filepath.Base(path), err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("development key pair: close %s: %w", filepath.Base(path), err)
-	}
-	return nil
 }

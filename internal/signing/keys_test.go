@@ -126,10 +126,16 @@ func TestLoadSignerAndVerifier(t *testing.T) {
 	ecFile := filepath.Join(dir, "ec.pem")
 	encFile := filepath.Join(dir, "enc.pem")
 	junkFile := filepath.Join(dir, "junk.pem")
+	certAsKey := filepath.Join(dir, "cert-as-key.pem") // mode 0600, to pass the key file check
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for f, data := range map[string][]byte{
-		ecFile:   pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}),
-		encFile:  pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}}),
-		junkFile: []byte("not pem"),
+		certAsKey: certPEM,
+		ecFile:    pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}),
+		encFile:   pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}}),
+		junkFile:  []byte("not pem"),
 	} {
 		if err := os.WriteFile(f, data, 0o600); err != nil {
 			t.Fatal(err)
@@ -143,7 +149,7 @@ func TestLoadSignerAndVerifier(t *testing.T) {
 	}{
 		{"missing key file", filepath.Join(dir, "nope.pem"), certFile, os.ErrNotExist, ""},
 		{"missing cert file", keyFile, filepath.Join(dir, "nope.pem"), os.ErrNotExist, ""},
-		{"certificate given as key", certFile, certFile, nil, "no PEM private key"},
+		{"certificate given as key", certAsKey, certFile, nil, "no PEM private key"},
 		{"key given as certificate", keyFile, keyFile, nil, "no PEM CERTIFICATE"},
 		{"not PEM", junkFile, certFile, nil, "no PEM private key"},
 		{"ECDSA key", ecFile, certFile, ErrWeakKey, ""},

@@ -19,19 +19,20 @@ type Signer struct {
 
 // NewSigner returns a Signer for an RSA key of at least MinRSABits bits
 // (else ErrWeakKey) whose public half is the one in cert (else
-// ErrKeyMismatch).
+// ErrKeyMismatch), cert allowing digitalSignature (else ErrCertKeyUsage) and
+// not a CA certificate (else ErrCertIsCA). It does not check the validity
+// period: LoadSigner and Source do, for the moment the key signs.
 func NewSigner(key *rsa.PrivateKey, cert *x509.Certificate) (*Signer, error) {
 	if key == nil || cert == nil {
 		return nil, errors.New("signing: nil key or certificate")
 	}
-	if err := checkRSAPublic(&key.PublicKey); err != nil {
+	return newCheckedSigner(key, cert)
+}
+
+// newCheckedSigner is NewSigner for any crypto.Signer (a PKCS#11 key).
+func newCheckedSigner(key crypto.Signer, cert *x509.Certificate) (*Signer, error) {
+	if err := checkSignerPair(key.Public(), cert); err != nil {
 		return nil, err
-	}
-	if err := checkRSAPublic(cert.PublicKey); err != nil {
-		return nil, fmt.Errorf("certificate: %w", err)
-	}
-	if !key.PublicKey.Equal(cert.PublicKey) {
-		return nil, ErrKeyMismatch
 	}
 	return newSigner(key, cert)
 }

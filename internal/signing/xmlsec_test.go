@@ -23,7 +23,7 @@ func xmlsec1(t *testing.T, args ...string) (string, error) {
 	return string(out), err
 }
 
-func writeFile(t *testing.T, dir, name string, data []byte) string {
+func writeFile(t testing.TB, dir, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
