@@ -23,7 +23,6 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
@@ -44,9 +43,6 @@ import (
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/xsd"
 )
-
-// ErrBrokerUnreachable is returned when RabbitMQ cannot be reached at start.
-var ErrBrokerUnreachable = errors.New("RabbitMQ is not reachable")
 
 // Store is everything the gateway needs of its store.
 type Store interface {
@@ -79,37 +75,6 @@ func Redact(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
-}
-
-// CheckBroker dials RabbitMQ once and explains how to start it if that fails.
-func CheckBroker(amqpURL string) error {
-	conn, err := amqp091.DialConfig(amqpURL, amqp091.Config{Dial: amqp091.DefaultDial(5 * time.Second)})
-	if err != nil {
-		host := "127.0.0.1:5672"
-		if u, perr := url.Parse(amqpURL); perr == nil {
-			host = u.Host
-		}
-		return fmt.Errorf("%w at %s (%v).\n  Start a local broker with:  rabbitmq-server -detached\n  or point SLUIS_AMQP_URL at a running one", ErrBrokerUnreachable, host, err)
-	}
-	return conn.Close()
-}
-
-// DeclareTopology declares exchanges and queues (idempotent).
-func DeclareTopology(amqpURL string, providers []string) error {
-	conn, err := amqp091.Dial(amqpURL)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBrokerUnreachable, err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return fmt.Errorf("topology channel: %w", err)
-	}
-	defer ch.Close()
-	if err := (amqp.Topology{Providers: providers}).Declare(ch); err != nil {
-		return fmt.Errorf("declare topology: %w", err)
-	}
-	return nil
 }
 
 // Route maps the gateway's topics to exchanges and routing keys.
@@ -264,6 +229,11 @@ type Gateway struct {
 
 // Start wires and starts the gateway. Close it with Stop.
 func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, error) {
+	brokerURL, err := BrokerURL(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.AMQPURL = brokerURL // every connection below uses the TLS settings
 	if err := CheckBroker(cfg.AMQPURL); err != nil {
 		return nil, err
 	}

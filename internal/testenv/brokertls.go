@@ -15,15 +15,9 @@ import (
 
 // DevBroker is the gateway setting that lets it use the plaintext amqp://
 // URLs of VHost (sluis refuses plaintext AMQP unless a development setting
-// allows it). Add it to the SLUIS_* variables of every gateway a test
-// starts on such a URL.
+// allows it). Set it to "true" in the SLUIS_* variables of every gateway a
+// test starts on such a URL.
 const DevBroker = "SLUIS_AMQP_ALLOW_PLAINTEXT"
-
-// GatewayBroker returns the SLUIS_* variables that point a gateway at the
-// plaintext vhost URL amqpURL (from VHost): the URL and DevBroker.
-func GatewayBroker(amqpURL string) map[string]string {
-	return map[string]string{"SLUIS_AMQP_URL": amqpURL, DevBroker: "true"}
-}
 
 // TLSBroker is the local RabbitMQ's TLS listener and the test certificates
 // `.ci/rabbitmq-tls` made for it (see docs/broker.md).
