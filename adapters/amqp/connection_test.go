@@ -302,8 +302,9 @@ func TestClassifyDialError(t *testing.T) {
 			var conn *amqp.Connection
 			var err error
 			if tc.tls != nil {
-				conn, err = amqp.DialTLS(tc.uri, tc.tls)
-				err = ClassifyDialError(err)
+				if conn, err = amqp.DialTLS(tc.uri, tc.tls); err != nil {
+					err = classifyDial(tc.uri, err)
+				}
 			} else {
 				conn, err = Dial(tc.uri, "sluis-test-classify", 5*time.Second)
 			}

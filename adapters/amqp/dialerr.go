@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -100,7 +101,20 @@ func Dial(uri, name string, timeout time.Duration) (*amqp.Connection, error) {
 		Dial:       amqp.DefaultDial(timeout),
 	})
 	if err != nil {
-		return nil, ClassifyDialError(err)
+		return nil, classifyDial(uri, err)
 	}
 	return conn, nil
+}
+
+// classifyDial is ClassifyDialError knowing the URI: over amqps:// a broker
+// that resets or closes the connection right after the handshake refused
+// the client certificate (with TLS 1.3 its alert can lose the race against
+// the client's first write).
+func classifyDial(uri string, err error) error {
+	named := ClassifyDialError(err)
+	if named == err && strings.HasPrefix(uri, "amqps:") &&
+		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		return fmt.Errorf("%w: the broker closed the connection after the handshake (a refused client certificate?): %w", ErrBrokerTLS, err)
+	}
+	return named
 }
