@@ -108,12 +108,14 @@ func Dial(uri, name string, timeout time.Duration) (*amqp.Connection, error) {
 
 // classifyDial is ClassifyDialError knowing the URI: over amqps:// a broker
 // that resets or closes the connection right after the handshake refused
-// the client certificate (with TLS 1.3 its alert can lose the race against
-// the client's first write).
+// the client certificate (with TLS 1.3 its alert arrives after the
+// handshake and can lose the race against the client's first write or
+// read, so the error is a reset, an EOF or amqp091's ErrClosed).
 func classifyDial(uri string, err error) error {
 	named := ClassifyDialError(err)
-	if named == err && strings.HasPrefix(uri, "amqps:") &&
-		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+	closed := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, amqp.ErrClosed) // amqp091's reader saw the close first
+	if named == err && closed && strings.HasPrefix(uri, "amqps:") {
 		return fmt.Errorf("%w: the broker closed the connection after the handshake (a refused client certificate?): %w", ErrBrokerTLS, err)
 	}
 	return named
