@@ -10,7 +10,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/sluis
 
 ## run: the gateway on embedded defaults (SQLite file in var/, generated
-## development keys, the local RabbitMQ).
+## development keys, the local RabbitMQ over plaintext AMQP, which only this
+## development setting allows; see docs/broker.md).
+run: export SLUIS_AMQP_ALLOW_PLAINTEXT ?= true
 run: build
 	./$(BIN) serve
 

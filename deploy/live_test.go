@@ -59,6 +59,7 @@ func startGateway(t *testing.T) *gateway {
 		"SLUIS_SIGNING_CERT=" + cert,
 		"SLUIS_CLIENT_KEY_SECRET=" + secret,
 		"SLUIS_DEV_KEYS=false",
+		testenv.DevBroker + "=true", // a private vhost of the local broker, plaintext
 	}
 	g.Process = testenv.StartProcess(t, "sluis", testenv.SluisBinary(t), env, "serve")
 	g.waitFor(t, "/healthz to answer 200", func() bool {

@@ -73,6 +73,7 @@ func (h *harness) configure(dir string) {
 	t := h.t
 	cfg, err := config.Parse(map[string]string{
 		"SLUIS_AMQP_URL":          h.url,
+		testenv.DevBroker:         "true",
 		"SLUIS_HTTP_ADDR":         "127.0.0.1:0",
 		"SLUIS_SQLITE_PATH":       filepath.Join(dir, "sluis.db"),
 		"SLUIS_SIGNING_KEY":       filepath.Join(dir, "keys", "signing-key.pem"),
@@ -424,7 +425,7 @@ func TestHTTPIntake(t *testing.T) {
 }
 
 func TestStartWithoutBrokerSaysHow(t *testing.T) {
-	cfg, err := config.Parse(map[string]string{"SLUIS_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"})
+	cfg, err := config.Parse(map[string]string{"SLUIS_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/", testenv.DevBroker: "true"})
 	if err != nil {
 		t.Fatal(err)
 	}

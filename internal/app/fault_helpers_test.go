@@ -90,6 +90,7 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 	}
 	e.vars = map[string]string{
 		"SLUIS_AMQP_URL":          e.url,
+		testenv.DevBroker:         "true",
 		"SLUIS_STORE":             storeKind,
 		"SLUIS_SIGNING_KEY":       key,
 		"SLUIS_SIGNING_CERT":      cert,

@@ -46,6 +46,11 @@ type Gateway struct {
 
 // Start wires and starts the gateway. Close it with Stop.
 func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, error) {
+	brokerURL, err := BrokerURL(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.AMQPURL = brokerURL // every connection below uses the TLS settings
 	if err := CheckBroker(cfg.AMQPURL); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,8 @@ var ErrInvalid = errors.New("invalid configuration")
 type Config struct {
 	// AMQPURL is the RabbitMQ connection URL.
 	AMQPURL string `env:"SLUIS_AMQP_URL" envDefault:"amqp://guest:guest@127.0.0.1:5672/"`
+	// Broker holds the broker's TLS and login settings (broker.go).
+	Broker
 	// HTTPAddr is where the HTTP API, /metrics and /healthz listen.
 	HTTPAddr string `env:"SLUIS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
 
@@ -139,6 +141,9 @@ func (c Config) Validate() error {
 	u, err := url.Parse(c.AMQPURL)
 	if err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") || u.Host == "" {
 		return bad("SLUIS_AMQP_URL", "must be an amqp:// or amqps:// URL with a host")
+	}
+	if err := c.Broker.validate(u.Scheme, bad); err != nil {
+		return err
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return bad("SLUIS_HTTP_ADDR", "must be host:port")

@@ -54,3 +54,25 @@ func TestBadConfigs(t *testing.T) {
 		})
 	}
 }
+
+func TestBrokerTLSSettings(t *testing.T) {
+	c, err := Parse(map[string]string{
+		"SLUIS_AMQP_URL":           "amqps://broker.example.org/sluis",
+		"SLUIS_AMQP_CA_FILE":       "ca.pem",
+		"SLUIS_AMQP_CERT_FILE":     "client.pem",
+		"SLUIS_AMQP_KEY_FILE":      "client-key.pem",
+		"SLUIS_AMQP_SERVER_NAME":   "broker.example.org",
+		"SLUIS_AMQP_EXTERNAL_AUTH": "true",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Broker{AMQPCAFile: "ca.pem", AMQPCertFile: "client.pem", AMQPKeyFile: "client-key.pem",
+		AMQPServerName: "broker.example.org", AMQPExternalAuth: true}
+	if c.Broker != want {
+		t.Fatalf("got %+v, want %+v", c.Broker, want)
+	}
+	if d, err := Parse(map[string]string{}); err != nil || d.AMQPAllowPlaintext {
+		t.Fatalf("plaintext must be off by default: %+v, %v", d.Broker, err)
+	}
+}

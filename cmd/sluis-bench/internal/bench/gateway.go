@@ -76,6 +76,7 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 	}
 	env = append(env,
 		"SLUIS_AMQP_URL="+c.AMQPURL,
+		"SLUIS_AMQP_ALLOW_PLAINTEXT=true", // a private vhost of the local broker
 		"SLUIS_HTTP_ADDR="+addr,
 		"SLUIS_STORE=sqlite",
 		"SLUIS_SQLITE_PATH="+filepath.Join(c.Dir, "sluis.db"),
