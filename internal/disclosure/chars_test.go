@@ -1,8 +1,11 @@
 package disclosure
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"testing"
+	"unicode/utf8"
 )
 
 // The scanner names the JSON pointer of each string holding a refused
@@ -35,4 +38,49 @@ func TestCharProblemPaths(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whatever passes the character scan decodes without replacement: no string
+// holds a refused character, and U+FFFD only where the sender wrote it.
+func FuzzCharProblems(f *testing.F) {
+	for _, s := range []string{`{"a":"b"}`, `{"a":["\u0000"]}`, `"\ud83d\ude00"`, `{"k\u0001":1}`, "\"\xe9\"", `"\ud800\u0041"`, `"\\u0000"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(charProblems(data)) > 0 || !json.Valid(data) {
+			return
+		}
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			return
+		}
+		sentFFFD := bytes.Contains(data, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(data), []byte(`\ufffd`))
+		var walk func(v any)
+		check := func(s string) {
+			for _, r := range s {
+				if charRule(r) != "" {
+					t.Fatalf("refused character %U passed the scan", r)
+				}
+				if r == utf8.RuneError && !sentFFFD {
+					t.Fatalf("decoding replaced a character the scan let through")
+				}
+			}
+		}
+		walk = func(v any) {
+			switch x := v.(type) {
+			case string:
+				check(x)
+			case []any:
+				for _, c := range x {
+					walk(c)
+				}
+			case map[string]any:
+				for k, c := range x {
+					check(k)
+					walk(c)
+				}
+			}
+		}
+		walk(v)
+	})
 }

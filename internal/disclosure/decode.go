@@ -58,9 +58,11 @@ func NewDecoder() (*Decoder, error) {
 	return &Decoder{schema: s}, nil
 }
 
-// Decode checks a request against the contract (JSON syntax, JSON Schema,
-// BSN 11-proef and the other checks schema cannot express) and decodes it.
-// Any failure is an *InvalidError.
+// Decode checks a request against the contract and decodes it: size,
+// characters (on the raw text), JSON syntax, JSON Schema (code lists,
+// patterns and lengths as the official XSD has them), BSN 11-proef, and the
+// element count the signature can carry; the order and rules are those of
+// docs/disclosure-contract.md. Any failure is an *InvalidError.
 func (d *Decoder) Decode(data []byte) (Request, error) {
 	if len(data) > MaxRequestBytes {
 		return Request{}, invalid(Problem{Rule: RuleSize, Message: fmt.Sprintf("request larger than %d bytes", MaxRequestBytes)})
