@@ -29,7 +29,7 @@ func TestEndToEndMinimisation(t *testing.T) {
 		t.Fatalf("free-text refusal: %+v", ev)
 	}
 	h.send(build("c0000002-2222-4333-8444-555555555555", "assignment_minimal", func(c map[string]any) {
-		c["relations"] = []any{map[string]any{"number": "1", "kind": "02", "informed_and_agreed": true,
+		c["relations"] = []any{map[string]any{"number": "1", "kind": "03", "informed_and_agreed": true,
 			"name":    map[string]any{"surname": "Galen", "name_usage": "1"},
 			"contact": map[string]any{"kind": "01", "phones": []any{map[string]any{"number": "0201234567", "country_code": "0031"}}}}}
 	}))

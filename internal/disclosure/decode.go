@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 
 	"github.com/sluis-gateway/sluis/docs/contract"
@@ -17,6 +16,9 @@ import (
 // MaxRequestBytes bounds a request body. A 301 with 50 products and 20
 // relations fits in well under this.
 const MaxRequestBytes = 256 << 10
+
+// RuleSize names the refusal of a request larger than MaxRequestBytes.
+const RuleSize = "size"
 
 // ErrInvalid is matched (errors.Is) by every *InvalidError.
 var ErrInvalid = errors.New("invalid disclosure request")
@@ -47,12 +49,19 @@ func NewDecoder() (*Decoder, error) {
 	return &Decoder{schema: s}, nil
 }
 
-// Decode checks a request against the contract (JSON syntax, JSON Schema,
-// BSN 11-proef and the other checks schema cannot express) and decodes it.
-// Any failure is an *InvalidError.
+// Decode checks a request against the contract and decodes it: size,
+// characters (on the raw text), JSON syntax, JSON Schema (code lists,
+// patterns and lengths as the official XSD has them), BSN 11-proef, and the
+// element count the signature can carry; the order and rules are those of
+// docs/disclosure-contract.md. Any failure is an *InvalidError.
 func (d *Decoder) Decode(data []byte) (Request, error) {
 	if len(data) > MaxRequestBytes {
-		return Request{}, invalid(Problem{Rule: "size", Message: fmt.Sprintf("request larger than %d bytes", MaxRequestBytes)})
+		return Request{}, invalid(Problem{Rule: RuleSize, Message: fmt.Sprintf("request larger than %d bytes", MaxRequestBytes)})
+	}
+	// Before anything unmarshals the text: encoding/json would replace bad
+	// characters with U+FFFD and the schema would see only the replacement.
+	if ps := charProblems(data); len(ps) > 0 {
+		return Request{}, invalid(ps...)
 	}
 	if ps := d.schema.Check(data); len(ps) > 0 {
 		return Request{}, invalid(ps...)
@@ -62,7 +71,7 @@ func (d *Decoder) Decode(data []byte) (Request, error) {
 		// The schema passed, so this is a mismatch between schema and types.
 		return Request{}, invalid(Problem{Rule: "json", Message: "does not decode into the contract types"})
 	}
-	if ps := check(r); len(ps) > 0 {
+	if ps := append(check(r), elementProblems(r)...); len(ps) > 0 {
 		return Request{}, invalid(ps...)
 	}
 	return r, nil
@@ -90,42 +99,4 @@ func Hash(r Request) string {
 	b, _ := json.Marshal(r) // a struct of strings, ints and slices always marshals
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// Envelope is what can be read from a request that failed validation, to
-// record it and route a status event to its sender. Fields that do not have
-// their contract form are left empty.
-type Envelope struct {
-	ID           string
-	Municipality string
-	System       string
-}
-
-var (
-	uuidRe   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	gemRe    = regexp.MustCompile(`^[0-9]{4}$`)
-	systemRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-)
-
-// Peek reads the id and sender of a request leniently.
-func Peek(data []byte) Envelope {
-	var p struct {
-		ID     any `json:"id"`
-		Sender struct {
-			Municipality any `json:"municipality"`
-			System       any `json:"system"`
-		} `json:"sender"`
-	}
-	_ = json.Unmarshal(data, &p) // best effort: a broken request still yields what it can
-	s := func(v any, re *regexp.Regexp) string {
-		if str, ok := v.(string); ok && re.MatchString(str) {
-			return str
-		}
-		return ""
-	}
-	return Envelope{
-		ID:           s(p.ID, uuidRe),
-		Municipality: s(p.Sender.Municipality, gemRe),
-		System:       s(p.Sender.System, systemRe),
-	}
 }

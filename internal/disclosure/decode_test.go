@@ -371,6 +371,11 @@ func TestPeek(t *testing.T) {
 		{"routing-key injection in system", `{"sender":{"municipality":"0363","system":"a.#"}}`, Envelope{Municipality: "0363"}},
 		{"number as id", `{"id":12}`, Envelope{}},
 		{"dot in system would split the routing key", `{"sender":{"municipality":"0363","system":"a.b"}}`, Envelope{Municipality: "0363"}},
+		{"composite id skipped", `{"id":["6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"],"sender":{"municipality":"0363"}}`, Envelope{Municipality: "0363"}},
+		{"sender not an object", `{"sender":"0363","id":"6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"}`, Envelope{ID: "6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"}},
+		{"not an object", `["6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"]`, Envelope{}},
+		{"fields after nested padding", `{"x":{"y":[1,{"z":"id"}]},"sender":{"q":[{}],"system":"regsys"}}`, Envelope{System: "regsys"}},
+		{"truncated after the id", `{"id":"6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01","sender":{"munic`, Envelope{ID: "6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -155,6 +155,10 @@ func branchKindMismatch(e *jsonschema.ValidationError) bool {
 
 var keywordRe = regexp.MustCompile(`[^a-zA-Z]`)
 
+// maxListedValues is the longest enum a problem lists in full (LandCode has
+// 249 values; naming them all helps nobody).
+const maxListedValues = 25
+
 // leafProblem describes one failed keyword without quoting the value.
 func leafProblem(e *jsonschema.ValidationError) Problem {
 	path := pointer(e.InstanceLocation)
@@ -176,6 +180,9 @@ func leafProblem(e *jsonschema.ValidationError) Problem {
 			want[i] = fmt.Sprint(w)
 		}
 		msg = "must be one of " + strings.Join(want, ", ")
+		if len(want) > maxListedValues {
+			msg = fmt.Sprintf("is not one of the %d values of its code list", len(want))
+		}
 	case *kind.Const:
 		msg = fmt.Sprintf("must be %v", k.Want)
 	case *kind.Pattern:
