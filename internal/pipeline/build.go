@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/sluis-gateway/sluis/internal/disclosure"
@@ -38,6 +39,10 @@ func (p *Pipeline) build(req disclosure.Request, rec receipts.Record) ([]byte, e
 		Recipient:   rec.Recipient,
 		Created:     rec.CreatedAt,
 	}, bericht)
+	if errors.Is(err, signing.ErrInvalidBericht) {
+		// Too large or malformed for the envelope: retrying cannot mend it.
+		return nil, &permanentError{"the signed envelope cannot carry this message: " + err.Error()}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("seal %s: %w", rec.DisclosureID, err)
 	}

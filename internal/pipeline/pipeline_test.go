@@ -22,6 +22,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/screen"
+	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
@@ -293,6 +294,13 @@ func TestBuildAndPublishFailures(t *testing.T) {
 		{"sealing fails (sluis's key): retried, nothing stored", receipts.Received,
 			func(ps *parts) { ps.seal.err = errors.New("signer unavailable") }, outcome{
 				err: true, state: receipts.Received, screened: true,
+			}},
+		{"the envelope cannot carry the Bericht (too many elements): failed, not retried", receipts.Received,
+			func(ps *parts) {
+				ps.seal.err = fmt.Errorf("seal m-1: %w: more than %d elements", signing.ErrInvalidBericht, signing.MaxBerichtElements)
+			}, outcome{
+				state: receipts.Failed, reason: "the signed envelope cannot carry this message", screened: true,
+				ledger: []string{"state:allowed", "state:failed"}, events: []string{"allowed", "failed"},
 			}},
 		{"no queue takes it (recipient not connected): failed", receipts.Received,
 			func(ps *parts) { ps.pub.outboundErrs = []error{fmt.Errorf("%w: 312 NO_ROUTE", bus.ErrUnroutable)} }, outcome{
