@@ -57,11 +57,19 @@ type Opened struct {
 // Open verifies a signed envelope and returns its metadata and Bericht,
 // taken only from the verified content.
 //
+// Before any tree is built, the bytes are scanned (CheckBounds): a document
+// over MaxDocumentBytes, with more elements than an envelope may hold or
+// nesting deeper than MaxDepth is refused without being parsed.
+//
 // Errors: ErrMalformed (not a sluis envelope, not well-formed, too large;
-// with ErrDoctype for a DOCTYPE), ErrBadSignature (signature does not verify
+// with ErrDoctype for a DOCTYPE, ErrTooManyElements or ErrTooDeep for a
+// document over the bounds), ErrBadSignature (signature does not verify
 // or does not follow the sluis profile), ErrUntrusted (the certificate in
 // KeyInfo is not trusted or not valid now; with ErrWeakKey for a small key).
 func (v *Verifier) Open(signed []byte) (Opened, error) {
+	if err := CheckBounds(signed); err != nil {
+		return Opened{}, fmt.Errorf("open: %w: %w", ErrMalformed, err)
+	}
 	doc, err := parse(signed)
 	if err != nil {
 		return Opened{}, fmt.Errorf("open: %w: %w", ErrMalformed, err)
