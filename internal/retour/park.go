@@ -2,7 +2,12 @@ package retour
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -18,7 +23,38 @@ const (
 	HeaderParkDetail = "x-sluis-park-detail"
 	// HeaderParkSource names the queue the message was taken from.
 	HeaderParkSource = "x-sluis-park-source"
+	// HeaderParkSHA256 is the lower-case hex SHA-256 of the parked
+	// message's body, which is not kept.
+	HeaderParkSHA256 = "x-sluis-park-sha256"
+	// HeaderParkSize is the parked message's body size in bytes (decimal).
+	HeaderParkSize = "x-sluis-park-size"
 )
+
+// ParkContentType is the content type of what park publishes: a Parked
+// summary, never the retour itself.
+const ParkContentType = "application/json"
+
+// Parked is the body park publishes to the dead-letter exchange in place of
+// the retour (documented in docs/receipts.md): ids, the reason, the size
+// and a hash of the body, never its content.
+type Parked struct {
+	// Kind is always "retour".
+	Kind string `json:"kind"`
+	// MessageID is the parked message's AMQP message id (or
+	// "retour-parked" when it had none).
+	MessageID string `json:"message_id"`
+	Reason    Reason `json:"reason"`
+	Detail    string `json:"detail"`
+	Source    string `json:"source"`
+	// DisclosureID is set when a verified retour named a disclosure.
+	DisclosureID string `json:"disclosure_id,omitempty"`
+	// ContentType is the parked message's content type.
+	ContentType string `json:"content_type"`
+	// Size is the body's length in bytes, SHA256 its lower-case hex SHA-256.
+	Size     int       `json:"size"`
+	SHA256   string    `json:"sha256"`
+	ParkedAt time.Time `json:"parked_at"`
+}
 
 // Reason says why a retour was parked; it is the value of
 // HeaderParkReason and of the metric label "reason".
@@ -70,22 +106,35 @@ func parkFor(rec receipts.Record, signer string, r Reason, format string, args .
 	return &parkError{reason: r, detail: fmt.Sprintf(format, args...), disclosureID: rec.DisclosureID, signer: signer}
 }
 
-// park publishes the original body to the dead-letter exchange with the
-// reason; an error means it is not parked (the caller nacks).
+// park publishes a Parked summary of the retour (never its body) to the
+// dead-letter exchange with the reason; an error means it is not parked
+// (the caller nacks).
 func (h *Handler) park(ctx context.Context, msg *message.Message, pe *parkError) error {
 	id := msg.UUID
 	if id == "" {
 		id = "retour-parked"
 	}
-	out := message.NewMessage(id, msg.Payload)
 	ct := bus.ContentType.Get(msg)
 	if ct == "" {
 		ct = "application/xml"
 	}
-	bus.ContentType.Set(out, ct)
+	sum := sha256.Sum256(msg.Payload)
+	p := Parked{
+		Kind: "retour", MessageID: id, Reason: pe.reason, Detail: pe.detail, Source: h.source,
+		DisclosureID: pe.disclosureID, ContentType: ct, Size: len(msg.Payload),
+		SHA256: hex.EncodeToString(sum[:]), ParkedAt: h.now().UTC(),
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("park retour %s: %w", msg.UUID, err)
+	}
+	out := message.NewMessage(id, body)
+	bus.ContentType.Set(out, ParkContentType)
 	out.Metadata.Set(HeaderParkReason, string(pe.reason))
 	out.Metadata.Set(HeaderParkDetail, pe.detail)
 	out.Metadata.Set(HeaderParkSource, h.source)
+	out.Metadata.Set(HeaderParkSHA256, p.SHA256)
+	out.Metadata.Set(HeaderParkSize, strconv.Itoa(p.Size))
 	if err := h.pub.PublishContext(ctx, bus.TopicDead, out)[0]; err != nil {
 		return fmt.Errorf("park retour %s (%s): %w", msg.UUID, pe.reason, err)
 	}

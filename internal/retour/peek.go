@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -17,10 +18,12 @@ const maxSenderLen = 64
 // verified. The value is only used to choose the certificate the signature
 // must verify against, and is compared with the verified Sender afterwards.
 // It reads no further than the Sender element, refuses a DOCTYPE and never
-// returns document content in its errors.
+// returns document content in its errors. Before it reads a token the
+// bytes are scanned for the envelope's size, element and depth bounds
+// (signing.CheckBounds), so no parser sees an oversized document.
 func peekSender(doc []byte) (string, error) {
-	if len(doc) > signing.MaxDocumentBytes {
-		return "", errors.New("document too large")
+	if err := signing.CheckBounds(doc); err != nil {
+		return "", fmt.Errorf("envelope refused unparsed: %w", err)
 	}
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.Strict = true

@@ -23,6 +23,8 @@ func TestPeekSender(t *testing.T) {
 		{"wrong root", `<Envelope><Sender>42420001</Sender></Envelope>`, ""},
 		{"doctype", `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "42420001">]><sluis:Envelope xmlns:sluis="urn:sluis:envelope:1"><sluis:Sender>&e;</sluis:Sender></sluis:Envelope>`, ""},
 		{"other charset", `<?xml version="1.0" encoding="ISO-8859-1"?><sluis:Envelope xmlns:sluis="urn:sluis:envelope:1"><sluis:Sender>42420001</sluis:Sender></sluis:Envelope>`, ""},
+		{"too many elements before the sender", open + strings.Repeat(`<sluis:X/>`, 1000) + `<sluis:Sender>42420001</sluis:Sender></sluis:Envelope>`, ""},
+		{"too deep after the sender", open + `<sluis:Sender>42420001</sluis:Sender>` + strings.Repeat(`<sluis:X>`, 100) + strings.Repeat(`</sluis:X>`, 100) + `</sluis:Envelope>`, ""},
 		{"not XML", `42420001`, ""},
 		{"empty", ``, ""},
 	}

@@ -228,9 +228,7 @@ func TestForgedParked(t *testing.T) {
 			if !slices.Contains(tc.reasons, retour.Reason(reason)) {
 				t.Fatalf("park reason %q (detail %q), want one of %v", reason, d.Headers[retour.HeaderParkDetail], tc.reasons)
 			}
-			if !bytes.Equal(d.Body, body) {
-				t.Fatal("parked body differs from the received one")
-			}
+			checkParked(t, d, body, retour.Reason(reason))
 			detail, _ := d.Headers[retour.HeaderParkDetail].(string)
 			for _, personal := range []string{"999900006", "Wit", "Jansen", "9999XX"} {
 				if strings.Contains(detail, personal) {
