@@ -16,7 +16,9 @@
 // sluis.dead (reason in the x-death / x-first-death-* headers) and have
 // x-delivery-limit DeliveryLimit. deploy/rabbitmq/definitions.json holds the
 // same topology for example providers 42420001 and 65656055; a test keeps
-// the two equal.
+// the two equal. sluis.dead is declared without TTL or length arguments:
+// its retention is the policy sluis-dead-retention in definitions.json
+// (docs/broker.md), which an operator may change.
 //
 // # Broker users in deploy/rabbitmq/definitions.json
 //
