@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/retour"
+	"github.com/sluis-gateway/sluis/internal/testenv/flood"
 	"github.com/sluis-gateway/sluis/messages"
 )
 
@@ -64,24 +65,6 @@ func checkParked(t *testing.T, d amqp091.Delivery, body []byte, reason retour.Re
 		}
 	}
 	return p
-}
-
-// floodBericht puts n empty elements into the signed retour's Bericht
-// wrapper: still well-formed, 4 bytes an element.
-func floodBericht(t *testing.T, signed []byte, n int) []byte {
-	t.Helper()
-	at := bytes.Index(signed, []byte("</sluis:Bericht>"))
-	if at < 0 {
-		t.Fatal("no sluis:Bericht in the retour")
-	}
-	var b bytes.Buffer
-	b.Grow(len(signed) + 4*n)
-	b.Write(signed[:at])
-	for range n {
-		b.WriteString("<a/>")
-	}
-	b.Write(signed[at:])
-	return b.Bytes()
 }
 
 // TestParkedCarriesNoClientData: what sluis parks names the retour by id,
@@ -147,7 +130,7 @@ func TestParkedCarriesNoClientData(t *testing.T) {
 func TestFloodParkedBounded(t *testing.T) {
 	hs := newHarness(t)
 	a := hs.delivered("flood", agbA)
-	body := floodBericht(t, hs.genuine(a, retour.Verdict{}), 1_000_000)
+	body := flood.Insert(t, hs.genuine(a, retour.Verdict{}), "<sluis:Bericht>", 1_000_000)
 
 	var before, after runtime.MemStats
 	runtime.GC()

@@ -1,34 +1,15 @@
 package signing
 
 import (
-	"bytes"
 	"errors"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
-)
 
-// flood returns signed with n empty elements inserted in the Bericht's
-// first element, so the document stays well-formed (its signature does
-// not verify, but Open must refuse it before it gets that far).
-func flood(t testing.TB, signed []byte, n int) []byte {
-	t.Helper()
-	at := bytes.Index(signed, []byte("<wmo301:Client>"))
-	if at < 0 {
-		t.Fatal("no wmo301:Client in sealed document")
-	}
-	at += len("<wmo301:Client>")
-	var b bytes.Buffer
-	b.Grow(len(signed) + 4*n)
-	b.Write(signed[:at])
-	for range n {
-		b.WriteString("<a/>")
-	}
-	b.Write(signed[at:])
-	return b.Bytes()
-}
+	"github.com/sluis-gateway/sluis/internal/testenv/flood"
+)
 
 // deep returns signed with n nested elements inserted in the Bericht.
 func deep(t testing.TB, signed []byte, n int) []byte {
@@ -102,7 +83,7 @@ func TestOpenRefusesBeforeBuildingATree(t *testing.T) {
 		want error
 	}{
 		// A million flat elements in 4 MB: an etree of it costs some 170 MB.
-		{"a million flat elements", flood(t, signed, 1_000_000), ErrTooManyElements},
+		{"a million flat elements", flood.Insert(t, signed, "<wmo301:Client>", 1_000_000), ErrTooManyElements},
 		{"elements nested 10,000 deep", deep(t, signed, 10_000), ErrTooDeep},
 	}
 	for _, tc := range tests {
