@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
@@ -56,7 +56,7 @@ func recordConsent(id, consentID string) []byte {
 
 func (h *harness) postConsent(body []byte) (int, map[string]any) {
 	h.t.Helper()
-	resp, err := http.Post("http://"+h.gw.HTTPAddr+"/v1/consents", "application/json", bytes.NewReader(body))
+	resp, err := h.client.Post(h.api("/v1/consents"), "application/json", bytes.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -201,10 +201,7 @@ func TestEndToEndSafetyOverride(t *testing.T) {
 	}
 	h.waitState("dddddddd-2222-4333-8444-555555555555", "delivered")
 
-	resp, err := http.Get("http://" + h.gw.HTTPAddr + "/v1/reviews")
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := h.reviews(h.staffToken(identity.RoleCoordinator, "0363"))
 	defer resp.Body.Close()
 	var reviews []map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&reviews); err != nil {
