@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -151,5 +153,44 @@ func TestRefusals(t *testing.T) {
 				t.Errorf("field %q, want %q", resp.Field, c.wantField)
 			}
 		})
+	}
+}
+
+// refusingConsents refuses every command as register does for a sender
+// the principal may not act for.
+type refusingConsents struct{}
+
+func (refusingConsents) Process(context.Context, []byte) (bus.Event, error) {
+	return bus.Event{}, fmt.Errorf("consent: %w", &identity.RefusedError{Field: identity.FieldSenderMunicipality, Err: identity.ErrSenderNotAllowed})
+}
+
+// A consent command refused to its principal is 403 naming the field.
+func TestConsentRefusalIs403(t *testing.T) {
+	dec, err := disclosure.NewDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := identity.Development()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := reg.Get("regsys-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := httpapi.New(dec, nowhere{}, nowhere{}, reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/consents", bytes.NewReader([]byte(`{}`)))
+	r.Header.Set("Content-Type", "application/json")
+	rr := httptest.NewRecorder()
+	s.WithConsents(refusingConsents{}).SystemRoutes().ServeHTTP(rr, r.WithContext(identity.WithSystem(r.Context(), sys)))
+	var resp struct {
+		Field string `json:"field"`
+	}
+	_ = json.Unmarshal(rr.Body.Bytes(), &resp)
+	if rr.Code != http.StatusForbidden || resp.Field != identity.FieldSenderMunicipality {
+		t.Fatalf("%d %s", rr.Code, rr.Body)
 	}
 }

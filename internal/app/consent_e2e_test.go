@@ -13,8 +13,8 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/app"
-	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
 )

@@ -6,15 +6,20 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
 // staffToken issues a development login token for staff member s-1 in
@@ -256,4 +261,30 @@ func TestHTTPAttacks(t *testing.T) {
 		}
 	})
 	assertNoPersonalData(t, h.logs.String())
+}
+
+// Without TLS settings (and without the development CA) the gateway does
+// not start, naming the settings: there is no plaintext API.
+func TestStartWithoutTLSNamesTheSettings(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Parse(map[string]string{
+		"SLUIS_AMQP_URL": testenv.VHost(t), testenv.DevBroker: "true",
+		"SLUIS_HTTP_ADDR": "127.0.0.1:0", "SLUIS_ADMIN_ADDR": "127.0.0.1:0",
+		"SLUIS_SQLITE_PATH":       filepath.Join(dir, "sluis.db"),
+		"SLUIS_SIGNING_KEY":       filepath.Join(dir, "keys", "signing-key.pem"),
+		"SLUIS_SIGNING_CERT":      filepath.Join(dir, "keys", "signing-cert.pem"),
+		"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "client-key.secret"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = app.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if !errors.Is(err, app.ErrNoTLS) {
+		t.Fatalf("started without TLS: %v", err)
+	}
+	for _, name := range []string{"SLUIS_TLS_CLIENT_CA", "SLUIS_TLS_CERT", "SLUIS_TLS_KEY", "SLUIS_DEV_CA"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the refusal does not name %s: %v", name, err)
+		}
+	}
 }
