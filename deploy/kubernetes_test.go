@@ -309,28 +309,20 @@ func TestKubernetesManifests(t *testing.T) {
 	if cfg.Store != "postgres" {
 		t.Errorf("SLUIS_STORE=%s: several replicas need the shared PostgreSQL store", cfg.Store)
 	}
-	port := httpPort(t, "ConfigMap sluis-config", cfg.HTTPAddr)
-	var httpName string
-	for _, p := range c.Ports {
-		if strconv.Itoa(p.ContainerPort) == port {
-			httpName = p.Name
+	// containerPort returns the port of a host:port setting, the name of
+	// the container port that exposes it, and its number.
+	containerPort := func(setting, addr string) (string, string, int) {
+		port := httpPort(t, "ConfigMap sluis-config", addr)
+		for _, p := range c.Ports {
+			if strconv.Itoa(p.ContainerPort) == port {
+				return port, p.Name, p.ContainerPort
+			}
 		}
+		t.Fatalf("no container port %s (%s %s)", port, setting, addr)
+		return "", "", 0
 	}
-	if httpName == "" {
-		t.Fatalf("no container port %s (SLUIS_HTTP_ADDR %s)", port, cfg.HTTPAddr)
-	}
-	portNumber, _ := strconv.Atoi(port)
-	adminPort := httpPort(t, "ConfigMap sluis-config", cfg.AdminAddr)
-	var adminName string
-	for _, p := range c.Ports {
-		if strconv.Itoa(p.ContainerPort) == adminPort {
-			adminName = p.Name
-		}
-	}
-	if adminName == "" {
-		t.Fatalf("no container port %s (SLUIS_ADMIN_ADDR %s)", adminPort, cfg.AdminAddr)
-	}
-	adminNumber, _ := strconv.Atoi(adminPort)
+	_, httpName, portNumber := containerPort("SLUIS_HTTP_ADDR", cfg.HTTPAddr)
+	adminPort, adminName, adminNumber := containerPort("SLUIS_ADMIN_ADDR", cfg.AdminAddr)
 
 	t.Run("probes", func(t *testing.T) {
 		if c.ReadinessProbe == nil || c.LivenessProbe == nil {

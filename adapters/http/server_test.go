@@ -32,6 +32,17 @@ func (nowhere) RecordInvalid(context.Context, receipts.InvalidRequest) error { r
 // regsys-demo (0363, every basis), as if its certificate had verified.
 func asDemo(t *testing.T, dec *disclosure.Decoder) http.Handler {
 	t.Helper()
+	s, sys := demoServer(t, dec)
+	routes := s.SystemRoutes()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		routes.ServeHTTP(w, r.WithContext(identity.WithSystem(r.Context(), sys)))
+	})
+}
+
+// demoServer is a server on the development registry, and its system
+// regsys-demo.
+func demoServer(t *testing.T, dec *disclosure.Decoder) (*httpapi.Server, identity.System) {
+	t.Helper()
 	reg, err := identity.Development()
 	if err != nil {
 		t.Fatal(err)
@@ -44,10 +55,7 @@ func asDemo(t *testing.T, dec *disclosure.Decoder) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := s.SystemRoutes()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		routes.ServeHTTP(w, r.WithContext(identity.WithSystem(r.Context(), sys)))
-	})
+	return s, sys
 }
 
 func jsonPost(body []byte) *http.Request {
@@ -87,14 +95,7 @@ func TestRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := identity.Development()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bare, err := httpapi.New(dec, nowhere{}, nowhere{}, reg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bare, _ := demoServer(t, dec)
 	example := func(edit func(m map[string]any)) []byte {
 		m := example301(t)
 		if edit != nil {
@@ -170,18 +171,7 @@ func TestConsentRefusalIs403(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := identity.Development()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, err := reg.Get("regsys-demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := httpapi.New(dec, nowhere{}, nowhere{}, reg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sys := demoServer(t, dec)
 	r := httptest.NewRequest(http.MethodPost, "/v1/consents", bytes.NewReader([]byte(`{}`)))
 	r.Header.Set("Content-Type", "application/json")
 	rr := httptest.NewRecorder()

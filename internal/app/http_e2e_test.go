@@ -14,6 +14,7 @@ import (
 	"time"
 
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/cmd/sluis/cli"
 	"github.com/sluis-gateway/sluis/internal/app"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/identity"
@@ -69,7 +70,14 @@ func override(m map[string]any, id string) {
 // post sends body to POST /v1/disclosures with client and content type.
 func (h *harness) post(c *http.Client, contentType string, body []byte) (int, map[string]any) {
 	h.t.Helper()
-	resp, err := c.Post(h.api("/v1/disclosures"), contentType, bytes.NewReader(body))
+	return h.postTo(c, "/v1/disclosures", contentType, body)
+}
+
+// postTo posts body to path on the API with client c, returning the
+// status and the decoded answer.
+func (h *harness) postTo(c *http.Client, path, contentType string, body []byte) (int, map[string]any) {
+	h.t.Helper()
+	resp, err := c.Post(h.api(path), contentType, bytes.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -197,6 +205,16 @@ func TestHTTPAttacks(t *testing.T) {
 		}
 		if code, _ := read(demo, "a0000000-2222-4333-8444-555555555510"); code != http.StatusOK {
 			t.Fatalf("own receipt: %d", code)
+		}
+		// sluis status reads it with the development identity by default.
+		status, err := cli.DevClientCert(h.id.Dir, "regsys-demo").HTTPClient()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := cli.Status(context.Background(), &out, status, h.api(""), "a0000000-2222-4333-8444-555555555510"); err != nil ||
+			!strings.Contains(out.String(), `"state": "delivered"`) {
+			t.Fatalf("sluis status: %v\n%s", err, out.String())
 		}
 		otherCode, other := read(bench, "a0000000-2222-4333-8444-555555555510")
 		unknownCode, unknown := read(bench, "a0000000-2222-4333-8444-5555555555ff")
