@@ -11,8 +11,12 @@ build:
 
 ## run: the gateway on embedded defaults (SQLite file in var/, generated
 ## development keys, the local RabbitMQ over plaintext AMQP, which only this
-## development setting allows; see docs/broker.md).
+## development setting allows; see docs/broker.md; the API over mutual TLS
+## with the development CA and staff login in var/dev/identity, see
+## docs/security.md).
 run: export SLUIS_AMQP_ALLOW_PLAINTEXT ?= true
+run: export SLUIS_DEV_CA ?= true
+run: export SLUIS_DEV_LOGIN ?= true
 run: build
 	./$(BIN) serve
 

@@ -309,17 +309,20 @@ func TestKubernetesManifests(t *testing.T) {
 	if cfg.Store != "postgres" {
 		t.Errorf("SLUIS_STORE=%s: several replicas need the shared PostgreSQL store", cfg.Store)
 	}
-	port := httpPort(t, "ConfigMap sluis-config", cfg.HTTPAddr)
-	var httpName string
-	for _, p := range c.Ports {
-		if strconv.Itoa(p.ContainerPort) == port {
-			httpName = p.Name
+	// containerPort returns the port of a host:port setting, the name of
+	// the container port that exposes it, and its number.
+	containerPort := func(setting, addr string) (string, string, int) {
+		port := httpPort(t, "ConfigMap sluis-config", addr)
+		for _, p := range c.Ports {
+			if strconv.Itoa(p.ContainerPort) == port {
+				return port, p.Name, p.ContainerPort
+			}
 		}
+		t.Fatalf("no container port %s (%s %s)", port, setting, addr)
+		return "", "", 0
 	}
-	if httpName == "" {
-		t.Fatalf("no container port %s (SLUIS_HTTP_ADDR %s)", port, cfg.HTTPAddr)
-	}
-	portNumber, _ := strconv.Atoi(port)
+	_, httpName, portNumber := containerPort("SLUIS_HTTP_ADDR", cfg.HTTPAddr)
+	adminPort, adminName, adminNumber := containerPort("SLUIS_ADMIN_ADDR", cfg.AdminAddr)
 
 	t.Run("probes", func(t *testing.T) {
 		if c.ReadinessProbe == nil || c.LivenessProbe == nil {
@@ -329,23 +332,23 @@ func TestKubernetesManifests(t *testing.T) {
 			switch {
 			case p == nil:
 			case p.HTTPGet != nil:
-				if !portMatches(p.HTTPGet.Port, httpName, portNumber) {
-					t.Errorf("%s probe port %v is not the HTTP port %s (%s)", name, p.HTTPGet.Port, httpName, port)
+				if !portMatches(p.HTTPGet.Port, adminName, adminNumber) {
+					t.Errorf("%s probe port %v is not the admin port %s (%s)", name, p.HTTPGet.Port, adminName, adminPort)
 				}
 				if !strings.HasPrefix(p.HTTPGet.Path, "/") {
 					t.Errorf("%s probe path %q", name, p.HTTPGet.Path)
 				}
 			case p.TCPSocket != nil:
-				if !portMatches(p.TCPSocket.Port, httpName, portNumber) {
-					t.Errorf("%s probe port %v is not the HTTP port %s (%s)", name, p.TCPSocket.Port, httpName, port)
+				if !portMatches(p.TCPSocket.Port, adminName, adminNumber) {
+					t.Errorf("%s probe port %v is not the admin port %s (%s)", name, p.TCPSocket.Port, adminName, adminPort)
 				}
 			default:
 				t.Errorf("%s probe is neither httpGet nor tcpSocket", name)
 			}
 		}
 		// The paths are asked of a live gateway in TestLiveGateway.
-		if got := d.Template.Metadata.Annotations["prometheus.io/port"]; got != port {
-			t.Errorf("prometheus.io/port annotation %q, want %s", got, port)
+		if got := d.Template.Metadata.Annotations["prometheus.io/port"]; got != adminPort {
+			t.Errorf("prometheus.io/port annotation %q, want the admin port %s", got, adminPort)
 		}
 	})
 

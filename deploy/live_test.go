@@ -31,8 +31,10 @@ const startTimeout = 60 * time.Second
 // gateway is a sluis process started by a test.
 type gateway struct {
 	*testenv.Process
-	addr   string
-	client *http.Client
+	addr   string       // the API listener (mutual TLS)
+	admin  string       // the admin listener: /metrics and the probes
+	client *http.Client // for the admin listener
+	api    *http.Client // regsys-demo's client certificate
 }
 
 // startGateway runs `sluis serve` as its own process on a private vhost, a
@@ -49,18 +51,21 @@ func startGateway(t *testing.T) *gateway {
 	if err := os.WriteFile(secret, []byte(strings.Repeat("de91", 16)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{addr: testenv.FreeAddr(t), client: &http.Client{Timeout: 5 * time.Second}}
-	env := []string{
-		"SLUIS_AMQP_URL=" + testenv.VHost(t),
-		"SLUIS_HTTP_ADDR=" + g.addr,
+	id := testenv.DevIdentity(t)
+	g := &gateway{addr: testenv.FreeAddr(t), admin: testenv.FreeAddr(t), client: &http.Client{Timeout: 5 * time.Second},
+		api: id.Client(t, "regsys-demo")}
+	env := append(id.Environ(),
+		"SLUIS_AMQP_URL="+testenv.VHost(t),
+		"SLUIS_HTTP_ADDR="+g.addr,
+		"SLUIS_ADMIN_ADDR="+g.admin,
 		"SLUIS_STORE=sqlite",
-		"SLUIS_SQLITE_PATH=" + filepath.Join(dir, "sluis.db"),
-		"SLUIS_SIGNING_KEY=" + key,
-		"SLUIS_SIGNING_CERT=" + cert,
-		"SLUIS_CLIENT_KEY_SECRET=" + secret,
+		"SLUIS_SQLITE_PATH="+filepath.Join(dir, "sluis.db"),
+		"SLUIS_SIGNING_KEY="+key,
+		"SLUIS_SIGNING_CERT="+cert,
+		"SLUIS_CLIENT_KEY_SECRET="+secret,
 		"SLUIS_DEV_KEYS=false",
-		testenv.DevBroker + "=true", // a private vhost of the local broker, plaintext
-	}
+		testenv.DevBroker+"=true", // a private vhost of the local broker, plaintext
+	)
 	g.Process = testenv.StartProcess(t, "sluis", testenv.SluisBinary(t), env, "serve")
 	g.waitFor(t, "/healthz to answer 200", func() bool {
 		code, _ := g.get("/healthz")
@@ -69,9 +74,19 @@ func startGateway(t *testing.T) *gateway {
 	return g
 }
 
-// get returns the status code and body of GET path (0 when unreachable).
+// get returns the status code and body of GET path on the admin listener
+// (0 when unreachable).
 func (g *gateway) get(path string) (int, []byte) {
-	resp, err := g.client.Get("http://" + g.addr + path)
+	return fetch(g.client, "http://"+g.admin+path)
+}
+
+// getAPI is get on the API listener, as regsys-demo.
+func (g *gateway) getAPI(path string) (int, []byte) {
+	return fetch(g.api, "https://"+g.addr+path)
+}
+
+func fetch(c *http.Client, url string) (int, []byte) {
+	resp, err := c.Get(url)
 	if err != nil {
 		return 0, nil
 	}
@@ -107,7 +122,7 @@ func (g *gateway) deliverExample(t *testing.T) {
 	if err := json.Unmarshal(body, &req); err != nil || req.ID == "" {
 		t.Fatalf("example without an id: %v", err)
 	}
-	resp, err := g.client.Post("http://"+g.addr+"/v1/disclosures", "application/json", bytes.NewReader(body))
+	resp, err := g.api.Post("https://"+g.addr+"/v1/disclosures", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +131,7 @@ func (g *gateway) deliverExample(t *testing.T) {
 		t.Fatalf("POST /v1/disclosures: %s", resp.Status)
 	}
 	g.waitFor(t, "the example disclosure to be delivered", func() bool {
-		code, b := g.get("/v1/disclosures/" + req.ID)
+		code, b := g.getAPI("/v1/disclosures/" + req.ID)
 		var r struct {
 			State string `json:"state"`
 		}

@@ -371,3 +371,13 @@ func (p *Publisher) connect() (*session, error) {
 	go s.sweep()
 	return s, nil
 }
+
+// Connected reports whether the publisher holds a live session now (its
+// connection and channel open), without dialling: what a readiness probe
+// asks.
+func (p *Publisher) Connected() bool {
+	p.mu.Lock()
+	s := p.sess
+	p.mu.Unlock()
+	return s != nil && !s.conn.IsClosed()
+}

@@ -638,3 +638,23 @@ func TestPublishWindowAppliesBackPressure(t *testing.T) {
 		t.Fatalf("publish after cancel: %v", err)
 	}
 }
+
+// Connected reads the session without dialling: true once a publish was
+// confirmed, false after Close.
+func TestPublisherConnected(t *testing.T) {
+	q := uniqueName("connected")
+	declareQueue(t, q, nil)
+	p := newTestPublisher(t, PublisherConfig{}, nil)
+	if err := p.Publish(q, newMsg("id-"+randHex(4))); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if !p.Connected() {
+		t.Fatal("not connected after a confirmed publish")
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if p.Connected() {
+		t.Fatal("connected after Close")
+	}
+}

@@ -10,9 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	httpapi "github.com/sluis-gateway/sluis/adapters/http"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 )
 
@@ -71,11 +68,7 @@ func TestPostRefusesAtIntake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := httpapi.New(dec, nowhere{}, nowhere{}, prometheus.NewRegistry(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := s.Handler()
+	h := asDemo(t, dec)
 	products := func(m map[string]any) map[string]any {
 		return m["assignment"].(map[string]any)["products"].([]any)[0].(map[string]any)
 	}
@@ -126,7 +119,7 @@ func TestPostRefusesAtIntake(t *testing.T) {
 				body = bytes.Replace(body, []byte(tc.raw[0]), []byte(tc.raw[1]), 1)
 			}
 			rr := httptest.NewRecorder()
-			h.ServeHTTP(rr, httptest.NewRequest(http.MethodPost, "/v1/disclosures", bytes.NewReader(body)))
+			h.ServeHTTP(rr, jsonPost(body))
 			if rr.Code != tc.wantCode {
 				t.Fatalf("POST: %d, want %d: %s", rr.Code, tc.wantCode, rr.Body)
 			}

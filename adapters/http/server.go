@@ -1,5 +1,7 @@
-// Package http is sluis's HTTP face: the intake (POST /v1/disclosures), the
-// receipts query (GET /v1/disclosures/{id}), /metrics and /healthz.
+// Package http is sluis's HTTP face: the API over mutual TLS (the intake
+// POST /v1/disclosures, the receipts query GET /v1/disclosures/{id}, consent
+// commands, the coordinator's review list) and the admin listener
+// (/metrics, /healthz, /livez, /readyz, pprof).
 package http
 
 import (
@@ -8,16 +10,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
-	"net/http/pprof"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/review"
 )
@@ -43,32 +43,40 @@ type Consents interface {
 // Ledger reads the ledger, for the coordinator's review list.
 type Ledger = review.Ledger
 
-// Check is one health check; nil means healthy.
-type Check func(ctx context.Context) error
+// Appender writes a ledger entry that is no state change (a read of the
+// review list).
+type Appender interface {
+	Append(ctx context.Context, disclosureID, event string, detail map[string]string) (ledger.Entry, error)
+}
 
-// Server is the HTTP handler set.
+// Staff verifies staff bearer tokens (identity.TokenVerifier).
+type Staff = identity.TokenVerifier
+
+// Server is the API handler set: every route needs an authenticated
+// principal (docs/security.md).
 type Server struct {
 	dec      *disclosure.Decoder
 	intake   Intake
 	receipts Receipts
-	gatherer prometheus.Gatherer
-	checks   map[string]Check
+	systems  *identity.Registry
 	consents Consents
 	ledger   Ledger
-	pprof    bool
+	appender Appender
+	staff    Staff
 	log      *slog.Logger
 	now      func() time.Time
 }
 
-// New builds the handlers.
-func New(dec *disclosure.Decoder, in Intake, rs Receipts, g prometheus.Gatherer, checks map[string]Check, log *slog.Logger) (*Server, error) {
-	if dec == nil || in == nil || rs == nil || g == nil {
-		return nil, errors.New("http: decoder, intake, receipts and gatherer are required")
+// New builds the handlers; systems maps verified client certificates to
+// registration systems.
+func New(dec *disclosure.Decoder, in Intake, rs Receipts, systems *identity.Registry, log *slog.Logger) (*Server, error) {
+	if dec == nil || in == nil || rs == nil || systems == nil {
+		return nil, errors.New("http: decoder, intake, receipts and systems are required")
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{dec: dec, intake: in, receipts: rs, gatherer: g, checks: checks, log: log, now: time.Now}, nil
+	return &Server{dec: dec, intake: in, receipts: rs, systems: systems, log: log, now: time.Now}, nil
 }
 
 // WithConsents enables POST /v1/consents.
@@ -77,44 +85,47 @@ func (s *Server) WithConsents(c Consents) *Server {
 	return s
 }
 
-// WithPprof enables Go's runtime profiles under /debug/pprof/.
-func (s *Server) WithPprof(on bool) *Server {
-	s.pprof = on
-	return s
-}
-
 // WithReviews enables GET /v1/reviews, the coordinator's list of safety
-// overrides to review.
-func (s *Server) WithReviews(l Ledger) *Server {
-	s.ledger = l
+// overrides to review: staff tokens are verified by v, every read is
+// appended to the ledger by a.
+func (s *Server) WithReviews(l Ledger, a Appender, v Staff) *Server {
+	s.ledger, s.appender, s.staff = l, a, v
 	return s
 }
 
-// Handler returns the routes.
+// Handler returns the routes behind authentication: registration systems'
+// routes need a verified client certificate of a registered system
+// (identity.RequireSystem), the review list a coordinator's bearer token
+// (identity.RequireStaff, RequireRole).
 func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", identity.RequireSystem(s.systems, s.SystemRoutes()))
+	if s.ledger != nil {
+		mux.Handle("GET /v1/reviews", identity.RequireStaff(s.staff,
+			identity.RequireRole(identity.RoleCoordinator)(http.HandlerFunc(s.getReviews))))
+	}
+	return mux
+}
+
+// SystemRoutes returns the registration systems' routes without the
+// certificate check: each handler reads the principal from the context
+// (identity.WithSystem) and answers 401 without one. Handler wraps them;
+// tests may call them with a principal of their own.
+func (s *Server) SystemRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/disclosures", s.postDisclosure)
 	mux.HandleFunc("GET /v1/disclosures/{id}", s.getDisclosure)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", s.healthz)
 	if s.consents != nil {
 		mux.HandleFunc("POST /v1/consents", s.postConsent)
-	}
-	if s.ledger != nil {
-		mux.HandleFunc("GET /v1/reviews", s.getReviews)
-	}
-	if s.pprof {
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
 	return mux
 }
 
 type problemResponse struct {
-	Error    string               `json:"error"`
+	Error string `json:"error"`
+	// Field names what was refused (a request field such as
+	// sender.municipality, or the Content-Type header), never its value.
+	Field    string               `json:"field,omitempty"`
 	Problems []disclosure.Problem `json:"problems,omitempty"`
 }
 
@@ -124,7 +135,47 @@ type acceptedResponse struct {
 	Href   string `json:"href"`
 }
 
+// ErrMediaType is the 415 refusal of a body that is not application/json.
+var ErrMediaType = errors.New("Content-Type must be application/json")
+
+// jsonBody checks the request's Content-Type is application/json (any
+// parameters, e.g. charset=utf-8, allowed); else it answers 415.
+func jsonBody(w http.ResponseWriter, r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && mt == "application/json" {
+		return true
+	}
+	writeJSON(w, http.StatusUnsupportedMediaType, problemResponse{Error: ErrMediaType.Error(), Field: "Content-Type"})
+	return false
+}
+
+// principal returns the authenticated system, or answers 401.
+func principal(w http.ResponseWriter, r *http.Request) (identity.System, bool) {
+	sys, err := identity.SystemFrom(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusUnauthorized, problemResponse{Error: err.Error()})
+		return identity.System{}, false
+	}
+	return sys, true
+}
+
+// refusal answers 403 naming the refused field of a *identity.RefusedError
+// (its text names no value).
+func refusal(w http.ResponseWriter, err error) {
+	var re *identity.RefusedError
+	field := ""
+	if errors.As(err, &re) {
+		field = re.Field
+		err = re
+	}
+	writeJSON(w, http.StatusForbidden, problemResponse{Error: err.Error(), Field: field})
+}
+
 func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
+	sys, ok := principal(w, r)
+	if !ok || !jsonBody(w, r) {
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, disclosure.MaxRequestBytes+1))
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, problemResponse{Error: "could not read the request body"})
@@ -137,17 +188,15 @@ func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, problemResponse{Error: "could not check the request"})
 			return
 		}
-		env := disclosure.Peek(body)
-		ctx := actor.With(r.Context(), actor.Sender(env.System, env.Municipality))
-		if err := s.receipts.RecordInvalid(ctx, receipts.InvalidRequest{
-			DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
-			Reason: inv.Error(), ReceivedAt: s.now(),
-		}); err != nil {
-			s.log.Error("record invalid request", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not record the request; try again"})
-			return
+		if s.recordRefused(w, r, body, inv.Error()) {
+			writeJSON(w, http.StatusBadRequest, problemResponse{Error: disclosure.ErrInvalid.Error(), Problems: inv.Problems})
 		}
-		writeJSON(w, http.StatusBadRequest, problemResponse{Error: disclosure.ErrInvalid.Error(), Problems: inv.Problems})
+		return
+	}
+	if err := identity.MaySend(sys, req.Sender.Municipality, req.Sender.System, req.LegalBasis.Kind); err != nil {
+		if s.recordRefused(w, r, body, err.Error()) {
+			refusal(w, err)
+		}
 		return
 	}
 	if err := s.intake.Enqueue(r.Context(), req.ID, body); err != nil {
@@ -158,6 +207,24 @@ func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
 	href := "/v1/disclosures/" + req.ID
 	w.Header().Set("Location", href)
 	writeJSON(w, http.StatusAccepted, acceptedResponse{ID: req.ID, Status: "accepted for processing", Href: href})
+}
+
+// recordRefused keeps a request that is not taken in (invalid, or refused
+// to its principal) with its ledger entry intake_invalid: the ids and codes
+// it names and reason, a text without values; the ledger actor is the
+// authenticated system (identity.WithSystem). On failure it answers 503
+// and returns false.
+func (s *Server) recordRefused(w http.ResponseWriter, r *http.Request, body []byte, reason string) bool {
+	env := disclosure.Peek(body)
+	if err := s.receipts.RecordInvalid(r.Context(), receipts.InvalidRequest{
+		DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
+		Reason: reason, ReceivedAt: s.now(),
+	}); err != nil {
+		s.log.Error("record invalid request", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not record the request; try again"})
+		return false
+	}
+	return true
 }
 
 // Receipt is the public view of a record: states and times, ids and codes.
@@ -194,8 +261,16 @@ func ReceiptOf(rec receipts.Record) Receipt {
 }
 
 func (s *Server) getDisclosure(w http.ResponseWriter, r *http.Request) {
+	sys, ok := principal(w, r)
+	if !ok {
+		return
+	}
 	id := r.PathValue("id")
 	rec, err := s.receipts.Get(r.Context(), id)
+	if err == nil && identity.MayActFor(sys, rec.Municipality, rec.System) != nil {
+		// Another system's receipt answers as an unknown id: no oracle.
+		err = receipts.ErrNotFound
+	}
 	switch {
 	case errors.Is(err, receipts.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, problemResponse{Error: "no disclosure with this id"})
@@ -208,13 +283,20 @@ func (s *Server) getDisclosure(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postConsent(w http.ResponseWriter, r *http.Request) {
+	if _, ok := principal(w, r); !ok || !jsonBody(w, r) {
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10+1))
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, problemResponse{Error: "could not read the request body"})
 		return
 	}
 	ev, err := s.consents.Process(r.Context(), body)
-	if err != nil {
+	switch {
+	case errors.Is(err, identity.ErrSenderNotAllowed):
+		refusal(w, err)
+		return
+	case err != nil:
 		s.log.Error("consent command", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not apply the command; try again with the same id"})
 		return
@@ -229,53 +311,8 @@ func (s *Server) postConsent(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Review is one disclosure shared on a safety override: the coordinator
-// reviews it and checks the client was informed.
-type Review struct {
-	DisclosureID     string    `json:"disclosure_id"`
-	At               time.Time `json:"at"`
-	Actor            string    `json:"actor"`
-	FollowUps        string    `json:"follow_ups,omitempty"`
-	InformClientDue  string    `json:"inform_client_due,omitempty"`
-	InformImpossible bool      `json:"inform_client_not_possible,omitempty"`
-	LedgerSeq        int64     `json:"ledger_seq"`
-}
-
-// getReviews lists every allowed safety override, oldest first
-// (review.Overrides).
-func (s *Server) getReviews(w http.ResponseWriter, r *http.Request) {
-	found, err := review.Overrides(r.Context(), s.ledger)
-	if err != nil {
-		s.log.Error("read ledger", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not read the ledger"})
-		return
-	}
-	out := make([]Review, len(found))
-	for i, o := range found {
-		out[i] = Review(o)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	defer cancel()
-	res := map[string]string{}
-	code := http.StatusOK
-	for name, check := range s.checks {
-		if err := check(ctx); err != nil {
-			res[name] = "fail: " + err.Error()
-			code = http.StatusServiceUnavailable
-		} else {
-			res[name] = "ok"
-		}
-	}
-	writeJSON(w, code, res)
-}
-
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v) // a write error means the client went away
-
 }

@@ -26,7 +26,10 @@ usage:
   sluis send [-wait=true] FILE      act as a registration system: send a disclosure request
   sluis provider -agb CODE          act as a care provider: receive and verify messages, answer with a signed 302
   sluis verify [-trust CERT] FILE   verify a signed envelope
-  sluis status ID                   show a disclosure's receipt
+  sluis status [-api URL] ID        show a disclosure's receipt (over TLS with a client certificate:
+                                    -ca, -cert, -key; default the development identity of regsys-demo)
+  sluis dev-token -id ID -role ROLE -municipality CODE
+                                    print a staff token of the development login (SLUIS_DEV_LOGIN=true only)
 `
 
 func main() {
@@ -91,14 +94,31 @@ func run(ctx context.Context, args []string) error {
 		}
 		return cli.Verify(os.Stdout, fs.Arg(0), strings.Split(*trust, ","), *extract)
 	case "status":
-		api := fs.String("api", "http://"+cfg.HTTPAddr, "the gateway's HTTP address")
+		dev := cli.DevClientCert(cfg.DevIdentityDir, "regsys-demo")
+		api := fs.String("api", "https://"+cfg.HTTPAddr, "the gateway's API address")
+		ca := fs.String("ca", dev.CA, "PEM CA certificate(s) the gateway's certificate is verified against")
+		cert := fs.String("cert", dev.Cert, "PEM client certificate of the registration system")
+		key := fs.String("key", dev.Key, "PEM key of -cert")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		if fs.NArg() != 1 {
 			return fmt.Errorf("status needs one disclosure ID")
 		}
-		return cli.Status(ctx, os.Stdout, *api, fs.Arg(0))
+		client, err := cli.ClientCert{CA: *ca, Cert: *cert, Key: *key}.HTTPClient()
+		if err != nil {
+			return err
+		}
+		return cli.Status(ctx, os.Stdout, client, *api, fs.Arg(0))
+	case "dev-token":
+		id := fs.String("id", "", "the staff member's pseudonymous id")
+		role := fs.String("role", "coordinator", "employee, coordinator, privacy_officer or operator")
+		municipality := fs.String("municipality", "", "the CBS code (4 digits) the member works for")
+		ttl := fs.Duration("ttl", 8*time.Hour, "how long the token is valid")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return cli.DevToken(os.Stdout, cfg.Identity, *id, *role, *municipality, *ttl)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

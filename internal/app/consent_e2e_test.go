@@ -1,10 +1,8 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/app"
 	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
 )
@@ -56,14 +55,7 @@ func recordConsent(id, consentID string) []byte {
 
 func (h *harness) postConsent(body []byte) (int, map[string]any) {
 	h.t.Helper()
-	resp, err := http.Post("http://"+h.gw.HTTPAddr+"/v1/consents", "application/json", bytes.NewReader(body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return h.postTo(h.client, "/v1/consents", "application/json", body)
 }
 
 func (h *harness) queueLength(agb string) int {
@@ -184,14 +176,7 @@ func TestEndToEndWithdrawalStopsQueuedDisclosure(t *testing.T) {
 func TestEndToEndSafetyOverride(t *testing.T) {
 	h := start(t)
 	m, _ := readExample(t, "iwmo-301.json")
-	m["id"] = "dddddddd-2222-4333-8444-555555555555"
-	m["legal_basis"] = map[string]any{
-		"kind": "safety_override",
-		"consultation": map[string]any{"consulted": "e-9c1d", "role": "manager",
-			"at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "note": "Acute risk discussed with the team manager; share the assignment today."},
-		"reason":          "Acute safety risk at home.",
-		"client_informed": map[string]any{"at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)},
-	}
+	override(m, "dddddddd-2222-4333-8444-555555555555")
 	body, _ := json.Marshal(m)
 	h.send(body)
 	allowed := h.waitState("dddddddd-2222-4333-8444-555555555555", "allowed")
@@ -201,10 +186,7 @@ func TestEndToEndSafetyOverride(t *testing.T) {
 	}
 	h.waitState("dddddddd-2222-4333-8444-555555555555", "delivered")
 
-	resp, err := http.Get("http://" + h.gw.HTTPAddr + "/v1/reviews")
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := h.reviews(h.staffToken(identity.RoleCoordinator, "0363"))
 	defer resp.Body.Close()
 	var reviews []map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&reviews); err != nil {

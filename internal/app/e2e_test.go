@@ -58,7 +58,17 @@ type harness struct {
 	events  <-chan amqp091.Delivery
 	pub     *amqp.Publisher
 	pending map[string][]bus.Event
+	// id is the test's development CA; client is regsys-demo's HTTP
+	// client (its client certificate).
+	id     *testenv.DevID
+	client *http.Client
 }
+
+// api is the URL of path on the gateway's API listener (TLS).
+func (h *harness) api(path string) string { return "https://" + h.gw.HTTPAddr + path }
+
+// admin is the URL of path on the gateway's admin listener.
+func (h *harness) admin(path string) string { return "http://" + h.gw.AdminAddr + path }
 
 func start(t *testing.T) *harness {
 	t.Helper()
@@ -71,17 +81,25 @@ func start(t *testing.T) *harness {
 
 func (h *harness) configure(dir string) {
 	t := h.t
-	cfg, err := config.Parse(map[string]string{
+	h.id = testenv.DevIdentity(t)
+	h.client = h.id.Client(t, "regsys-demo")
+	vars := map[string]string{
 		"SLUIS_AMQP_URL":          h.url,
 		testenv.DevBroker:         "true",
 		"SLUIS_HTTP_ADDR":         "127.0.0.1:0",
+		"SLUIS_ADMIN_ADDR":        "127.0.0.1:0",
+		"SLUIS_DEV_LOGIN":         "true",
 		"SLUIS_SQLITE_PATH":       filepath.Join(dir, "sluis.db"),
 		"SLUIS_SIGNING_KEY":       filepath.Join(dir, "keys", "signing-key.pem"),
 		"SLUIS_SIGNING_CERT":      filepath.Join(dir, "keys", "signing-cert.pem"),
 		"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "client-key.secret"),
 		"SLUIS_WORKERS":           "4",
 		"SLUIS_LOG_LEVEL":         "debug",
-	})
+	}
+	for k, v := range h.id.Env() {
+		vars[k] = v
+	}
+	cfg, err := config.Parse(vars)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +285,7 @@ func TestEndToEndDelivery(t *testing.T) {
 				t.Fatalf("receipt state %s, times %v", rec.State, rec.At)
 			}
 			// And the HTTP API shows it.
-			resp, err := http.Get("http://" + h.gw.HTTPAddr + "/v1/disclosures/" + id)
+			resp, err := h.client.Get(h.api("/v1/disclosures/" + id))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -370,7 +388,7 @@ func TestHTTPIntake(t *testing.T) {
 	m, body := readExample(t, "ijw-301.json")
 	post := func(b []byte) (int, map[string]any) {
 		t.Helper()
-		resp, err := http.Post("http://"+h.gw.HTTPAddr+"/v1/disclosures", "application/json", bytes.NewReader(b))
+		resp, err := h.client.Post(h.api("/v1/disclosures"), "application/json", bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -403,7 +421,7 @@ func TestHTTPIntake(t *testing.T) {
 	if code != http.StatusBadRequest || out["problems"] == nil {
 		t.Fatalf("malformed POST: %d %v", code, out)
 	}
-	resp, err := http.Get("http://" + h.gw.HTTPAddr + "/metrics")
+	resp, err := http.Get(h.admin("/metrics"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +432,7 @@ func TestHTTPIntake(t *testing.T) {
 			t.Errorf("/metrics lacks %s", name)
 		}
 	}
-	resp, err = http.Get("http://" + h.gw.HTTPAddr + "/healthz")
+	resp, err = http.Get(h.admin("/healthz"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,9 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 		"SLUIS_CLIENT_KEY_SECRET": secret,
 		"SLUIS_LOG_LEVEL":         "info",
 	}
+	for k, v := range testenv.DevIdentity(t).Env() { // the API serves only mutual TLS
+		e.vars[k] = v
+	}
 	switch storeKind {
 	case "sqlite":
 		e.vars["SLUIS_SQLITE_PATH"] = filepath.Join(e.dir, "sluis.db")
@@ -199,15 +202,16 @@ func (e *faultEnv) consumeOnce(ctx context.Context, queue string, handle func(am
 // gateway is one `sluis serve` process of the scenario.
 type gateway struct {
 	*testenv.Process
-	addr string
+	addr  string // the API listener (TLS)
+	admin string // the admin listener: /healthz, /metrics
 }
 
 // startGateway starts a sluis process on the scenario's store and keys with
 // its own HTTP port, and waits until /healthz answers 200.
 func (e *faultEnv) startGateway(name string) *gateway {
 	e.t.Helper()
-	g := &gateway{addr: testenv.FreeAddr(e.t)}
-	env := []string{"SLUIS_HTTP_ADDR=" + g.addr}
+	g := &gateway{addr: testenv.FreeAddr(e.t), admin: testenv.FreeAddr(e.t)}
+	env := []string{"SLUIS_HTTP_ADDR=" + g.addr, "SLUIS_ADMIN_ADDR=" + g.admin}
 	for k, v := range e.vars {
 		env = append(env, k+"="+v)
 	}
@@ -233,7 +237,7 @@ func (g *gateway) waitHealthy(t *testing.T) {
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
 	err := g.WaitFor(ctx, 100*time.Millisecond, func() bool {
-		resp, err := client.Get("http://" + g.addr + "/healthz")
+		resp, err := client.Get("http://" + g.admin + "/healthz")
 		if err != nil {
 			return false
 		}
@@ -248,7 +252,7 @@ func (g *gateway) waitHealthy(t *testing.T) {
 // metrics returns the gateway's /metrics text ("" when it cannot be read).
 func (g *gateway) metrics() string {
 	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get("http://" + g.addr + "/metrics")
+	resp, err := client.Get("http://" + g.admin + "/metrics")
 	if err != nil {
 		return ""
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -20,6 +19,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/overdue"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -33,10 +33,15 @@ import (
 type Gateway struct {
 	Store    Store
 	Registry *prometheus.Registry
-	HTTPAddr string // the address the HTTP server listens on
+	HTTPAddr string // the address the HTTP API listens on (TLS)
+	// AdminAddr is the address of the admin listener (/metrics, probes).
+	AdminAddr string
+	// Identity is who may call: the registry of systems, TLS, staff login.
+	Identity *identity.Setup
 	router   *message.Router
 	pub      *amqp.Publisher
 	srv      *http.Server
+	admin    *http.Server
 	xsd      *xsd.Validator
 	done     chan error
 	jobs     runners
@@ -54,6 +59,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err := CheckBroker(cfg.AMQPURL); err != nil {
 		return nil, err
 	}
+	if err := checkTLSConfigured(cfg.Identity); err != nil {
+		return nil, err
+	}
+	ids, err := identity.FromConfig(ctx, cfg.Identity, nil)
+	if err != nil {
+		return nil, err
+	}
 	reg, err := Registry(cfg)
 	if err != nil {
 		return nil, err
@@ -61,7 +73,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs()); err != nil {
 		return nil, err
 	}
-	g := &Gateway{Registry: prometheus.NewRegistry(), done: make(chan error, 1), jobs: runners{log: log}}
+	g := &Gateway{Registry: prometheus.NewRegistry(), Identity: ids, done: make(chan error, 1), jobs: runners{log: log}}
 	g.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		version.NewCollector("sluis")) // sluis_build_info{revision,goversion,...} 1
 	ok := false
@@ -175,25 +187,27 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		job{name: "overdue", run: scanner},
 	)
 
-	api, err := httpapi.New(dec, g.pub, g.Store, g.Registry, map[string]httpapi.Check{
-		"store":  g.Store.Ping,
-		"broker": func(context.Context) error { return CheckBroker(cfg.AMQPURL) },
-	}, log)
+	api, err := httpapi.New(dec, g.pub, g.Store, ids.Systems, log)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff)
+	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
-		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTPAddr, err)
+		return nil, err
 	}
 	g.HTTPAddr = ln.Addr().String()
-	api.WithConsents(consentHandler).WithReviews(g.Store).WithPprof(cfg.Pprof)
-	g.srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := g.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server", "err", err)
-		}
-	}()
+	g.srv = newServer(cfg, api.Handler(), log)
+	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("admin listen %s: %w", cfg.AdminAddr, err)
+	}
+	g.AdminAddr = adminLn.Addr().String()
+	g.admin = newServer(cfg, httpapi.Admin{Gatherer: g.Registry, Ready: g.readyChecks(), Pprof: cfg.Pprof}.Handler(), log)
+	g.admin.WriteTimeout = 0 // a CPU profile writes for as long as it was asked to
+	serve(g.srv, ln, "api", log)
+	serve(g.admin, adminLn, "admin", log)
 	go func() { g.done <- g.router.Run(context.Background()) }()
 	select {
 	case <-g.router.Running():
@@ -202,7 +216,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	log.Info("sluis gateway running", "http", g.HTTPAddr, "store", cfg.Store,
+	log.Info("sluis gateway running", "http", g.HTTPAddr, "admin", g.AdminAddr, "store", cfg.Store,
 		"broker", Redact(cfg.AMQPURL), "providers", len(reg.AGBs()), "workers", cfg.Workers)
 	ok = true
 	return g, nil
@@ -213,6 +227,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 func (g *Gateway) Stop(ctx context.Context) {
 	if g.srv != nil {
 		_ = g.srv.Shutdown(ctx)
+	}
+	if g.admin != nil {
+		_ = g.admin.Shutdown(ctx)
 	}
 	g.jobs.stop()
 	if g.router != nil {

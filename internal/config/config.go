@@ -25,8 +25,12 @@ type Config struct {
 	AMQPURL string `env:"SLUIS_AMQP_URL" envDefault:"amqp://guest:guest@127.0.0.1:5672/"`
 	// Broker holds the broker's TLS and login settings (broker.go).
 	Broker
-	// HTTPAddr is where the HTTP API, /metrics and /healthz listen.
+	// HTTPAddr is where the HTTP API listens, over mutual TLS
+	// (docs/security.md).
 	HTTPAddr string `env:"SLUIS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// HTTPServer: the admin listener, timeouts and connection limit
+	// (httpserver.go).
+	HTTPServer
 
 	// Store is "sqlite" (embedded default, a file) or "postgres".
 	Store string `env:"SLUIS_STORE" envDefault:"sqlite"`
@@ -101,8 +105,8 @@ type Config struct {
 	OverdueInterval time.Duration `env:"SLUIS_OVERDUE_INTERVAL" envDefault:"1m"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
-	// Pprof serves Go's runtime profiles under /debug/pprof/ on the HTTP
-	// address, for operators measuring a running gateway. Off by default:
+	// Pprof serves Go's runtime profiles under /debug/pprof/ on the admin
+	// address (SLUIS_ADMIN_ADDR), for operators measuring a running gateway. Off by default:
 	// profiles hold no message contents, but they are not for everyone who
 	// can reach the intake.
 	Pprof bool `env:"SLUIS_PPROF" envDefault:"false"`
@@ -189,7 +193,7 @@ func (c Config) Validate() error {
 	if err := c.validateIdentity(bad); err != nil {
 		return err
 	}
-	return nil
+	return c.validateHTTPServer(bad)
 }
 
 // describeParseError names the environment variable of a value that did not

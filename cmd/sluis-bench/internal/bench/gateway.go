@@ -36,7 +36,8 @@ type GatewayConfig struct {
 // Gateway is the gateway process under test.
 type Gateway struct {
 	cmd     *exec.Cmd
-	Addr    string // HTTP address
+	Addr    string // API address (TLS)
+	Admin   string // admin address: /healthz, /metrics, pprof
 	LogFile string
 	exited  chan error
 }
@@ -64,6 +65,10 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 	if err != nil {
 		return nil, err
 	}
+	admin, err := loadtest.FreePort()
+	if err != nil {
+		return nil, err
+	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
@@ -78,6 +83,11 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 		"SLUIS_AMQP_URL="+c.AMQPURL,
 		"SLUIS_AMQP_ALLOW_PLAINTEXT=true", // a private vhost of the local broker
 		"SLUIS_HTTP_ADDR="+addr,
+		"SLUIS_ADMIN_ADDR="+admin,
+		// The API serves only mutual TLS; the bench publishes over AMQP
+		// and asks only the admin listener.
+		"SLUIS_DEV_CA=true",
+		"SLUIS_DEV_IDENTITY_DIR="+filepath.Join(c.Dir, "identity"),
 		"SLUIS_STORE=sqlite",
 		"SLUIS_SQLITE_PATH="+filepath.Join(c.Dir, "sluis.db"),
 		"SLUIS_SIGNING_KEY="+keyFile,
@@ -106,7 +116,7 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 		lf.Close()
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}
-	g := &Gateway{cmd: cmd, Addr: addr, LogFile: logFile, exited: make(chan error, 1)}
+	g := &Gateway{cmd: cmd, Addr: addr, Admin: admin, LogFile: logFile, exited: make(chan error, 1)}
 	go func() {
 		err := cmd.Wait()
 		lf.Close()
@@ -127,7 +137,7 @@ func (g *Gateway) waitHealthy(ctx context.Context) error {
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+g.Addr+"/healthz", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+g.Admin+"/healthz", nil)
 		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()

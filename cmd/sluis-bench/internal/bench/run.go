@@ -227,7 +227,7 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 	var profiled chan error
 	if c.CPUProfile != "" {
 		profiled = make(chan error, 1)
-		go func() { profiled <- FetchProfile(ctx, gw.Addr, c.ProfileFor, c.CPUProfile) }()
+		go func() { profiled <- FetchProfile(ctx, gw.Admin, c.ProfileFor, c.CPUProfile) }()
 	}
 	rep.Throughput, err = RunLoad(ctx, LoadConfig{AMQPURL: vh.URL, Items: main, Timeout: c.Timeout, GatewayCPU: cpu, BrokerCPU: brokerCPU})
 	if err != nil {
