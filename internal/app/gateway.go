@@ -20,6 +20,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/overdue"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -170,9 +171,16 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	ledgerCheck, err := ledger.NewVerifier(ledger.VerifierConfig{
+		Reader: g.Store, Registerer: g.Registry, Interval: cfg.LedgerVerifyInterval, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Background jobs: one line each.
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
+		job{name: "ledger-verify", run: ledgerCheck},
 	)
 
 	api, err := httpapi.New(dec, g.pub, g.Store, g.Registry, map[string]httpapi.Check{
