@@ -27,6 +27,7 @@ usage:
   sluis provider -agb CODE          act as a care provider: receive and verify messages, answer with a signed 302
   sluis verify [-trust CERT] FILE   verify a signed envelope
   sluis status ID                   show a disclosure's receipt
+  sluis ledger verify               verify the ledger's hash chain in the configured store
 `
 
 func main() {
@@ -99,6 +100,8 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("status needs one disclosure ID")
 		}
 		return cli.Status(ctx, os.Stdout, *api, fs.Arg(0))
+	case "ledger":
+		return cli.Ledger(ctx, os.Stdout, cfg, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -136,16 +136,26 @@ func (v *Verifier) Verify(ctx context.Context) (Checkpoint, error) {
 }
 
 func (v *Verifier) verify(ctx context.Context) (Checkpoint, error) {
-	cp := v.cp
+	return VerifyReader(ctx, v.reader, v.cp, v.batch)
+}
+
+// VerifyReader reads the entries after cp from r, batch at a time (batch at
+// least 1), and verifies them with VerifyFrom; VerifyReader(ctx, r, Start,
+// n) verifies the whole ledger. It returns the checkpoint of the last entry
+// that verified; a broken chain is a *BreakError (BrokenAt).
+func VerifyReader(ctx context.Context, r Reader, cp Checkpoint, batch int) (Checkpoint, error) {
+	if batch < 1 {
+		return cp, errors.New("ledger verify: batch must be at least 1")
+	}
 	for {
-		entries, err := v.reader.Entries(ctx, cp.Seq+1, v.batch)
+		entries, err := r.Entries(ctx, cp.Seq+1, batch)
 		if err != nil {
 			return cp, fmt.Errorf("read ledger from seq %d: %w", cp.Seq+1, err)
 		}
 		if cp, err = VerifyFrom(cp, entries); err != nil {
 			return cp, err
 		}
-		if len(entries) < v.batch {
+		if len(entries) < batch {
 			return cp, nil
 		}
 	}
