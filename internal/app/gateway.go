@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/internal/certexpiry"
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
@@ -82,6 +83,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 	stopHangup := ReloadOnHangup(signer, log)
 	g.closeSigner = func() { stopHangup(); _ = signer.Close() }
+	expiry, err := certexpiry.New(signer, reg, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Registry.Register(expiry); err != nil {
+		return nil, fmt.Errorf("certificate expiry metrics: %w", err)
+	}
 	secret, err := LoadClientKeySecret(cfg)
 	if err != nil {
 		return nil, err
