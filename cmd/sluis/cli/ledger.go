@@ -47,8 +47,9 @@ func Ledger(ctx context.Context, out io.Writer, cfg config.Config, args []string
 }
 
 // LedgerVerify verifies the whole ledger chain of the configured store and
-// prints how many entries it checked and the head's hash. It only reads
-// the ledger; an SQLite store that does not exist is an error (it is not
+// prints how many entries it checked and the head's hash. It writes
+// nothing to the ledger (opening the store migrates an older schema, as the
+// gateway does); an SQLite store that does not exist is an error (it is not
 // created). A broken chain prints the first bad entry's seq, event and
 // disclosure id (ids and codes only) and returns ErrLedgerBroken.
 func LedgerVerify(ctx context.Context, out io.Writer, cfg config.Config) error {
