@@ -120,7 +120,8 @@ func (v *Verifier) Run(ctx context.Context) error {
 
 // Verify reads and verifies the entries after the last verified one and
 // returns the new checkpoint. On a broken chain the checkpoint stays at the
-// last entry that verified, and the error is a *BreakError (BrokenAt).
+// last entry that verified, and the error is a *BreakError (BrokenAt). A
+// failure is counted unless ctx ended.
 func (v *Verifier) Verify(ctx context.Context) (Checkpoint, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -128,7 +129,9 @@ func (v *Verifier) Verify(ctx context.Context) (Checkpoint, error) {
 	v.cp = cp
 	v.verified.Set(float64(cp.Seq))
 	if err != nil {
-		v.failures.Inc()
+		if ctx.Err() == nil { // a pass cut short by shutdown is no failure
+			v.failures.Inc()
+		}
 		return cp, err
 	}
 	v.last.Set(float64(v.now().UnixNano()) / 1e9)

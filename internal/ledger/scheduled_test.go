@@ -164,3 +164,20 @@ func TestNewVerifierChecksConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestScheduledVerifierShutdownIsNoFailure(t *testing.T) {
+	store, _ := sqliteLedger(t, 3)
+	reg := prometheus.NewRegistry()
+	v, err := ledger.NewVerifier(ledger.VerifierConfig{Reader: store, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := v.Run(ctx); err != nil {
+		t.Fatalf("Run after shutdown: %v", err)
+	}
+	if got := gatherValue(t, reg, "sluis_ledger_verify_failures_total"); got != 0 {
+		t.Fatalf("failures = %v after a pass cut short by shutdown, want 0", got)
+	}
+}
