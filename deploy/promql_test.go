@@ -240,7 +240,7 @@ func TestDashboardPanels(t *testing.T) {
 			t.Errorf("panel %q has no query", p.Title)
 		}
 	}
-	for _, want := range []string{"Throughput", "Latency", "Backlog", "Retours"} {
+	for _, want := range []string{"Throughput", "Latency", "Backlog", "Retours", "Certificates and ledger"} {
 		if !rows[want] {
 			t.Errorf("no row %q", want)
 		}

@@ -30,6 +30,7 @@ usage:
                                     -ca, -cert, -key; default the development identity of regsys-demo)
   sluis dev-token -id ID -role ROLE -municipality CODE
                                     print a staff token of the development login (SLUIS_DEV_LOGIN=true only)
+  sluis ledger verify               verify the ledger's hash chain in the configured store
 `
 
 func main() {
@@ -119,6 +120,8 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return cli.DevToken(os.Stdout, cfg.Identity, *id, *role, *municipality, *ttl)
+	case "ledger":
+		return cli.Ledger(ctx, os.Stdout, cfg, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -16,10 +16,12 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/internal/certexpiry"
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/overdue"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -93,6 +95,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 	stopHangup := ReloadOnHangup(signer, log)
 	g.closeSigner = func() { stopHangup(); _ = signer.Close() }
+	expiry, err := certexpiry.New(signer, reg, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Registry.Register(expiry); err != nil {
+		return nil, fmt.Errorf("certificate expiry metrics: %w", err)
+	}
 	secret, err := LoadClientKeySecret(cfg)
 	if err != nil {
 		return nil, err
@@ -182,9 +191,16 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	ledgerCheck, err := ledger.NewVerifier(ledger.VerifierConfig{
+		Reader: g.Store, Registerer: g.Registry, Interval: cfg.LedgerVerifyInterval, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Background jobs: one line each.
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
+		job{name: "ledger-verify", run: ledgerCheck},
 	)
 
 	api, err := httpapi.New(dec, g.pub, g.Store, ids.Systems, log)

@@ -103,6 +103,10 @@ type Config struct {
 	// OverdueInterval is how often deliveries without a retour are checked
 	// against the 3-working-day deadline (OP090).
 	OverdueInterval time.Duration `env:"SLUIS_OVERDUE_INTERVAL" envDefault:"1m"`
+	// LedgerVerifyInterval is how often the gateway verifies the ledger's
+	// hash chain (the whole chain at start, then the entries added since);
+	// see docs/operations.md, "Verifying the ledger". At least 1s.
+	LedgerVerifyInterval time.Duration `env:"SLUIS_LEDGER_VERIFY_INTERVAL" envDefault:"1h"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the admin
@@ -184,6 +188,9 @@ func (c Config) Validate() error {
 	}
 	if c.OverdueInterval < time.Second {
 		return bad("SLUIS_OVERDUE_INTERVAL", "must be at least 1s")
+	}
+	if c.LedgerVerifyInterval < time.Second {
+		return bad("SLUIS_LEDGER_VERIFY_INTERVAL", "must be at least 1s")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

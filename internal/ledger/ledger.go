@@ -60,21 +60,11 @@ func ComputeHash(e Entry) string {
 }
 
 // Verify checks a chain read in sequence order, starting at the first entry.
+// Its error for a broken chain is a *BreakError naming the first bad entry
+// (BrokenAt), wrapping ErrBroken.
 func Verify(entries []Entry) error {
-	prev := Genesis
-	for i, e := range entries {
-		if e.Seq != int64(i+1) {
-			return fmt.Errorf("%w: entry %d has seq %d", ErrBroken, i+1, e.Seq)
-		}
-		if e.PrevHash != prev {
-			return fmt.Errorf("%w: entry %d does not follow entry %d", ErrBroken, e.Seq, e.Seq-1)
-		}
-		if ComputeHash(e) != e.Hash {
-			return fmt.Errorf("%w: entry %d was altered", ErrBroken, e.Seq)
-		}
-		prev = e.Hash
-	}
-	return nil
+	_, err := VerifyFrom(Start, entries)
+	return err
 }
 
 // Reader reads the ledger back, for verification and for answering a

@@ -172,3 +172,14 @@ func (s *Source) Close() error {
 	}
 	return s.token.Close()
 }
+
+// Certificates returns the current certificate and, during a rotation, the
+// next one (nil without rotation), for monitoring their expiry.
+func (s *Source) Certificates() (current, next *x509.Certificate) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.next != nil {
+		next = s.next.cert
+	}
+	return s.cur.cert, next
+}
