@@ -16,17 +16,28 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
+//go:generate go run ./gen
+
 // ErrInvalid is matched by every configuration error.
 var ErrInvalid = errors.New("invalid configuration")
 
 // Config is the gateway's configuration.
 type Config struct {
+	// Section: Broker
+	// Where the broker is (SLUIS_AMQP_URL) and how the gateway authenticates
+	// it and itself (docs/broker.md).
+
 	// AMQPURL is the RabbitMQ connection URL.
 	AMQPURL string `env:"SLUIS_AMQP_URL" envDefault:"amqp://guest:guest@127.0.0.1:5672/"`
 	// Broker holds the broker's TLS and login settings (broker.go).
 	Broker
+	// Section: HTTP
+
 	// HTTPAddr is where the HTTP API, /metrics and /healthz listen.
 	HTTPAddr string `env:"SLUIS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+
+	// Section: Store
+	// Where receipts, the ledger and the counters are kept.
 
 	// Store is "sqlite" (embedded default, a file) or "postgres".
 	Store string `env:"SLUIS_STORE" envDefault:"sqlite"`
@@ -34,6 +45,10 @@ type Config struct {
 	SQLitePath string `env:"SLUIS_SQLITE_PATH" envDefault:"var/sluis.db"`
 	// PostgresURL is the PostgreSQL DSN, used when Store is "postgres".
 	PostgresURL string `env:"SLUIS_POSTGRES_URL"`
+
+	// Section: Signing
+	// sluis's signing key, its source and its rotation (docs/signing.md);
+	// validated in signing.go.
 
 	// SigningKey and SigningCert are PEM files: sluis's RSA key (2048 bits or
 	// more) and its X.509 certificate, placed in every signature's KeyInfo.
@@ -43,9 +58,6 @@ type Config struct {
 	// paths above when they are missing. The certificate's name says
 	// DEVELOPMENT ONLY. Turn it off in production.
 	DevKeys bool `env:"SLUIS_DEV_KEYS" envDefault:"true"`
-	// Signing key source and rotation (docs/signing.md). Validated in
-	// signing.go.
-
 	// Signer is where the signing key lives: "pem" (SLUIS_SIGNING_KEY, a
 	// file) or "pkcs11" (a key pair on an HSM token; SLUIS_SIGNING_KEY is
 	// then unused and no development key is generated).
@@ -76,6 +88,8 @@ type Config struct {
 	// 3339 (e.g. 2027-01-15T06:00:00Z); required with a next key.
 	SigningNextFrom time.Time `env:"SLUIS_SIGNING_NEXT_FROM"`
 
+	// Section: Secrets and registries
+
 	// ClientKeySecret is a file holding the secret for the keyed hash of a
 	// client's BSN (the store keeps the hash, never the BSN). Generated with
 	// DevKeys when missing.
@@ -90,6 +104,8 @@ type Config struct {
 	// embedded profiles.
 	ProfilesDir string `env:"SLUIS_PROFILES_DIR"`
 
+	// Section: Processing
+
 	// Workers is how many intake messages are processed at once.
 	Workers int `env:"SLUIS_WORKERS" envDefault:"32"`
 	// Prefetch is the AMQP prefetch per worker.
@@ -99,6 +115,8 @@ type Config struct {
 	// OverdueInterval is how often deliveries without a retour are checked
 	// against the 3-working-day deadline (OP090).
 	OverdueInterval time.Duration `env:"SLUIS_OVERDUE_INTERVAL" envDefault:"1m"`
+	// Section: Operations
+
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the HTTP
