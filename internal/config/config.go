@@ -143,7 +143,7 @@ func Parse(vars map[string]string) (Config, error) {
 		opts.Environment = vars
 	}
 	if err := env.ParseWithOptions(&c, opts); err != nil {
-		return Config{}, fmt.Errorf("%w: %s", ErrInvalid, describeParseError(err))
+		return Config{}, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(describeParseError(err), "; "))
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
@@ -210,12 +210,12 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// describeParseError names the environment variable of a value that did not
-// parse (the library names the Go field).
-func describeParseError(err error) string {
+// describeParseError names the environment variable of each value that did
+// not parse (the library names the Go field).
+func describeParseError(err error) []string {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return err.Error()
+		return []string{err.Error()}
 	}
 	parts := make([]string, 0, len(agg.Errors))
 	for _, e := range agg.Errors {
@@ -228,5 +228,5 @@ func describeParseError(err error) string {
 		}
 		parts = append(parts, e.Error())
 	}
-	return strings.Join(parts, "; ")
+	return parts
 }

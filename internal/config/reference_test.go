@@ -80,3 +80,33 @@ func TestEffectiveRedactsAndFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckListsEachProblem(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"defaults", map[string]string{}, nil},
+		{"two values that do not parse", map[string]string{"SLUIS_WORKERS": "many", "SLUIS_PPROF": "perhaps"},
+			[]string{"SLUIS_WORKERS: not a valid int", "SLUIS_PPROF: not a valid bool"}},
+		{"a value out of range", map[string]string{"SLUIS_WORKERS": "0"}, []string{"SLUIS_WORKERS: must be between 1 and 1024"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, problems := Check(tc.env)
+			if len(problems) != len(tc.want) {
+				t.Fatalf("problems %q, want %q", problems, tc.want)
+			}
+			for _, w := range tc.want {
+				found := false
+				for _, p := range problems {
+					found = found || p == w
+				}
+				if !found {
+					t.Errorf("no problem %q in %q", w, problems)
+				}
+			}
+		})
+	}
+}
