@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,10 +25,10 @@ func usage(w io.Writer) {
 }
 
 // help prints the overview, or with an argument that command's help.
-func helpCmd(_ context.Context, e *env, args []string) error {
+func helpCmd(ctx context.Context, e *env, args []string) error {
 	c := self("help")
 	fs := c.flags()
-	if err := fs.Parse(args); err != nil && !errorsIsHelp(err) {
+	if err := fs.Parse(args); err != nil && !errors.Is(err, flag.ErrHelp) {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	switch fs.NArg() {
@@ -44,12 +45,10 @@ func helpCmd(_ context.Context, e *env, args []string) error {
 			usage(e.stderr)
 			return fmt.Errorf("%w: unknown command %q", errUsage, fs.Arg(0))
 		}
-		return target.run(context.Background(), e, []string{"-h"})
+		return target.run(ctx, e, []string{"-h"})
 	}
 	return fmt.Errorf("%w: help takes at most one COMMAND", errUsage)
 }
-
-func errorsIsHelp(err error) bool { return err == flag.ErrHelp }
 
 // help prints the command's usage, options and (serve, config) settings.
 func (c command) help(w io.Writer, fs *flag.FlagSet) {
