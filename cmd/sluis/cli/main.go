@@ -72,7 +72,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	fmt.Fprintf(stderr, "sluis %s: %v\n", c.name, err)
+	return exitCode(err)
+}
+
+// exitCode is the exit code of a command's error other than help or usage.
+func exitCode(err error) int {
 	switch {
+	case err == nil:
+		return ExitOK
 	case errors.Is(err, ErrEndedInvalid):
 		return ExitInvalid
 	case errors.Is(err, ErrEndedRefused):
