@@ -4,7 +4,7 @@ BIN       := bin/sluis
 PKGS      := ./...
 FUZZTIME  ?= 20s
 
-.PHONY: build run test rules lint bench fuzz clean
+.PHONY: build run test rules lint bench fuzz clean generate
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluis
@@ -37,6 +37,12 @@ rules:
 	@command -v $(PROMTOOL) >/dev/null 2>&1 || { echo "make rules: promtool not found; install it (Debian: the prometheus package, or bash .ci/run) or set PROMTOOL=/path/to/promtool" >&2; exit 1; }
 	$(PROMTOOL) check rules deploy/prometheus/sluis.rules.yml
 	$(PROMTOOL) test rules deploy/prometheus/sluis.rules.test.yml
+
+## generate: the configuration reference (internal/config/reference_gen.go
+## and docs/configuration.md) from internal/config's source; a test fails
+## when the committed copy is stale.
+generate:
+	$(GO) generate ./internal/config
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

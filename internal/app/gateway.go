@@ -12,10 +12,10 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/collectors/version"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/internal/buildinfo"
 	"github.com/sluis-gateway/sluis/internal/certexpiry"
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
@@ -77,7 +77,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 	g := &Gateway{Registry: prometheus.NewRegistry(), Identity: ids, done: make(chan error, 1), jobs: runners{log: log}}
 	g.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		version.NewCollector("sluis")) // sluis_build_info{revision,goversion,...} 1
+		buildinfo.NewCollector()) // sluis_build_info{version,revision,goversion,...} 1
 	ok := false
 	defer func() {
 		if !ok {

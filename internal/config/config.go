@@ -16,15 +16,23 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
+//go:generate go run ./gen
+
 // ErrInvalid is matched by every configuration error.
 var ErrInvalid = errors.New("invalid configuration")
 
 // Config is the gateway's configuration.
 type Config struct {
+	// Section: Broker
+	// Where the broker is (SLUIS_AMQP_URL) and how the gateway authenticates
+	// it and itself (docs/broker.md).
+
 	// AMQPURL is the RabbitMQ connection URL.
 	AMQPURL string `env:"SLUIS_AMQP_URL" envDefault:"amqp://guest:guest@127.0.0.1:5672/"`
 	// Broker holds the broker's TLS and login settings (broker.go).
 	Broker
+	// Section: HTTP
+
 	// HTTPAddr is where the HTTP API listens, over mutual TLS
 	// (docs/security.md).
 	HTTPAddr string `env:"SLUIS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
@@ -32,12 +40,19 @@ type Config struct {
 	// (httpserver.go).
 	HTTPServer
 
+	// Section: Store
+	// Where receipts, the ledger and the counters are kept.
+
 	// Store is "sqlite" (embedded default, a file) or "postgres".
 	Store string `env:"SLUIS_STORE" envDefault:"sqlite"`
 	// SQLitePath is the SQLite database file (created when missing).
 	SQLitePath string `env:"SLUIS_SQLITE_PATH" envDefault:"var/sluis.db"`
 	// PostgresURL is the PostgreSQL DSN, used when Store is "postgres".
 	PostgresURL string `env:"SLUIS_POSTGRES_URL"`
+
+	// Section: Signing
+	// sluis's signing key, its source and its rotation (docs/signing.md);
+	// validated in signing.go.
 
 	// SigningKey and SigningCert are PEM files: sluis's RSA key (2048 bits or
 	// more) and its X.509 certificate, placed in every signature's KeyInfo.
@@ -47,9 +62,6 @@ type Config struct {
 	// paths above when they are missing. The certificate's name says
 	// DEVELOPMENT ONLY. Turn it off in production.
 	DevKeys bool `env:"SLUIS_DEV_KEYS" envDefault:"true"`
-	// Signing key source and rotation (docs/signing.md). Validated in
-	// signing.go.
-
 	// Signer is where the signing key lives: "pem" (SLUIS_SIGNING_KEY, a
 	// file) or "pkcs11" (a key pair on an HSM token; SLUIS_SIGNING_KEY is
 	// then unused and no development key is generated).
@@ -80,6 +92,8 @@ type Config struct {
 	// 3339 (e.g. 2027-01-15T06:00:00Z); required with a next key.
 	SigningNextFrom time.Time `env:"SLUIS_SIGNING_NEXT_FROM"`
 
+	// Section: Secrets and registries
+
 	// ClientKeySecret is a file holding the secret for the keyed hash of a
 	// client's BSN (the store keeps the hash, never the BSN). Generated with
 	// DevKeys when missing.
@@ -94,6 +108,8 @@ type Config struct {
 	// embedded profiles.
 	ProfilesDir string `env:"SLUIS_PROFILES_DIR"`
 
+	// Section: Processing
+
 	// Workers is how many intake messages are processed at once.
 	Workers int `env:"SLUIS_WORKERS" envDefault:"32"`
 	// Prefetch is the AMQP prefetch per worker.
@@ -107,6 +123,9 @@ type Config struct {
 	// hash chain (the whole chain at start, then the entries added since);
 	// see docs/operations.md, "Verifying the ledger". At least 1s.
 	LedgerVerifyInterval time.Duration `env:"SLUIS_LEDGER_VERIFY_INTERVAL" envDefault:"1h"`
+
+	// Section: Operations
+
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the admin
@@ -133,7 +152,7 @@ func Parse(vars map[string]string) (Config, error) {
 		opts.Environment = vars
 	}
 	if err := env.ParseWithOptions(&c, opts); err != nil {
-		return Config{}, fmt.Errorf("%w: %s", ErrInvalid, describeParseError(err))
+		return Config{}, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(describeParseError(err), "; "))
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
@@ -203,12 +222,12 @@ func (c Config) Validate() error {
 	return c.validateHTTPServer(bad)
 }
 
-// describeParseError names the environment variable of a value that did not
-// parse (the library names the Go field).
-func describeParseError(err error) string {
+// describeParseError names the environment variable of each value that did
+// not parse (the library names the Go field).
+func describeParseError(err error) []string {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return err.Error()
+		return []string{err.Error()}
 	}
 	parts := make([]string, 0, len(agg.Errors))
 	for _, e := range agg.Errors {
@@ -221,5 +240,5 @@ func describeParseError(err error) string {
 		}
 		parts = append(parts, e.Error())
 	}
-	return strings.Join(parts, "; ")
+	return parts
 }

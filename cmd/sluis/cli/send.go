@@ -26,7 +26,9 @@ var settled = map[string]bool{
 
 // Send acts as a registration system: it binds a status queue for the
 // request's sender, publishes the request to the intake (broker-confirmed),
-// and prints status events for it until it settles or timeout passes.
+// and prints status events for it until it settles or timeout passes. It
+// returns ErrEndedInvalid, ErrEndedRefused or ErrEndedFailed when the
+// request settles so.
 func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, timeout time.Duration) error {
 	body, err := os.ReadFile(file)
 	if err != nil {
@@ -88,7 +90,7 @@ func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, t
 			}
 			fmt.Fprintln(out, "status:", describe(ev))
 			if settled[ev.State] {
-				return nil
+				return ended(ev.State) // invalid, refused, failed: a non-zero exit
 			}
 		case <-deadline:
 			return fmt.Errorf("no settled status within %s", timeout)

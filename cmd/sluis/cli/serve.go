@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/buildinfo"
+)
+
+// serve runs the gateway until ctx ends.
+func serveCmd(ctx context.Context, e *env, args []string) error {
+	if _, err := noFlags(e, "serve", args); err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	return app.Run(ctx, cfg, logger(e.stderr, cfg.LogLevel))
+}
+
+func logger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// version prints the build (internal/buildinfo, as sluis_build_info).
+func versionCmd(_ context.Context, e *env, args []string) error {
+	if _, err := noFlags(e, "version", args); err != nil {
+		return err
+	}
+	_, err := io.WriteString(e.stdout, buildinfo.Read().String()+"\n")
+	return err
+}
