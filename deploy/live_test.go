@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
@@ -49,6 +50,10 @@ func startGateway(t *testing.T) *gateway {
 	if err := os.WriteFile(secret, []byte(strings.Repeat("de91", 16)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	master := filepath.Join(dir, "keys", "archive-master.key")
+	if err := archive.GenerateMasterKeyFile(master); err != nil {
+		t.Fatal(err)
+	}
 	g := &gateway{addr: testenv.FreeAddr(t), client: &http.Client{Timeout: 5 * time.Second}}
 	env := []string{
 		"SLUIS_AMQP_URL=" + testenv.VHost(t),
@@ -58,6 +63,7 @@ func startGateway(t *testing.T) *gateway {
 		"SLUIS_SIGNING_KEY=" + key,
 		"SLUIS_SIGNING_CERT=" + cert,
 		"SLUIS_CLIENT_KEY_SECRET=" + secret,
+		"SLUIS_ARCHIVE_MASTER_KEY=" + master,
 		"SLUIS_DEV_KEYS=false",
 		testenv.DevBroker + "=true", // a private vhost of the local broker, plaintext
 	}

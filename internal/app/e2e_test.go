@@ -79,8 +79,10 @@ func (h *harness) configure(dir string) {
 		"SLUIS_SIGNING_KEY":       filepath.Join(dir, "keys", "signing-key.pem"),
 		"SLUIS_SIGNING_CERT":      filepath.Join(dir, "keys", "signing-cert.pem"),
 		"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "client-key.secret"),
-		"SLUIS_WORKERS":           "4",
-		"SLUIS_LOG_LEVEL":         "debug",
+		// Generated there (development keys), not under the package's folder.
+		"SLUIS_ARCHIVE_MASTER_KEY": filepath.Join(dir, "keys", "archive-master.key"),
+		"SLUIS_WORKERS":            "4",
+		"SLUIS_LOG_LEVEL":          "debug",
 	})
 	if err != nil {
 		t.Fatal(err)
