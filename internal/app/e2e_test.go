@@ -23,6 +23,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -267,6 +268,19 @@ func TestEndToEndDelivery(t *testing.T) {
 			}
 			if rec.State != receipts.Delivered || rec.At[receipts.Delivered].IsZero() {
 				t.Fatalf("receipt state %s, times %v", rec.State, rec.At)
+			}
+			// The evidence archive holds the bytes the provider received,
+			// readable with the configured master key, until the term.
+			master, err := archive.LoadMasterKeyFile(h.cfg.ArchiveMasterKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evidence, err := archive.New(h.gw.Store, master)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept, err := evidence.Get(context.Background(), id); err != nil || !bytes.Equal(kept, d.Body) {
+				t.Fatalf("archived message: %v; equal to the delivered bytes: %v", err, bytes.Equal(kept, d.Body))
 			}
 			// And the HTTP API shows it.
 			resp, err := http.Get("http://" + h.gw.HTTPAddr + "/v1/disclosures/" + id)

@@ -3,7 +3,6 @@ package archive_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
@@ -106,11 +105,7 @@ func (m *memStore) ArchiveShred(_ context.Context, client string, _ time.Time) e
 
 func masterKey(t *testing.T) archive.MasterKey {
 	t.Helper()
-	raw := make([]byte, archive.KeySize)
-	if _, err := rand.Read(raw); err != nil {
-		t.Fatal(err)
-	}
-	m, err := archive.NewMasterKey(raw)
+	m, err := archive.GenerateMasterKey()
 	if err != nil {
 		t.Fatal(err)
 	}

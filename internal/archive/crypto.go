@@ -30,6 +30,15 @@ func NewMasterKey(key []byte) (MasterKey, error) {
 	return MasterKey{id: "mk-" + hex.EncodeToString(sum[:8]), key: append([]byte(nil), key...)}, nil
 }
 
+// GenerateMasterKey returns a new random master key.
+func GenerateMasterKey() (MasterKey, error) {
+	raw := make([]byte, KeySize)
+	if _, err := io.ReadFull(rand.Reader, raw); err != nil {
+		return MasterKey{}, fmt.Errorf("master key: %w", err)
+	}
+	return NewMasterKey(raw)
+}
+
 // ID names the master key; it is stored with every key it wraps.
 func (m MasterKey) ID() string { return m.id }
 

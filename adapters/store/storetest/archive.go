@@ -3,7 +3,6 @@ package storetest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
@@ -72,11 +71,7 @@ func newArchiveWith(t *testing.T, s archive.Store, m archive.MasterKey, opts ...
 
 func randomMasterKey(t *testing.T) archive.MasterKey {
 	t.Helper()
-	raw := make([]byte, archive.KeySize)
-	if _, err := rand.Read(raw); err != nil {
-		t.Fatal(err)
-	}
-	m, err := archive.NewMasterKey(raw)
+	m, err := archive.GenerateMasterKey()
 	if err != nil {
 		t.Fatal(err)
 	}
