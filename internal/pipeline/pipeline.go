@@ -1,7 +1,8 @@
 // Package pipeline wires the stages a disclosure passes through, in one
 // Watermill handler per intake message: decode and validate, register
 // (idempotent), screen, compose, validate against the official XSD, sign,
-// publish to the provider's queue with a broker confirm, and a status event
+// publish to the provider's queue with a broker confirm, keep the signed
+// message in the evidence archive (archive.go), and a status event
 // for every state change. The stages are values passed in; this package
 // holds the order and the state machine, not the stages' rules.
 package pipeline
