@@ -99,4 +99,4 @@ func under(file, dir string) bool {
 }
 
 // fileSettings are the settings that name a file the gateway reads.
-var fileSettings = []string{"SLUIS_SIGNING_KEY", "SLUIS_SIGNING_CERT", "SLUIS_CLIENT_KEY_SECRET", "SLUIS_PROVIDERS_FILE"}
+var fileSettings = []string{"SLUIS_SIGNING_KEY", "SLUIS_SIGNING_CERT", "SLUIS_CLIENT_KEY_SECRET", "SLUIS_ARCHIVE_MASTER_KEY", "SLUIS_PROVIDERS_FILE"}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
@@ -51,6 +52,10 @@ func startGateway(t *testing.T) *gateway {
 	if err := os.WriteFile(secret, []byte(strings.Repeat("de91", 16)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	master := filepath.Join(dir, "keys", "archive-master.key")
+	if err := archive.GenerateMasterKeyFile(master); err != nil {
+		t.Fatal(err)
+	}
 	id := testenv.DevIdentity(t)
 	g := &gateway{addr: testenv.FreeAddr(t), admin: testenv.FreeAddr(t), client: &http.Client{Timeout: 5 * time.Second},
 		api: id.Client(t, "regsys-demo")}
@@ -63,6 +68,7 @@ func startGateway(t *testing.T) *gateway {
 		"SLUIS_SIGNING_KEY="+key,
 		"SLUIS_SIGNING_CERT="+cert,
 		"SLUIS_CLIENT_KEY_SECRET="+secret,
+		"SLUIS_ARCHIVE_MASTER_KEY="+master,
 		"SLUIS_DEV_KEYS=false",
 		testenv.DevBroker+"=true", // a private vhost of the local broker, plaintext
 	)

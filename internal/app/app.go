@@ -6,7 +6,8 @@
 // The files: gateway.go starts and stops the gateway, routing.go adds the
 // message handlers with their retry policy, runners.go the background jobs,
 // broker.go checks RabbitMQ and declares its topology, devkeys.go loads (or
-// in development generates) keys and secrets; this file opens the store and
+// in development generates) keys and secrets, archive.go the evidence
+// archive's master key; this file opens the store and
 // loads the configured registries.
 package app
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/store/postgres"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/ledger"
@@ -32,6 +34,7 @@ type Store interface {
 	ledger.Reader
 	ledger.Appender
 	consent.Store
+	archive.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -93,8 +94,10 @@ func (h *harness) configure(dir string) {
 		"SLUIS_SIGNING_KEY":       filepath.Join(dir, "keys", "signing-key.pem"),
 		"SLUIS_SIGNING_CERT":      filepath.Join(dir, "keys", "signing-cert.pem"),
 		"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "client-key.secret"),
-		"SLUIS_WORKERS":           "4",
-		"SLUIS_LOG_LEVEL":         "debug",
+		// Generated there (development keys), not under the package's folder.
+		"SLUIS_ARCHIVE_MASTER_KEY": filepath.Join(dir, "keys", "archive-master.key"),
+		"SLUIS_WORKERS":            "4",
+		"SLUIS_LOG_LEVEL":          "debug",
 	}
 	for k, v := range h.id.Env() {
 		vars[k] = v
@@ -283,6 +286,19 @@ func TestEndToEndDelivery(t *testing.T) {
 			}
 			if rec.State != receipts.Delivered || rec.At[receipts.Delivered].IsZero() {
 				t.Fatalf("receipt state %s, times %v", rec.State, rec.At)
+			}
+			// The evidence archive holds the bytes the provider received,
+			// readable with the configured master key, until the term.
+			master, err := archive.LoadMasterKeyFile(h.cfg.ArchiveMasterKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evidence, err := archive.New(h.gw.Store, master)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept, err := evidence.Get(context.Background(), id); err != nil || !bytes.Equal(kept, d.Body) {
+				t.Fatalf("archived message: %v; equal to the delivered bytes: %v", err, bytes.Equal(kept, d.Body))
 			}
 			// And the HTTP API shows it.
 			resp, err := h.client.Get(h.api("/v1/disclosures/" + id))

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/ledger"
@@ -85,18 +86,23 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 	if err := os.WriteFile(secret, []byte(strings.Repeat("fa17", 16)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	master := filepath.Join(keys, "archive-master.key")
+	if err := archive.GenerateMasterKeyFile(master); err != nil {
+		t.Fatal(err)
+	}
 	if e.verifier, err = signing.LoadVerifier(cert); err != nil {
 		t.Fatal(err)
 	}
 	e.vars = map[string]string{
-		"SLUIS_AMQP_URL":          e.url,
-		testenv.DevBroker:         "true",
-		"SLUIS_STORE":             storeKind,
-		"SLUIS_SIGNING_KEY":       key,
-		"SLUIS_SIGNING_CERT":      cert,
-		"SLUIS_DEV_KEYS":          "false",
-		"SLUIS_CLIENT_KEY_SECRET": secret,
-		"SLUIS_LOG_LEVEL":         "info",
+		"SLUIS_AMQP_URL":           e.url,
+		testenv.DevBroker:          "true",
+		"SLUIS_STORE":              storeKind,
+		"SLUIS_SIGNING_KEY":        key,
+		"SLUIS_SIGNING_CERT":       cert,
+		"SLUIS_DEV_KEYS":           "false",
+		"SLUIS_CLIENT_KEY_SECRET":  secret,
+		"SLUIS_ARCHIVE_MASTER_KEY": master,
+		"SLUIS_LOG_LEVEL":          "info",
 	}
 	for k, v := range testenv.DevIdentity(t).Env() { // the API serves only mutual TLS
 		e.vars[k] = v

@@ -135,6 +135,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	evidence, err := OpenArchive(cfg, g.Store)
+	if err != nil {
+		return nil, err
+	}
 	p, err := pipeline.New(pipeline.Config{
 		Decoder:         dec,
 		Store:           g.Store,
@@ -143,6 +147,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		Validator:       g.xsd,
 		Sealer:          signer,
 		Publisher:       g.pub,
+		Archive:         evidence,
 		ClientKeySecret: secret,
 		Logger:          log,
 		Metrics:         metrics,

@@ -99,6 +99,15 @@ type Config struct {
 	// DevKeys when missing.
 	ClientKeySecret string `env:"SLUIS_CLIENT_KEY_SECRET" envDefault:"var/dev/client-key.secret"`
 
+	// Evidence archive (docs/archive.md).
+
+	// ArchiveMasterKey is a file (mode 0600 or stricter) holding the master
+	// key of the evidence archive: 32 random bytes, as 64 hex digits. It
+	// wraps every client's data key; losing it makes the whole archive
+	// unreadable. Generated with DevKeys when missing, never overwritten;
+	// without DevKeys a missing file stops the start.
+	ArchiveMasterKey string `env:"SLUIS_ARCHIVE_MASTER_KEY" envDefault:"var/dev/archive-master.key"`
+
 	// ProvidersFile is a JSON provider registry (see deploy/providers.json);
 	// empty means the embedded development registry.
 	ProvidersFile string `env:"SLUIS_PROVIDERS_FILE"`
@@ -195,6 +204,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClientKeySecret == "" {
 		return bad("SLUIS_CLIENT_KEY_SECRET", "must name a file")
+	}
+	if strings.TrimSpace(c.ArchiveMasterKey) == "" {
+		return bad("SLUIS_ARCHIVE_MASTER_KEY", "must name a file")
 	}
 	if c.Workers < 1 || c.Workers > 1024 {
 		return bad("SLUIS_WORKERS", "must be between 1 and 1024")

@@ -67,6 +67,8 @@ var Settings = []Setting{
 		Doc: "SLUIS_SIGNING_NEXT_FROM is when sluis starts signing with the next key, RFC 3339 (e.g. 2027-01-15T06:00:00Z); required with a next key."},
 	{Name: "SLUIS_CLIENT_KEY_SECRET", Field: "ClientKeySecret", Default: "var/dev/client-key.secret", Type: "string", Section: "Secrets and registries",
 		Doc: "SLUIS_CLIENT_KEY_SECRET is a file holding the secret for the keyed hash of a client's BSN (the store keeps the hash, never the BSN). Generated with SLUIS_DEV_KEYS when missing."},
+	{Name: "SLUIS_ARCHIVE_MASTER_KEY", Field: "ArchiveMasterKey", Default: "var/dev/archive-master.key", Type: "string", Section: "Secrets and registries",
+		Doc: "SLUIS_ARCHIVE_MASTER_KEY is a file (mode 0600 or stricter) holding the master key of the evidence archive: 32 random bytes, as 64 hex digits. It wraps every client's data key; losing it makes the whole archive unreadable. Generated with SLUIS_DEV_KEYS when missing, never overwritten; without SLUIS_DEV_KEYS a missing file stops the start."},
 	{Name: "SLUIS_PROVIDERS_FILE", Field: "ProvidersFile", Default: "", Type: "string", Section: "Secrets and registries",
 		Doc: "SLUIS_PROVIDERS_FILE is a JSON provider registry (see deploy/providers.json); empty means the embedded development registry."},
 	{Name: "SLUIS_PROFILES_DIR", Field: "ProfilesDir", Default: "", Type: "string", Section: "Secrets and registries",

@@ -18,6 +18,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
@@ -254,4 +255,52 @@ func (c *consents) UseConsents(_ context.Context, disclosureID string, ids []str
 		}
 	}
 	return nil
+}
+
+// archived is one message the archive fake kept.
+type archived struct {
+	ClientKey   string
+	Signed      []byte
+	RetainUntil time.Time
+}
+
+// archiveFake is an in-memory pipeline.Archiver: messages by disclosure id,
+// idempotent for the same bytes; Puts fail with the errors in putErrs, one
+// per call, in turn (nil: stored).
+type archiveFake struct {
+	mu      sync.Mutex
+	kept    map[string]archived
+	putErrs []error
+	puts    int
+}
+
+func (a *archiveFake) Put(_ context.Context, id, clientKey string, signed []byte, until time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.puts++
+	if len(a.putErrs) > 0 {
+		err := a.putErrs[0]
+		a.putErrs = a.putErrs[1:]
+		if err != nil {
+			return err
+		}
+	}
+	if old, ok := a.kept[id]; ok {
+		if old.ClientKey != clientKey || string(old.Signed) != string(signed) {
+			return fmt.Errorf("archive %s: %w", id, archive.ErrConflict)
+		}
+		return nil
+	}
+	if a.kept == nil {
+		a.kept = map[string]archived{}
+	}
+	a.kept[id] = archived{ClientKey: clientKey, Signed: slices.Clone(signed), RetainUntil: until}
+	return nil
+}
+
+func (a *archiveFake) get(id string) (archived, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k, ok := a.kept[id]
+	return k, ok
 }

@@ -1,7 +1,8 @@
 // Package pipeline wires the stages a disclosure passes through, in one
 // Watermill handler per intake message: decode and validate, register
 // (idempotent), screen, compose, validate against the official XSD, sign,
-// publish to the provider's queue with a broker confirm, and a status event
+// publish to the provider's queue with a broker confirm, keep the signed
+// message in the evidence archive (archive.go), and a status event
 // for every state change. The stages are values passed in; this package
 // holds the order and the state machine, not the stages' rules.
 package pipeline
@@ -42,6 +43,7 @@ type Pipeline struct {
 	validate  Validator
 	seal      Sealer
 	pub       Publisher
+	archive   Archiver
 	clientKey []byte
 	now       func() time.Time
 	log       *slog.Logger
@@ -57,6 +59,9 @@ type Config struct {
 	Validator Validator
 	Sealer    Sealer
 	Publisher Publisher
+	// Archive keeps the signed message of every delivered disclosure
+	// (see publish); nil archives nothing (component tests, benchmarks).
+	Archive Archiver
 	// ClientKeySecret keys the hash of the BSN kept in the store.
 	ClientKeySecret []byte
 	Now             func() time.Time
@@ -94,7 +99,7 @@ func New(c Config) (*Pipeline, error) {
 	}
 	return &Pipeline{
 		dec: c.Decoder, store: c.Store, screen: c.Screener, compose: c.Composer,
-		validate: c.Validator, seal: c.Sealer, pub: c.Publisher,
+		validate: c.Validator, seal: c.Sealer, pub: c.Publisher, archive: c.Archive,
 		clientKey: c.ClientKeySecret, now: c.Now, log: c.Logger, metrics: c.Metrics,
 	}, nil
 }
@@ -240,7 +245,11 @@ func (p *Pipeline) publish(ctx context.Context, ob *outbox, rec receipts.Record,
 	p.metrics.stage("publish", t0, p.now())
 	switch {
 	case err == nil:
-		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, Detail: map[string]string{"message_id": rec.MessageID}})
+		at := p.now()
+		if err := p.archiveSigned(ctx, rec, signed, at); err != nil {
+			return err
+		}
+		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, At: at, Detail: map[string]string{"message_id": rec.MessageID}})
 		return err
 	case errors.Is(err, bus.ErrUnroutable):
 		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})

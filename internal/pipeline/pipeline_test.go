@@ -41,10 +41,11 @@ type parts struct {
 	val    validator
 	seal   sealer
 	pub    *publisher
+	arch   *archiveFake
 }
 
 func newParts() *parts {
-	return &parts{store: newReceiptStore(), screen: &screener{out: allowed}, pub: &publisher{}}
+	return &parts{store: newReceiptStore(), screen: &screener{out: allowed}, pub: &publisher{}, arch: &archiveFake{}}
 }
 
 func (ps *parts) pipeline(t *testing.T) *pipeline.Pipeline {
@@ -59,7 +60,7 @@ func (ps *parts) pipeline(t *testing.T) *pipeline.Pipeline {
 	}
 	p, err := pipeline.New(pipeline.Config{
 		Decoder: dec, Store: ps.store, Screener: ps.screen, Composer: ps.comp, Validator: ps.val,
-		Sealer: ps.seal, Publisher: ps.pub, ClientKeySecret: secret, Metrics: m,
+		Sealer: ps.seal, Publisher: ps.pub, Archive: ps.arch, ClientKeySecret: secret, Metrics: m,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -60,4 +61,11 @@ type Validator interface {
 // Sealer wraps a Bericht in the signed envelope.
 type Sealer interface {
 	Seal(m signing.Meta, bericht []byte) ([]byte, error)
+}
+
+// Archiver keeps the exact signed message of a delivered disclosure for its
+// retention period (the evidence archive, internal/archive). Put of the
+// same disclosure id and bytes again is a no-op. Safe for concurrent use.
+type Archiver interface {
+	Put(ctx context.Context, disclosureID, clientKey string, signed []byte, retainUntil time.Time) error
 }

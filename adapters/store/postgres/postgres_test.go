@@ -291,3 +291,9 @@ func TestJournalOfAnotherProcessIsSealed(t *testing.T) {
 		t.Fatalf("ledger has %d entries, want 3", n)
 	}
 }
+
+func TestArchiveContract(t *testing.T) {
+	storetest.RunArchive(t, func(t *testing.T) storetest.ArchiveStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

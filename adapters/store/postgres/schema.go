@@ -133,6 +133,30 @@ var migrations = [][]string{
 			updated_at timestamptz NOT NULL
 		)`,
 	},
+	{ // 3: the evidence archive (internal/archive): data keys per client,
+		// wrapped by a master key, and the encrypted signed messages. A
+		// shredded key has its wrapped bytes erased and shredded_at set.
+		`CREATE TABLE archive_keys (
+			key_id        text        PRIMARY KEY,
+			client_key    text        NOT NULL,
+			master_key_id text        NOT NULL,
+			wrapped       bytea       NOT NULL,
+			created_at    timestamptz NOT NULL,
+			shredded_at   timestamptz
+		)`,
+		// At most one live data key per client.
+		`CREATE UNIQUE INDEX archive_keys_live ON archive_keys (client_key) WHERE shredded_at IS NULL`,
+		`CREATE INDEX archive_keys_client ON archive_keys (client_key)`,
+		`CREATE TABLE archive_entries (
+			disclosure_id text        PRIMARY KEY,
+			client_key    text        NOT NULL,
+			key_id        text        NOT NULL REFERENCES archive_keys (key_id),
+			ciphertext    bytea       NOT NULL,
+			archived_at   timestamptz NOT NULL,
+			retain_until  timestamptz NOT NULL
+		)`,
+		`CREATE INDEX archive_entries_client ON archive_entries (client_key, archived_at, disclosure_id)`,
+	},
 }
 
 // migrationLock is the first key of the advisory lock that serialises

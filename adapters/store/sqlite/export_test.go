@@ -23,3 +23,11 @@ func (s *Store) TamperLedgerDetail(ctx context.Context, seq int64, detail map[st
 	}
 	return nil
 }
+
+// ArchiveRaw reads an archive entry's ciphertext and its data key's wrapped
+// bytes straight from the tables (storetest.ArchiveRawReader).
+func (s *Store) ArchiveRaw(ctx context.Context, disclosureID string) (ciphertext, wrapped []byte, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT e.ciphertext, k.wrapped FROM archive_entries e
+		JOIN archive_keys k ON k.key_id = e.key_id WHERE e.disclosure_id = ?`, disclosureID).Scan(&ciphertext, &wrapped)
+	return ciphertext, wrapped, err
+}

@@ -114,6 +114,30 @@ var migrations = [][]string{
 			updated_at INTEGER NOT NULL
 		)`,
 	},
+	{ // 3: the evidence archive (internal/archive): data keys per client,
+		// wrapped by a master key, and the encrypted signed messages. A
+		// shredded key has its wrapped bytes erased and shredded_at set.
+		`CREATE TABLE archive_keys (
+			key_id        TEXT    PRIMARY KEY,
+			client_key    TEXT    NOT NULL,
+			master_key_id TEXT    NOT NULL,
+			wrapped       BLOB    NOT NULL,
+			created_at    INTEGER NOT NULL,
+			shredded_at   INTEGER
+		)`,
+		// At most one live data key per client.
+		`CREATE UNIQUE INDEX archive_keys_live ON archive_keys (client_key) WHERE shredded_at IS NULL`,
+		`CREATE INDEX archive_keys_client ON archive_keys (client_key)`,
+		`CREATE TABLE archive_entries (
+			disclosure_id TEXT    PRIMARY KEY,
+			client_key    TEXT    NOT NULL,
+			key_id        TEXT    NOT NULL REFERENCES archive_keys (key_id),
+			ciphertext    BLOB    NOT NULL,
+			archived_at   INTEGER NOT NULL,
+			retain_until  INTEGER NOT NULL
+		)`,
+		`CREATE INDEX archive_entries_client ON archive_entries (client_key, archived_at, disclosure_id)`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

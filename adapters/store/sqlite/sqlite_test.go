@@ -261,3 +261,9 @@ func TestCancelledWriteChangesNothing(t *testing.T) {
 		t.Fatalf("ledger has %d entries, want 0", n)
 	}
 }
+
+func TestArchiveContract(t *testing.T) {
+	storetest.RunArchive(t, func(t *testing.T) storetest.ArchiveStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sluis-gateway/sluis/internal/loadtest"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +11,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/sluis-gateway/sluis/internal/archive"
+	"github.com/sluis-gateway/sluis/internal/loadtest"
 )
 
 // GatewayConfig says how to run the gateway under test.
@@ -61,6 +63,10 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 	if err != nil {
 		return nil, err
 	}
+	master := filepath.Join(c.Dir, "archive-master.key")
+	if err := archive.GenerateMasterKeyFile(master); err != nil && !errors.Is(err, archive.ErrExists) {
+		return nil, err
+	}
 	addr, err := loadtest.FreePort()
 	if err != nil {
 		return nil, err
@@ -94,6 +100,7 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 		"SLUIS_SIGNING_CERT="+certFile,
 		"SLUIS_DEV_KEYS=false",
 		"SLUIS_CLIENT_KEY_SECRET="+secret,
+		"SLUIS_ARCHIVE_MASTER_KEY="+master,
 		"SLUIS_PROVIDERS_FILE="+reg,
 		"SLUIS_LOG_LEVEL="+c.LogLevel,
 	)
