@@ -1,7 +1,6 @@
 package messages
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -60,7 +59,7 @@ import (
 // TR379, …).
 
 var (
-	versiePattern  = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	versiePattern  = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`) // LDT_Versie
 	postcodeNL     = regexp.MustCompile(`^[1-9][0-9]{3}[A-Z]{2}$`)
 	gemeenteSender = map[string]bool{"301": true, "302": true, "319": true, "320": true, "325": true}
 	retourKinds    = map[string]bool{"302": true, "306": true, "308": true, "316": true, "318": true, "320": true}
@@ -76,14 +75,15 @@ func (c *checker) add(code, path, msg string) {
 	c.errs = append(c.errs, &RuleError{Code: code, Path: path, Msg: msg})
 }
 
-func check(m Message, opts BuildOptions) error {
+// check applies the rules to m; the error is for bad options only.
+func check(m Message, opts BuildOptions) ([]error, error) {
 	if opts.Today.IsZero() || !opts.Today.Valid() {
-		return fmt.Errorf("%w: Today is required (TR135)", ErrOptions)
+		return nil, fmt.Errorf("%w: Today is required (TR135)", ErrOptions)
 	}
 	c := &checker{std: m.Standard(), today: opts.Today}
 	c.header(m)
 	c.walk(reflect.ValueOf(m).Elem(), "", "")
-	return errors.Join(c.errs...)
+	return c.errs, nil
 }
 
 func (c *checker) header(m Message) {
