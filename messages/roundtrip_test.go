@@ -20,7 +20,7 @@ import (
 const (
 	examplesDir = "../testdata/messages/examples"
 	goldenDir   = "../testdata/messages"
-	refDir      = "/work/shared/reference/istandaarden"
+	refDir      = "../../shared/reference/istandaarden" // the shared reference, ../shared/reference from the repository root
 )
 
 func newValidator(t testing.TB) *xsd.Validator {
