@@ -90,6 +90,9 @@ func checkTree(m Message, opts BuildOptions) (*etree.Document, error) {
 // appendNew appends the rule errors of more whose path no error of errs
 // names yet.
 func appendNew(errs []error, more ...error) []error {
+	if len(more) == 0 {
+		return errs
+	}
 	seen := map[string]bool{}
 	for _, e := range errs {
 		if re, ok := e.(*RuleError); ok {

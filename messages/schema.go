@@ -30,6 +30,8 @@ type xsdElement struct {
 	min, max int  // max -1: unbounded
 	complex  string
 	simple   string
+	seq      []xsdElement // complex, resolved at init
+	typ      *xsdSimple   // simple, resolved at init
 }
 
 type xsdSimple struct {
@@ -54,6 +56,16 @@ func init() {
 	// compiles them all).
 	cache := map[string]*regexp.Regexp{}
 	for _, m := range xsdModels {
+		for _, seq := range m.complex {
+			for i := range seq {
+				seq[i].typ = m.simple[seq[i].simple]
+			}
+		}
+		for _, seq := range m.complex {
+			for i := range seq {
+				seq[i].seq = m.complex[seq[i].complex]
+			}
+		}
 		for _, s := range m.simple {
 			for i := range s.steps {
 				p := s.steps[i].pattern
@@ -96,6 +108,7 @@ type schemaChecker struct {
 	basisNS string
 	msgNS   string
 	errs    []error
+	stack   []pathItem
 }
 
 func (s *schemaChecker) add(code, path, msg string) {
@@ -109,49 +122,83 @@ func validateSchema(root *etree.Element, std Standard, kind string) []error {
 	if m == nil || m.roots[kind] == "" {
 		return []error{&RuleError{Code: "XSD", Path: "Bericht", Msg: "no schema for this message"}}
 	}
-	s := &schemaChecker{std: std, model: m, basisNS: BasisNamespace(std), msgNS: Namespace(std, kind)}
-	s.complexContent(root, m.roots[kind], "")
+	s := &schemaChecker{std: std, model: m, basisNS: BasisNamespace(std), msgNS: Namespace(std, kind), stack: make([]pathItem, 0, 8)}
+	s.complexContent(root, m.complex[m.roots[kind]])
 	return s.errs
 }
 
-// complexContent checks el's children against the sequence of type key.
-func (s *schemaChecker) complexContent(el *etree.Element, key, path string) {
-	seq := s.model.complex[key]
-	if strings.TrimLeft(directText(el), " \t\r\n") != "" {
-		s.add("XSD", orRoot(path), "text in an element that only holds elements")
+// pathItem is one step of the element path as the check walks down (kept
+// on a stack and turned into a string only for an error).
+type pathItem struct {
+	name  string
+	index int // 1-based item number of a repeatable element; 0: none
+}
+
+// path returns the current element path, with name appended when given.
+func (s *schemaChecker) path(name string) string {
+	var b strings.Builder
+	for i, it := range s.stack {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(it.name)
+		if it.index > 0 {
+			fmt.Fprintf(&b, "[%d]", it.index)
+		}
 	}
+	if name != "" {
+		if b.Len() > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(name)
+	}
+	return b.String()
+}
+
+// complexContent checks el's children against the sequence of type key.
+func (s *schemaChecker) complexContent(el *etree.Element, seq []xsdElement) {
 	i, count := 0, 0
-	for _, child := range el.ChildElements() {
-		for i < len(seq) && !s.matches(child, &seq[i]) {
+	for _, tok := range el.Child {
+		child, ok := tok.(*etree.Element)
+		if !ok {
+			if cd, ok := tok.(*etree.CharData); ok && strings.TrimLeft(cd.Data, " \t\r\n") != "" {
+				s.add("XSD", orRoot(s.path("")), "text in an element that only holds elements")
+			}
+			continue
+		}
+		ns := child.NamespaceURI()
+		for i < len(seq) && !s.matches(child.Tag, ns, &seq[i]) {
 			if count < seq[i].min {
-				s.missing(path, &seq[i])
+				s.missing(&seq[i])
 			}
 			i++
 			count = 0
 		}
 		if i == len(seq) {
-			s.add("XSD", joinPath(path, "", child.Tag), "element not allowed here (unknown, out of order or repeated)")
+			s.add("XSD", s.path(child.Tag), "element not allowed here (unknown, out of order or repeated)")
 			return
 		}
 		count++
 		d := &seq[i]
 		if d.max >= 0 && count > d.max {
-			s.add("XSD", joinPath(path, "", child.Tag), fmt.Sprintf("occurs more than %d times (maxOccurs)", d.max))
+			s.add("XSD", s.path(child.Tag), fmt.Sprintf("occurs more than %d times (maxOccurs)", d.max))
 			return
 		}
-		p := joinPath(path, "", d.name)
+		it := pathItem{name: d.name}
 		if d.max != 1 {
-			p = fmt.Sprintf("%s[%d]", p, count)
+			it.index = count
 		}
+		s.stack = append(s.stack, it)
 		if d.complex != "" {
-			s.complexContent(child, d.complex, p)
+			s.complexContent(child, d.seq)
 		} else {
-			s.simpleContent(child, s.model.simple[d.simple], p)
+			s.simpleContent(child, d.typ)
 		}
+		s.stack = s.stack[:len(s.stack)-1]
 	}
 	for ; i < len(seq); i++ {
 		if count < seq[i].min {
-			s.missing(path, &seq[i])
+			s.missing(&seq[i])
 		}
 		count = 0
 	}
@@ -164,31 +211,36 @@ func orRoot(path string) string {
 	return path
 }
 
-func (s *schemaChecker) missing(path string, d *xsdElement) {
+func (s *schemaChecker) missing(d *xsdElement) {
+	p := s.path(d.name)
 	if d.min == 1 {
-		s.add("XSD", joinPath(path, "", d.name), "required element missing (minOccurs 1)")
+		s.add("XSD", p, "required element missing (minOccurs 1)")
 		return
 	}
-	s.add("XSD", joinPath(path, "", d.name), fmt.Sprintf("occurs fewer than %d times (minOccurs)", d.min))
+	s.add("XSD", p, fmt.Sprintf("occurs fewer than %d times (minOccurs)", d.min))
 }
 
-func (s *schemaChecker) matches(el *etree.Element, d *xsdElement) bool {
-	ns := s.msgNS
-	if d.basis {
-		ns = s.basisNS
+func (s *schemaChecker) matches(tag, ns string, d *xsdElement) bool {
+	if tag != d.name {
+		return false
 	}
-	return el.Tag == d.name && el.NamespaceURI() == ns
+	if d.basis {
+		return ns == s.basisNS
+	}
+	return ns == s.msgNS
 }
 
 // simpleContent checks the text of el against simple type t.
-func (s *schemaChecker) simpleContent(el *etree.Element, t *xsdSimple, path string) {
-	if len(el.ChildElements()) > 0 {
-		s.add("XSD", path, "element in a simple element")
-		return
+func (s *schemaChecker) simpleContent(el *etree.Element, t *xsdSimple) {
+	for _, tok := range el.Child {
+		if _, ok := tok.(*etree.Element); ok {
+			s.add("XSD", s.path(""), "element in a simple element")
+			return
+		}
 	}
 	v := directText(el)
 	if !utf8.ValidString(v) || strings.IndexFunc(v, notXMLChar) >= 0 {
-		s.add("XSD", path, "character not allowed in XML")
+		s.add("XSD", s.path(""), "character not allowed in XML")
 		return
 	}
 	var n int64
@@ -198,19 +250,19 @@ func (s *schemaChecker) simpleContent(el *etree.Element, t *xsdSimple, path stri
 		v = collapse(v)
 		var ok bool
 		if n, ok = parseXSDInteger(v); !ok {
-			s.add("XSD", path, "not an integer (xs:integer)")
+			s.add("XSD", s.path(""), "not an integer (xs:integer)")
 			return
 		}
 	case "date":
 		v = collapse(v)
 		if _, err := ParseDate(v); err != nil {
-			s.add(dateCode(v, "RS032"), path, "not a date without time zone (xs:date)")
+			s.add(dateCode(v, "RS032"), s.path(""), "not a date without time zone (xs:date)")
 			return
 		}
 	case "time":
 		v = collapse(v)
 		if _, err := ParseTime(v); err != nil {
-			s.add(dateCode(v, "RS034"), path, "not a time without time zone (xs:time)")
+			s.add(dateCode(v, "RS034"), s.path(""), "not a time without time zone (xs:time)")
 			return
 		}
 	}
@@ -219,17 +271,17 @@ func (s *schemaChecker) simpleContent(el *etree.Element, t *xsdSimple, path stri
 		st := &t.steps[i]
 		switch {
 		case st.minLen >= 0 && length < st.minLen:
-			s.add(facetCode(st.name, "min"), path, fmt.Sprintf("shorter than %d characters (minLength of %s)", st.minLen, st.name))
+			s.add(facetCode(st.name, "min"), s.path(""), fmt.Sprintf("shorter than %d characters (minLength of %s)", st.minLen, st.name))
 		case st.maxLen >= 0 && length > st.maxLen:
-			s.add(facetCode(st.name, "max"), path, fmt.Sprintf("longer than %d characters (maxLength of %s)", st.maxLen, st.name))
+			s.add(facetCode(st.name, "max"), s.path(""), fmt.Sprintf("longer than %d characters (maxLength of %s)", st.maxLen, st.name))
 		case st.hasMin && n < st.minIncl && t.base == "integer":
-			s.add(facetCode(st.name, "range"), path, fmt.Sprintf("less than %d (minInclusive of %s)", st.minIncl, st.name))
+			s.add(facetCode(st.name, "range"), s.path(""), fmt.Sprintf("less than %d (minInclusive of %s)", st.minIncl, st.name))
 		case st.hasMax && n > st.maxIncl && t.base == "integer":
-			s.add(facetCode(st.name, "range"), path, fmt.Sprintf("greater than %d (maxInclusive of %s)", st.maxIncl, st.name))
+			s.add(facetCode(st.name, "range"), s.path(""), fmt.Sprintf("greater than %d (maxInclusive of %s)", st.maxIncl, st.name))
 		case st.re != nil && !st.re.MatchString(v):
-			s.add(facetCode(st.name, "pattern"), path, "does not match the pattern of "+st.name)
+			s.add(facetCode(st.name, "pattern"), s.path(""), "does not match the pattern of "+st.name)
 		case st.enum != "" && !InCodeList(st.enum, s.std, v):
-			s.add(facetCode(st.name, "enum"), path, "not a code of "+st.enum+" in "+string(s.std))
+			s.add(facetCode(st.name, "enum"), s.path(""), "not a code of "+st.enum+" in "+string(s.std))
 		default:
 			continue
 		}
