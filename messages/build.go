@@ -29,31 +29,83 @@ type BuildOptions struct {
 // Rule violations come back as *RuleError values joined with errors.Join
 // (errors.Is(err, ErrRule); RuleCodes(err) lists the codes).
 //
+// Build also checks the document it is about to write against the model
+// of the official XSD (schema_gen.go, generated from the embedded schemas):
+// element order and cardinality, and every facet of every value (length,
+// range, pattern, code list). A violation comes back as a *RuleError with
+// the element path and the facet, coded with the iStandaarden rule where
+// one names the facet (RS035, RS036, RS048, …) and "XSD" otherwise. So
+// Build never writes a document the official schema refuses.
+//
 // TR056 (Identificatie unique per message kind per sender) needs the
 // sender's history and is NOT checked here: the caller must reserve the
 // (sender, message type, Identificatie) triple in its store before sending.
-//
-// The output should still be validated against the official XSD (package
-// xsd): Build does not re-check every cardinality and length the schema has.
 func Build(m Message, opts BuildOptions) ([]byte, error) {
 	cp, err := withDefaults(m)
 	if err != nil {
 		return nil, err
 	}
-	if err := check(cp, opts); err != nil {
+	doc, err := checkTree(cp, opts)
+	if err != nil {
 		return nil, err
 	}
-	return encode(cp)
+	return writeDocument(doc), nil
 }
 
-// Check applies Build's rules to m without writing XML (header defaults are
-// applied to a copy first, as in Build).
+// Check applies Build's rules (and the schema check) to m without writing
+// XML (header defaults are applied to a copy first, as in Build).
 func Check(m Message, opts BuildOptions) error {
 	cp, err := withDefaults(m)
 	if err != nil {
 		return err
 	}
-	return check(cp, opts)
+	_, err = checkTree(cp, opts)
+	return err
+}
+
+// checkTree applies the rules to m, encodes it and checks the tree against
+// the schema model; it returns the tree when nothing is violated. A schema
+// violation at a path a rule already reported is not repeated.
+func checkTree(m Message, opts BuildOptions) (*etree.Document, error) {
+	errs, err := check(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := encodeTree(m)
+	if err != nil {
+		var re *RuleError
+		if !errors.As(err, &re) {
+			return nil, err
+		}
+		errs = appendNew(errs, re)
+		return nil, errors.Join(errs...)
+	}
+	errs = appendNew(errs, validateSchema(doc.Root(), m.Standard(), m.Kind())...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return doc, nil
+}
+
+// appendNew appends the rule errors of more whose path no error of errs
+// names yet.
+func appendNew(errs []error, more ...error) []error {
+	if len(more) == 0 {
+		return errs
+	}
+	seen := map[string]bool{}
+	for _, e := range errs {
+		if re, ok := e.(*RuleError); ok {
+			seen[re.Path] = true
+		}
+	}
+	for _, e := range more {
+		if re, ok := e.(*RuleError); ok && seen[re.Path] {
+			continue
+		}
+		errs = append(errs, e)
+	}
+	return errs
 }
 
 // Marshal writes m as XML like Build, with the same header defaults, but

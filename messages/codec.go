@@ -271,6 +271,11 @@ func hasNonNS(el *etree.Element) bool {
 
 // directText is the concatenated character data directly inside el.
 func directText(el *etree.Element) string {
+	if len(el.Child) == 1 {
+		if cd, ok := el.Child[0].(*etree.CharData); ok {
+			return cd.Data
+		}
+	}
 	var b strings.Builder
 	for _, t := range el.Child {
 		if cd, ok := t.(*etree.CharData); ok {

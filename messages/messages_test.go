@@ -170,7 +170,8 @@ func toewijzing(std messages.Standard) *messages.Toewijzing {
 				Geslachtsnaam: messages.Achternaam{Achternaam: "Testpersoon"},
 				NaamGebruik:   "1",
 			},
-			Contactgegevens: []messages.Contact{{Soort: messages.AdresSoortCorrespondentie, Emailadres: "team@example.org"}},
+			Contactgegevens: []messages.Contact{{Soort: messages.AdresSoortCorrespondentie, Emailadres: "team@example.org",
+				Telefoon: &messages.Telefoonnummers{Telefoon01: messages.Telefoon{Telefoonnummer: "0201234567", Landnummer: "0031"}}}},
 			ToegewezenProducten: []messages.ToegewezenProduct{{
 				ToewijzingNummer: 7,
 				Product:          &messages.Product{Categorie: cat, Code: code},

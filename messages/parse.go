@@ -17,8 +17,11 @@ const MaxDocumentSize = 25 << 20
 // namespace. A DOCTYPE is refused unparsed (ErrDoctype); an unknown
 // namespace gives ErrUnknownMessage; bad XML, unknown or misplaced elements
 // and badly formatted values give ErrMalformed (naming the element path,
-// never the value). Parse does not check cardinalities or the code lists:
-// validate the document against the official XSD (package xsd) first.
+// never the value). Parse also checks the document against the model of
+// the official XSD (element order and cardinality, lengths, ranges,
+// patterns, code lists; see Build): a violation is an ErrMalformed that
+// wraps the *RuleError values (RuleCodes lists their codes). The official
+// XSD (package xsd) stays the authority for what comes from outside.
 func Parse(doc []byte) (Message, error) {
 	if len(doc) > MaxDocumentSize {
 		return nil, fmt.Errorf("%w: document larger than %d bytes", ErrMalformed, MaxDocumentSize)
@@ -50,6 +53,9 @@ func Parse(doc []byte) (Message, error) {
 		if a.Space != "xmlns" && a.Key != "xmlns" && a.NamespaceURI() != "http://www.w3.org/2001/XMLSchema-instance" {
 			return nil, fmt.Errorf("%w: Bericht: unexpected attribute %s", ErrMalformed, a.Key)
 		}
+	}
+	if errs := validateSchema(root, sk.std, sk.kind); len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, errors.Join(errs...))
 	}
 	m, err := newMessage(sk.std, sk.kind)
 	if err != nil {

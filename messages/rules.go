@@ -1,13 +1,11 @@
 package messages
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Rules checked by Build / Check, with the codes of the iStandaarden
@@ -54,13 +52,16 @@ import (
 //	CD087 / CS339 / CD060 / CS337 / CS325  (323, 325) ProductTarief, euro amounts, credit references,
 //	       one calendar month per ProductPeriode, zero amounts are debet
 //
-// Not checked here: TR056 (needs the sender's history; see Build), CS139
-// (DatumGebruik vs Datum), CS100/CS340 (323 periods), and every rule that
-// needs other messages or outside lists (TR332, TR378/S300, TR381/S329,
-// TR379, …).
+// Receiving side (rules_receiver.go): TR002, TR006, TR061, TR101, TR134,
+// TR302, CS139 and TR378 (the embedded CBS gemeente list). The schema
+// itself (order, cardinality, every facet) is checked by schema.go.
+//
+// Not checked here: TR056 (needs the sender's history; see Build),
+// CS100/CS340 (323 periods), and every rule that needs other messages or
+// outside lists beyond the CBS one (TR332, TR381/S329, TR379, …).
 
 var (
-	versiePattern  = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	versiePattern  = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`) // LDT_Versie
 	postcodeNL     = regexp.MustCompile(`^[1-9][0-9]{3}[A-Z]{2}$`)
 	gemeenteSender = map[string]bool{"301": true, "302": true, "319": true, "320": true, "325": true}
 	retourKinds    = map[string]bool{"302": true, "306": true, "308": true, "316": true, "318": true, "320": true}
@@ -76,114 +77,16 @@ func (c *checker) add(code, path, msg string) {
 	c.errs = append(c.errs, &RuleError{Code: code, Path: path, Msg: msg})
 }
 
-func check(m Message, opts BuildOptions) error {
+// check applies the rules to m; the error is for bad options only.
+func check(m Message, opts BuildOptions) ([]error, error) {
 	if opts.Today.IsZero() || !opts.Today.Valid() {
-		return fmt.Errorf("%w: Today is required (TR135)", ErrOptions)
+		return nil, fmt.Errorf("%w: Today is required (TR135)", ErrOptions)
 	}
 	c := &checker{std: m.Standard(), today: opts.Today}
 	c.header(m)
 	c.walk(reflect.ValueOf(m).Elem(), "", "")
-	return errors.Join(c.errs...)
-}
-
-func (c *checker) header(m Message) {
-	h := m.Head()
-	kind := m.Kind()
-	if h.BerichtCode != BerichtCode(c.std, kind) {
-		c.add("RS047", "Header/BerichtCode", "does not match "+MessageType(c.std, kind))
-	}
-	if h.BerichtVersie != 3 {
-		c.add("CS025", "Header/BerichtVersie", "must be 3")
-	}
-	if h.BerichtSubversie != 2 {
-		c.add("CS015", "Header/BerichtSubversie", "must be 2")
-	}
-	if gemeenteSender[kind] {
-		c.gemeente("Header/Afzender", h.Afzender)
-		c.agb("Header/Ontvanger", h.Ontvanger)
-	} else {
-		c.agb("Header/Afzender", h.Afzender)
-		c.gemeente("Header/Ontvanger", h.Ontvanger)
-	}
-	c.identificatie("Header/BerichtIdentificatie/Identificatie", h.BerichtIdentificatie.Identificatie)
-	c.dagtekening("Header/BerichtIdentificatie/Dagtekening", h.BerichtIdentificatie.Dagtekening)
-	c.xsdVersie("Header/XsdVersie", &h.XsdVersie)
-	if retourKinds[kind] {
-		c.identificatie("Header/IdentificatieRetour", h.IdentificatieRetour)
-		c.dagtekening("Header/DagtekeningRetour", h.DagtekeningRetour)
-		if h.XsdVersieRetour == nil {
-			c.add("XSD", "Header/XsdVersieRetour", "required in a retour")
-		} else {
-			c.xsdVersie("Header/XsdVersieRetour", h.XsdVersieRetour)
-		}
-		if h.XsltVersie != "" && !versiePattern.MatchString(h.XsltVersie) {
-			c.add("RS048", "Header/XsltVersie", "must be n.n.n")
-		}
-	}
-	if kind == "325" {
-		if h.DeclaratieIdentificatie == nil {
-			c.add("XSD", "Header/DeclaratieIdentificatie", "required in a 325")
-		} else {
-			c.identificatie("Header/DeclaratieIdentificatie/Identificatie", h.DeclaratieIdentificatie.Identificatie)
-		}
-		if h.XsdVersieDeclaratie == nil {
-			c.add("XSD", "Header/XsdVersieDeclaratie", "required in a 325")
-		} else {
-			c.xsdVersie("Header/XsdVersieDeclaratie", h.XsdVersieDeclaratie)
-		}
-		if len(h.RetourCodes) == 0 {
-			c.add("XSD", "Header/RetourCodes", "required in a 325")
-		}
-	}
-	if !retourKinds[kind] && kind != "325" {
-		if h.IdentificatieRetour != "" || !h.DagtekeningRetour.IsZero() || h.XsdVersieRetour != nil || len(h.RetourCodes) > 0 || h.XsltVersie != "" {
-			c.add("XSD", "Header", "retour fields in a heenbericht")
-		}
-	}
-	if kind != "325" && (h.DeclaratieIdentificatie != nil || h.XsdVersieDeclaratie != nil) {
-		c.add("XSD", "Header", "325 fields in another message")
-	}
-}
-
-func (c *checker) identificatie(path, id string) {
-	switch {
-	case strings.TrimSpace(id) == "":
-		c.add("RS033", path, "empty")
-	case utf8.RuneCountInString(id) > 12:
-		c.add("RS017", path, "longer than 12 characters")
-	}
-}
-
-func (c *checker) gemeente(path, v string) {
-	if !ValidGemeentecode(v) {
-		c.add("RS035", path, "must be a gemeentecode of 4 digits")
-	}
-}
-
-func (c *checker) agb(path, v string) {
-	if !ValidAGB(v) {
-		c.add("RS036", path, "must be an AGB code of 8 digits")
-	}
-}
-
-func (c *checker) dagtekening(path string, d Date) {
-	switch {
-	case d.IsZero():
-		c.add("TR135", path, "required")
-	case !d.Valid():
-		c.add("XSD", path, "not an existing calendar date")
-	case d.After(c.today):
-		c.add("TR135", path, "lies after today")
-	}
-}
-
-func (c *checker) xsdVersie(path string, v *XsdVersie) {
-	if !versiePattern.MatchString(v.BasisschemaXsdVersie) {
-		c.add("RS048", path+"/BasisschemaXsdVersie", "must be n.n.n")
-	}
-	if !versiePattern.MatchString(v.BerichtXsdVersie) {
-		c.add("RS048", path+"/BerichtXsdVersie", "must be n.n.n")
-	}
+	c.receiver(m)
+	return c.errs, nil
 }
 
 // walk visits every struct in v (depth first) with its element path and
@@ -422,58 +325,4 @@ func (c *checker) adres(path string, a *Adres, soort AdresSoort) {
 	if a.Postcode != "" && !postcodeNL.MatchString(a.Postcode) {
 		c.add("CS089", path+"/Postcode", "not a Dutch postcode (1234AB)")
 	}
-}
-
-var cutoff2020 = Date{2020, 12, 31}
-
-// productFields are the elements the product conditions look at; the
-// records name them differently (Einddatum, ToewijzingEinddatum, …).
-type productFields struct {
-	product        *Product
-	omvang         *Omvang
-	budget         *int
-	ingang, eind   Date
-	eindName       string
-	requireProduct bool   // CD079 applies
-	cd080          string // code of "no Omvang without Product/Code", "" if n/a
-	cs338          string // code of the Eenheid/Frequentie constraint
-}
-
-// product applies CD041, CD075–CD079, CD080 (CD095, CD096), CS338 (CS343)
-// and CS003 to a toegewezen, aangevraagd, nieuw or te wijzigen product.
-func (c *checker) product(path string, p productFields) {
-	if p.omvang != nil && p.budget != nil {
-		c.add("CD077", path+"/Omvang", "not allowed together with Budget")
-		c.add("CD078", path+"/Budget", "not allowed together with Omvang")
-	}
-	if p.budget != nil && p.eind.IsZero() {
-		c.add("CD075", path+"/"+p.eindName, "required when Budget is filled")
-	}
-	if p.omvang != nil && p.omvang.Frequentie == FrequentiePerWeek && p.eind.IsZero() {
-		c.add("CD076", path+"/"+p.eindName, "required when Frequentie is 2 (per week)")
-	}
-	if p.requireProduct && p.budget == nil && p.product == nil {
-		c.add("CD079", path+"/Product", "required when Budget is empty")
-	}
-	openOrAfter2020 := p.eind.IsZero() || p.eind.After(cutoff2020)
-	if p.requireProduct {
-		codeFilled := p.product != nil && p.product.Code != ""
-		if codeFilled && p.omvang == nil {
-			c.add("CD041", path+"/Omvang", "required when Product/Code is filled")
-		}
-		if p.cd080 != "" && !codeFilled && p.omvang != nil && openOrAfter2020 {
-			c.add(p.cd080, path+"/Omvang", "not allowed when Product/Code is empty")
-		}
-	}
-	if p.omvang != nil && openOrAfter2020 {
-		switch p.omvang.Eenheid {
-		case "14", "16", "83", "84":
-			switch p.omvang.Frequentie {
-			case "2", "4", "6":
-			default:
-				c.add(p.cs338, path+"/Omvang/Frequentie", "must be 2, 4 or 6 for Eenheid 14, 16, 83 or 84")
-			}
-		}
-	}
-	c.period(path+"/"+p.eindName, p.ingang, p.eind)
 }

@@ -15,8 +15,8 @@ import (
 var ErrConfig = errors.New("invalid load test configuration")
 
 // Generator makes realistic, valid 301 disclosure requests: unique UUID ids,
-// BSNs that pass the 11-proef, iWmo and iJw, one to three products, a
-// contact with address and phone numbers. It is not safe for concurrent use.
+// BSNs that pass the 11-proef, iWmo and iJw, one to three distinct
+// products, a contact with address and phone numbers. It is not safe for concurrent use.
 type Generator struct {
 	providers []string
 	basis     string
@@ -155,9 +155,12 @@ func (g *Generator) Next() disclosure.Request {
 	}
 	assigned := g.today.AddDate(0, 0, -g.rnd.IntN(10))
 	start := assigned.AddDate(0, 0, 1+g.rnd.IntN(20))
+	// Distinct products: one product in overlapping periods is refused by
+	// the receiving side (TR302, docs/message-rules.md).
+	order := g.rnd.Perm(len(prods))
 	n := 1 + g.rnd.IntN(3)
 	for i := 0; i < n; i++ {
-		pc := prods[g.rnd.IntN(len(prods))]
+		pc := prods[order[i]]
 		req.Assignment.Products = append(req.Assignment.Products, disclosure.Product{
 			Number:     g.seq*10 + int64(i),
 			Product:    &disclosure.ProductCode{Category: pc[0], Code: pc[1]},

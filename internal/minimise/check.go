@@ -130,12 +130,17 @@ type leaf struct {
 // In order: the profile must be for the request's standard, message type
 // and purpose; every present field is looked up in the profile (never →
 // FIELD_NEVER_SENT; strip, or not covered with on_extra strip → removed;
-// not covered otherwise → FIELD_NOT_IN_PROFILE); then, on the copy without
-// the stripped fields: required fields (REQUIRED_MISSING), categories the
-// basis covers (CATEGORY_NOT_COVERED), free text (length, BSN, phone,
-// e-mail, postcode with house number, names and birth dates of persons the
-// basis does not cover free text about) and the iStandaarden prohibitions
-// (CS318, OP002x2, OP130). Every problem is reported, not only the first.
+// not covered otherwise → FIELD_NOT_IN_PROFILE); a client contact the
+// stripping leaves without a phone and without a house number with a
+// postcode is dropped whole (TR006), and one that breaks TR006 as sent
+// refuses (TR006), as does a client left without a contact of kind 01-03
+// (CONTACT_REQUIRED, TR061); then, on the copy without the stripped fields:
+// required fields (REQUIRED_MISSING), categories the basis covers
+// (CATEGORY_NOT_COVERED), free text (length, BSN, phone, e-mail, postcode
+// with house number, names and birth dates of persons the basis does not
+// cover free text about) and the iStandaarden prohibitions (CS318, OP002x2,
+// OP130, TR006 for a relation's contact). Every problem is reported, not
+// only the first.
 //
 // The request is read as its JSON form (contract v1): a field is present
 // when its JSON value is a non-empty string, true, or a number, and paths
@@ -206,6 +211,9 @@ func Check(req disclosure.Request, p Profile, b Basis) Result {
 			}
 		}
 	}
+	// The receiving side's contact rules (TR006, TR061): a contact stripped
+	// unusable is dropped whole.
+	strip = contactRules(req.MessageType, all, strip, problem)
 	res.Stripped = strip
 	if len(strip) > 0 {
 		v.removeAll(root, strip)
@@ -316,6 +324,8 @@ func prohibitions(orig, checked disclosure.Request, survivors []int, b Basis, pr
 			problem(at+"/name/surname", CodeOP130, "relation %d has no name (OP130)", i+1)
 		case !fullAddress(rel.Contact.Address) && len(rel.Contact.Phones) == 0:
 			problem(at+"/contact", CodeOP130, "relation %d has neither a full address nor a phone number (OP130)", i+1)
+		case !relationContactFilled(rel.Contact):
+			problem(at+"/contact", CodeTR006, "the contact of relation %d holds neither a phone number nor an address with a house number and a postcode (TR006)", i+1)
 		}
 	}
 	if checked.Standard == "iJw" && !hasGezagsdrager && isMinor(c.BirthDate, c.BirthDateUsage, checked, b.On) {

@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/sluis-gateway/sluis/internal/category"
+	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/messages"
 )
 
 type checkCase struct {
@@ -194,6 +197,23 @@ func checkCases() []checkCase {
 				rel.Contact.Address = nil
 				r.Client.Relations = []disclosure.Relation{rel}
 			}},
+		{name: "TR006: a contact with neither a phone nor a house number and postcode", basis: legal,
+			req:  func(r *disclosure.Request) { r.Client.Contacts[0].Address.Postcode = "" },
+			want: []string{"/client/contacts/0 TR006"}},
+		{name: "TR006: a relation with house number, street and city but no postcode and no phone", basis: legal,
+			req: func(r *disclosure.Request) {
+				rel := relation("Bakker", "", "")
+				rel.Contact.Phones = nil
+				rel.Contact.Address.Postcode = "" // a full address for OP130, not for TR006
+				r.Client.Relations = []disclosure.Relation{rel}
+			},
+			want: []string{"/client/relations/0/contact TR006"}},
+		{name: "CONTACT_REQUIRED: only a contact of kind 04 (TR061)", basis: legal,
+			req: func(r *disclosure.Request) {
+				r.Client.Contacts[0].Kind = "04"
+				r.Client.Contacts[0].Period = &disclosure.Period{Start: "2026-11-01"}
+			},
+			want: []string{"/client/contacts CONTACT_REQUIRED"}},
 		{name: "RELATION_IS_CLIENT (iWmo): the client as own relation", basis: legal,
 			req: func(r *disclosure.Request) {
 				r.Client.Relations = []disclosure.Relation{relation("WIT", "", "1967-08-13")}
@@ -253,6 +273,40 @@ func checkCases() []checkCase {
 					t.Errorf("the address was lost")
 				}
 			}},
+		{name: "iwmo minimal: a contact stripped to its kind is dropped (TR006)", purpose: "assignment_minimal", basis: legal,
+			req: func(r *disclosure.Request) {
+				r.Client.Contacts = append(r.Client.Contacts, phoneOnlyContact("02"))
+			},
+			stripped: []string{
+				"/client/contacts/1/kind",
+				"/client/contacts/1/phones/0/country_code", "/client/contacts/1/phones/0/number",
+			},
+			check: func(t *testing.T, res Result) {
+				if n := len(res.Request.Client.Contacts); n != 1 || res.Request.Client.Contacts[0].Kind != "01" {
+					t.Errorf("contacts %+v, want only the address of kind 01", res.Request.Client.Contacts)
+				}
+				buildChecked(t, res)
+			}},
+		{name: "iwmo minimal: the only contact of kind 01-03 stripped to its kind refuses (TR061)", purpose: "assignment_minimal", basis: legal,
+			req: func(r *disclosure.Request) {
+				r.Client.Contacts[0].Kind = "04"
+				r.Client.Contacts[0].Period = &disclosure.Period{Start: "2026-11-01"}
+				r.Client.Contacts = append(r.Client.Contacts, phoneOnlyContact("02"))
+			},
+			want: []string{"/client/contacts CONTACT_REQUIRED"},
+			stripped: []string{
+				"/client/contacts/1/kind",
+				"/client/contacts/1/phones/0/country_code", "/client/contacts/1/phones/0/number",
+			}},
+		{name: "iwmo minimal: the only contact stripped to its kind refuses", purpose: "assignment_minimal", basis: legal,
+			req: func(r *disclosure.Request) {
+				r.Client.Contacts = []disclosure.Contact{phoneOnlyContact("01")}
+			},
+			want: []string{"/client/contacts CONTACT_REQUIRED", "/client/contacts REQUIRED_MISSING"},
+			stripped: []string{
+				"/client/contacts/0/kind",
+				"/client/contacts/0/phones/0/country_code", "/client/contacts/0/phones/0/number",
+			}},
 		{name: "iwmo minimal: relations are never sent", purpose: "assignment_minimal", basis: legal,
 			req: func(r *disclosure.Request) {
 				rel := relation("Bakker", "", "")
@@ -307,6 +361,25 @@ func checkCases() []checkCase {
 		{name: "ijw minimal: free text is never sent", std: "iJw", purpose: "assignment_minimal", basis: legal,
 			req:  withComment("Graag snel starten."),
 			want: []string{"/client/comment FIELD_NEVER_SENT"}},
+	}
+}
+
+// phoneOnlyContact is a contact of the kind whose only way to reach the
+// client is a phone (TR006 holds; assignment_minimal strips the phone).
+func phoneOnlyContact(kind string) disclosure.Contact {
+	return disclosure.Contact{Kind: kind, Phones: []disclosure.Phone{{Number: "0612345678", CountryCode: "0031"}}}
+}
+
+// buildChecked composes and builds the checked copy of an allowed result:
+// messages.Build applies the receiving side's rules (TR006, TR061, ...).
+func buildChecked(t *testing.T, res Result) {
+	t.Helper()
+	m, err := compose.Toewijzing(res.Request, receipts.Record{Identificatie: "1", CreatedAt: fixedCreated})
+	if err != nil {
+		t.Fatalf("compose: %v", err)
+	}
+	if _, err := messages.Build(m, messages.BuildOptions{Today: buildToday}); err != nil {
+		t.Errorf("build the checked copy: %v", err)
 	}
 }
 

@@ -62,7 +62,8 @@ func legacyCheck(req disclosure.Request, p Profile, b Basis) Result {
 	var strip []string
 	relLeaves := map[string]int{} // "/client/relations/N" -> data fields
 	relStripped := map[string]int{}
-	for _, l := range leaves(tree) {
+	all := leaves(tree)
+	for _, l := range all {
 		f, known := lookupField(l.pattern)
 		if known && f.Control {
 			continue
@@ -91,6 +92,7 @@ func legacyCheck(req disclosure.Request, p Profile, b Basis) Result {
 			}
 		}
 	}
+	strip = contactRules(req.MessageType, all, strip, problem)
 	res.Stripped = strip
 	if len(strip) > 0 {
 		removeAll(tree, strip)
@@ -224,7 +226,8 @@ func walk(n any, path, pattern string, out *[]leaf) {
 		}
 	default:
 		if presentScalar(v) {
-			*out = append(*out, leaf{path: path, pattern: pattern})
+			text, _ := v.(string)
+			*out = append(*out, leaf{path: path, pattern: pattern, text: text})
 		}
 	}
 }

@@ -44,8 +44,15 @@ func genRequest(rng *rand.Rand) disclosure.Request {
 	r := baseRequest(std, pick("care_assignment", "assignment_minimal"))
 	c := &r.Client
 	c.BSN = pick("999900006", "999900018", "123456782")
-	c.BirthDate = fmt.Sprintf("%04d-%02d-%02d", 1940+rng.IntN(85), 1+rng.IntN(12), 1+rng.IntN(28))
 	c.BirthDateUsage = pick("", "", "1", "2")
+	month, day := 1+rng.IntN(12), 1+rng.IntN(28)
+	switch c.BirthDateUsage { // CS139: the unknown parts are 01
+	case "1":
+		day = 1
+	case "2":
+		month, day = 1, 1
+	}
+	c.BirthDate = fmt.Sprintf("%04d-%02d-%02d", 1940+rng.IntN(85), month, day)
 	c.Gender = pick("0", "1", "2")
 	c.Name = genName(rng, pick("Wit", "Bakker", "Öztürk", "Jansen"))
 	if maybe() {
@@ -88,8 +95,15 @@ func genRequest(rng *rand.Rand) disclosure.Request {
 			Kind:    pick("01", "02", "04"),
 			Address: &disclosure.Address{HouseNumber: intp(1 + rng.IntN(200)), Postcode: "9999XX", Street: "Kerklaan", City: "Amsterdam", Country: "NL"},
 		}
+		if i == 0 {
+			k.Kind = pick("01", "02", "03") // TR061: one of Soort 01-03
+		}
 		if maybe() {
 			k.Address.HouseLetter = "a"
+		}
+		phoneOnly := rng.IntN(5) == 0 // TR006 by its phone alone: assignment_minimal drops it
+		if phoneOnly {
+			k.Address = nil
 		}
 		if k.Kind == "04" {
 			k.Period = &disclosure.Period{Start: "2026-11-01"}
@@ -97,7 +111,7 @@ func genRequest(rng *rand.Rand) disclosure.Request {
 				k.Period.End = "2027-01-31"
 			}
 		}
-		if maybe() {
+		if phoneOnly || maybe() {
 			for range 1 + rng.IntN(2) {
 				k.Phones = append(k.Phones, disclosure.Phone{Number: pick("0612345678", "0201234567"), CountryCode: "0031"})
 			}
@@ -116,9 +130,10 @@ func genRequest(rng *rand.Rand) disclosure.Request {
 	}
 	r.Assignment.Products = nil
 	for i := range 1 + rng.IntN(2) {
+		// TR302: one product in consecutive, not overlapping, periods.
 		p := disclosure.Product{
 			Number: int64(100 + i), AssignedOn: "2026-11-20", AssignedAt: "12:00:00",
-			Start: "2026-12-01", End: "2027-05-31",
+			Start: []string{"2026-12-01", "2027-06-01"}[i], End: []string{"2027-05-31", "2027-11-30"}[i],
 		}
 		if maybe() {
 			p.Product = &disclosure.ProductCode{Category: cat, Code: code}

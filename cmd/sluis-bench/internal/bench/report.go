@@ -94,7 +94,7 @@ func (r Report) Write(w io.Writer) error {
 	p("machine:  %d cores, %s, %s RAM, %s, %s", r.Machine.Cores, r.Machine.CPU, r.Machine.Memory, r.Machine.Kernel, r.Machine.Go)
 	p("gateway:  %s serve as its own process; SQLite store; RSA-%d key; %d providers; workers %s, prefetch %s; log level %s",
 		c.Binary, loadtest.KeyBits, c.Providers, orDefault(c.Workers, "default"), orDefault(c.Prefetch, "default"), orDefaultS(c.LogLevel, "info"))
-	p("load:     realistic 301 requests (iWmo and iJw, 1-3 products, address and phones), basis %s; mean request %s, mean signed message %s",
+	p("load:     realistic 301 requests (iWmo and iJw, 1-3 distinct products, address and phones), basis %s; mean request %s, mean signed message %s",
 		c.Basis, kb(r.RequestAvg), kb(r.MessageAvg))
 	if r.Consents > 0 {
 		p("          %d single-share consents recorded in the register before the runs (one per disclosure)", r.Consents)

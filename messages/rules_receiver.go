@@ -1,0 +1,223 @@
+package messages
+
+// Technical rules of the receiving side (controleniveau 2, retourcode 0001
+// for the whole message; TR378 is retourcode S300) on what a sender
+// writes. Rule texts: ../shared/reference/istandaarden/NOTES.md and the
+// iStandaarden rule pages it cites (informatiemodel.istandaarden.nl,
+// .../iwmo/3.2/regels/technische-regel/trNNN/).
+//
+//	TR002  Geboortedatum not more than 120 years before the Dagtekening,
+//	       unless unknown (DatumGebruik 3 with Datum 1900-01-01) (301, 305, 307, 315)
+//	TR006  a Contact holds a Telefoon and/or both Adres/Huis and Adres/Postcode (301)
+//	TR061  the Client has at least one Contact of Soort 01, 02 or 03 (301)
+//	TR101  no duplicate records: ToewijzingNummer and Relatie/Nummer unique in a 301,
+//	       a Client's Bsn unique and ProductReferentie unique per Client in a 325
+//	TR134  dates not after the Dagtekening: Geboortedatum (Client, Relatie),
+//	       Toewijzingsdatum (301); the 323's Dagtekening in a 325
+//	TR302  one Product (Code, else Categorie; without Product: any) not in
+//	       overlapping periods; removed toewijzingen (Einddatum = Ingangsdatum
+//	       with RedenWijziging 13 or 01) do not count (301)
+//	CS139  DatumGebruik 1: day 01; 2: day and month 01-01; 3: Datum 1900-01-01
+//	TR378  every gemeentecode (Afzender / Ontvanger, Woonplaatsbeginsel/Gemeente)
+//	       is in the CBS list (GemeenteName)
+
+import "fmt"
+
+var unknownBirth = Date{1900, 1, 1}
+
+func (c *checker) receiver(m Message) {
+	h := m.Head()
+	dag := h.BerichtIdentificatie.Dagtekening
+	if gemeenteSender[m.Kind()] {
+		c.cbs("Header/Afzender", h.Afzender)
+	} else {
+		c.cbs("Header/Ontvanger", h.Ontvanger)
+	}
+	switch r := m.(type) {
+	case *Toewijzing:
+		c.birth("Client/Geboortedatum", r.Client.Geboortedatum, dag)
+		c.toewijzingClient(&r.Client, dag)
+	case *Start:
+		c.birth("Client/Geboortedatum", r.Client.Geboortedatum, dag)
+	case *Stop:
+		c.birth("Client/Geboortedatum", r.Client.Geboortedatum, dag)
+	case *VerzoekToewijzing:
+		c.birth("Client/Geboortedatum", r.Client.Geboortedatum, dag)
+	case *Antwoordbericht:
+		if r.Antwoord.Woonplaatsbeginsel != nil {
+			c.cbs("Antwoord/Woonplaatsbeginsel/Gemeente", r.Antwoord.Woonplaatsbeginsel.Gemeente)
+		}
+	case *DeclaratieAntwoord:
+		if d := h.DeclaratieIdentificatie; d != nil {
+			c.notAfter("Header/DeclaratieIdentificatie/Dagtekening", d.Dagtekening, dag)
+		}
+		if r.DeclaratieAntwoord != nil {
+			c.declaratieClients("DeclaratieAntwoord/Clienten/Client", r.DeclaratieAntwoord.Clienten)
+		}
+	}
+}
+
+// cbs: TR378, a well-formed gemeentecode that is not in the CBS list.
+func (c *checker) cbs(path, code string) {
+	if !ValidGemeentecode(code) {
+		return // RS035 / the XSD report it
+	}
+	if _, ok := GemeenteName(code); !ok {
+		c.add("TR378", path, "gemeentecode not in the CBS list of "+GemeentenListDate)
+	}
+}
+
+// birth applies CS139, TR002 and TR134 to a Geboortedatum.
+func (c *checker) birth(path string, g Geboortedatum, dag Date) {
+	d := g.Datum
+	if d.IsZero() || !d.Valid() || dag.IsZero() || !dag.Valid() {
+		return
+	}
+	switch g.DatumGebruik {
+	case "1":
+		if d.Day != 1 {
+			c.add("CS139", path+"/Datum", "day must be 01 when DatumGebruik is 1 (day unknown)")
+		}
+	case "2":
+		if d.Day != 1 || d.Month != 1 {
+			c.add("CS139", path+"/Datum", "day and month must be 01-01 when DatumGebruik is 2 (day and month unknown)")
+		}
+	case "3":
+		if d != unknownBirth {
+			c.add("CS139", path+"/Datum", "must be 1900-01-01 when DatumGebruik is 3 (date unknown)")
+		}
+	}
+	unknown := g.DatumGebruik == "3" && d == unknownBirth
+	limit := Date{dag.Year - 120, dag.Month, dag.Day}
+	if !unknown && d.Before(limit) {
+		c.add("TR002", path+"/Datum", "more than 120 years before the Dagtekening")
+	}
+	c.notAfter(path+"/Datum", d, dag)
+}
+
+// notAfter: TR134, a date after the Dagtekening.
+func (c *checker) notAfter(path string, d, dag Date) {
+	if !d.IsZero() && d.Valid() && !dag.IsZero() && d.After(dag) {
+		c.add("TR134", path, "after the Dagtekening of the message")
+	}
+}
+
+func (c *checker) toewijzingClient(cl *ToewijzingClient, dag Date) {
+	nummers := map[string]bool{}
+	for i := range cl.Relaties {
+		r := &cl.Relaties[i]
+		p := fmt.Sprintf("Client/Relaties/Relatie[%d]", i+1)
+		if r.Geboortedatum != nil {
+			c.birthRelatie(p+"/Geboortedatum", *r.Geboortedatum, dag)
+		}
+		if nummers[r.Nummer] {
+			c.add("TR101", p+"/Nummer", "a second Relatie with this Nummer")
+		}
+		nummers[r.Nummer] = true
+		c.contactFilled(p+"/Contact", &r.Contact)
+	}
+	basic := false
+	for i := range cl.Contactgegevens {
+		ct := &cl.Contactgegevens[i]
+		c.contactFilled(fmt.Sprintf("Client/Contactgegevens/Contact[%d]", i+1), ct)
+		switch ct.Soort {
+		case AdresSoortBRP, AdresSoortCorrespondentie, AdresSoortVerblijf:
+			basic = true
+		}
+	}
+	if !basic && len(cl.Contactgegevens) > 0 {
+		c.add("TR061", "Client/Contactgegevens", "no Contact of Soort 01 (BRP), 02 (correspondentie) or 03 (verblijf)")
+	}
+	seen := map[int]bool{}
+	for i := range cl.ToegewezenProducten {
+		tp := &cl.ToegewezenProducten[i]
+		p := fmt.Sprintf("Client/ToegewezenProducten/ToegewezenProduct[%d]", i+1)
+		if seen[tp.ToewijzingNummer] {
+			c.add("TR101", p+"/ToewijzingNummer", "a second ToegewezenProduct with this ToewijzingNummer")
+		}
+		seen[tp.ToewijzingNummer] = true
+		c.notAfter(p+"/Toewijzingsdatum", tp.Toewijzingsdatum, dag)
+	}
+	c.overlap(cl.ToegewezenProducten)
+}
+
+// birthRelatie: CS139 and TR134 for a Relatie (TR002 is about the Client).
+func (c *checker) birthRelatie(path string, g Geboortedatum, dag Date) {
+	n := len(c.errs)
+	c.birth(path, g, dag)
+	kept := c.errs[:n]
+	for _, e := range c.errs[n:] {
+		if re, ok := e.(*RuleError); ok && re.Code == "TR002" {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	c.errs = kept
+}
+
+// contactFilled: TR006, a Contact with a Telefoon and/or Huis and Postcode.
+func (c *checker) contactFilled(path string, ct *Contact) {
+	if ct.Telefoon != nil {
+		return
+	}
+	if ct.Adres != nil && ct.Adres.Huis != nil && ct.Adres.Postcode != "" {
+		return
+	}
+	c.add("TR006", path, "holds neither a Telefoon nor an Adres with Huis and Postcode")
+}
+
+// overlap: TR302 over the toewijzingen of a 301.
+func (c *checker) overlap(tps []ToegewezenProduct) {
+	removed := func(tp *ToegewezenProduct) bool {
+		return tp.Einddatum == tp.Ingangsdatum &&
+			(tp.RedenWijziging == RedenWijzigingVerwijderd || tp.RedenWijziging == RedenWijzigingVervallen)
+	}
+	same := func(a, b *ToegewezenProduct) bool {
+		switch {
+		case a.Product == nil || b.Product == nil:
+			return true
+		case a.Product.Code != "" && b.Product.Code != "":
+			return a.Product.Code == b.Product.Code
+		default:
+			return a.Product.Categorie == b.Product.Categorie
+		}
+	}
+	overlaps := func(a, b *ToegewezenProduct) bool {
+		aEnd, bEnd := a.Einddatum, b.Einddatum
+		return (bEnd.IsZero() || !a.Ingangsdatum.After(bEnd)) && (aEnd.IsZero() || !b.Ingangsdatum.After(aEnd))
+	}
+	for i := range tps {
+		if removed(&tps[i]) {
+			continue
+		}
+		for j := 0; j < i; j++ {
+			if removed(&tps[j]) || !same(&tps[i], &tps[j]) || !overlaps(&tps[i], &tps[j]) {
+				continue
+			}
+			c.add("TR302", fmt.Sprintf("Client/ToegewezenProducten/ToegewezenProduct[%d]/Ingangsdatum", i+1),
+				fmt.Sprintf("period overlaps ToegewezenProduct[%d] of the same product", j+1))
+			break
+		}
+	}
+}
+
+// declaratieClients: TR101 in a 325 (Bsn per Client, ProductReferentie per
+// Client).
+func (c *checker) declaratieClients(path string, cls []DeclaratieClient) {
+	bsns := map[string]bool{}
+	for i := range cls {
+		p := fmt.Sprintf("%s[%d]", path, i+1)
+		if bsns[cls[i].Bsn] {
+			c.add("TR101", p+"/Bsn", "a second Client with this Bsn")
+		}
+		bsns[cls[i].Bsn] = true
+		refs := map[Referentie]bool{}
+		for j := range cls[i].Prestaties {
+			r := cls[i].Prestaties[j].ProductReferentie
+			if refs[r] {
+				c.add("TR101", fmt.Sprintf("%s/Prestaties/Prestatie[%d]/ProductReferentie", p, j+1), "a second Prestatie with this ProductReferentie")
+			}
+			refs[r] = true
+		}
+	}
+}
