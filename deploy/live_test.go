@@ -50,17 +50,19 @@ func startGateway(t *testing.T) *gateway {
 		t.Fatal(err)
 	}
 	g := &gateway{addr: testenv.FreeAddr(t), client: &http.Client{Timeout: 5 * time.Second}}
-	env := []string{
-		"SLUIS_AMQP_URL=" + testenv.VHost(t),
-		"SLUIS_HTTP_ADDR=" + g.addr,
-		"SLUIS_STORE=sqlite",
-		"SLUIS_SQLITE_PATH=" + filepath.Join(dir, "sluis.db"),
-		"SLUIS_SIGNING_KEY=" + key,
-		"SLUIS_SIGNING_CERT=" + cert,
-		"SLUIS_CLIENT_KEY_SECRET=" + secret,
-		"SLUIS_DEV_KEYS=false",
-		testenv.DevBroker + "=true", // a private vhost of the local broker, plaintext
-	}
+	// The development registries and CA (testenv.DevSettings); the keys
+	// are the test's own.
+	env := testenv.Environ(testenv.WithSettings(testenv.DevSettings(dir), map[string]string{
+		"SLUIS_AMQP_URL":          testenv.VHost(t),
+		"SLUIS_HTTP_ADDR":         g.addr,
+		"SLUIS_STORE":             "sqlite",
+		"SLUIS_SQLITE_PATH":       filepath.Join(dir, "sluis.db"),
+		"SLUIS_SIGNING_KEY":       key,
+		"SLUIS_SIGNING_CERT":      cert,
+		"SLUIS_CLIENT_KEY_SECRET": secret,
+		"SLUIS_DEV_KEYS":          "false",
+		testenv.DevBroker:         "true", // a private vhost of the local broker, plaintext
+	}))
 	g.Process = testenv.StartProcess(t, "sluis", testenv.SluisBinary(t), env, "serve")
 	g.waitFor(t, "/healthz to answer 200", func() bool {
 		code, _ := g.get("/healthz")

@@ -66,22 +66,22 @@ func run(ctx context.Context, args []string) error {
 		return cli.Send(ctx, os.Stdout, cfg.AMQPURL, fs.Arg(0), *wait, *timeout)
 	case "provider":
 		agb := fs.String("agb", "", "the provider's AGB code (8 digits)")
-		trust := fs.String("trust", strings.Join(cfg.SigningCerts(), ","), "comma-separated PEM certificates to trust")
+		trust := fs.String("trust", trusted(cfg), "comma-separated PEM certificates to trust")
 		count := fs.Int("count", 0, "stop after this many messages (0: run until interrupted)")
 		save := fs.String("save", "", "directory to save received signed messages in")
 		timeout := fs.Duration("timeout", 0, "give up when no message arrives within this time (0: wait for ever)")
 		answer := fs.String("answer", "accept", "answer each verified 301/319 with a signed 302/320: none, accept or reject:CODE")
-		key := fs.String("key", "", "PEM private key to sign retours with (default: development pair in var/dev/providers/<AGB>/)")
+		key := fs.String("key", "", "PEM private key to sign retours with (default: development pair in SLUIS_DEV_PROVIDERS_DIR/<AGB>/, var/dev/providers/<AGB>/)")
 		cert := fs.String("cert", "", "PEM certificate of -key")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		return cli.RunProvider(ctx, os.Stdout, cli.ProviderConfig{
 			AMQPURL: cfg.AMQPURL, AGB: *agb, Trusted: strings.Split(*trust, ","), Count: *count,
-			SaveDir: *save, Timeout: *timeout, Answer: *answer, Key: *key, Cert: *cert,
+			SaveDir: *save, Timeout: *timeout, Answer: *answer, Key: *key, Cert: *cert, DevDir: cfg.DevProvidersDir,
 		})
 	case "verify":
-		trust := fs.String("trust", strings.Join(cfg.SigningCerts(), ","), "comma-separated PEM certificates to trust")
+		trust := fs.String("trust", trusted(cfg), "comma-separated PEM certificates to trust")
 		extract := fs.String("extract", "", "write the verified Bericht to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
@@ -105,6 +105,16 @@ func run(ctx context.Context, args []string) error {
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// trusted is the default of -trust: the configured signing certificates,
+// or, when none is configured, the development one `make run` generates
+// (config.DevSigningCert), so the walkthrough's tools need no flags.
+func trusted(cfg config.Config) string {
+	if cfg.SigningCert == "" {
+		return config.DevSigningCert
+	}
+	return strings.Join(cfg.SigningCerts(), ",")
 }
 
 func logger(level string) *slog.Logger {

@@ -71,7 +71,7 @@ func start(t *testing.T) *harness {
 
 func (h *harness) configure(dir string) {
 	t := h.t
-	cfg, err := config.Parse(map[string]string{
+	cfg, err := config.Parse(testenv.WithSettings(testenv.DevSettings(dir), map[string]string{
 		"SLUIS_AMQP_URL":          h.url,
 		testenv.DevBroker:         "true",
 		"SLUIS_HTTP_ADDR":         "127.0.0.1:0",
@@ -81,7 +81,7 @@ func (h *harness) configure(dir string) {
 		"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "client-key.secret"),
 		"SLUIS_WORKERS":           "4",
 		"SLUIS_LOG_LEVEL":         "debug",
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +425,8 @@ func TestHTTPIntake(t *testing.T) {
 }
 
 func TestStartWithoutBrokerSaysHow(t *testing.T) {
-	cfg, err := config.Parse(map[string]string{"SLUIS_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/", testenv.DevBroker: "true"})
+	cfg, err := config.Parse(testenv.WithSettings(testenv.DevSettings(t.TempDir()),
+		map[string]string{"SLUIS_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/", testenv.DevBroker: "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}

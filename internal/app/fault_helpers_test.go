@@ -88,7 +88,9 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 	if e.verifier, err = signing.LoadVerifier(cert); err != nil {
 		t.Fatal(err)
 	}
-	e.vars = map[string]string{
+	// The development registries (providers, systems) and CA; the keys are
+	// the test's own (SLUIS_DEV_KEYS=false).
+	e.vars = testenv.WithSettings(testenv.DevSettings(e.dir), map[string]string{
 		"SLUIS_AMQP_URL":          e.url,
 		testenv.DevBroker:         "true",
 		"SLUIS_STORE":             storeKind,
@@ -97,7 +99,7 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 		"SLUIS_DEV_KEYS":          "false",
 		"SLUIS_CLIENT_KEY_SECRET": secret,
 		"SLUIS_LOG_LEVEL":         "info",
-	}
+	})
 	switch storeKind {
 	case "sqlite":
 		e.vars["SLUIS_SQLITE_PATH"] = filepath.Join(e.dir, "sluis.db")
