@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -144,6 +146,20 @@ func TestNamesIncludeSections(t *testing.T) {
 	for _, n := range []string{"SLUIS_DEV", "SLUIS_AMQP_URL", "SLUIS_AMQP_CA_FILE", "SLUIS_SYSTEMS_FILE", "SLUIS_DEV_PROVIDERS"} {
 		if !slices.Contains(names, n) {
 			t.Errorf("Names() lacks %s", n)
+		}
+	}
+}
+
+// TestREADMEListsEverySetting: the README's configuration list names every
+// setting, so a new one cannot be left out.
+func TestREADMEListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range Names() {
+		if !strings.Contains(string(b), "`"+n+"`") {
+			t.Errorf("README.md does not list %s", n)
 		}
 	}
 }
