@@ -2,13 +2,8 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net/url"
 	"os"
 	"os/exec"
@@ -25,38 +20,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testenv.RemoveSluisBinary()
 	os.Exit(code)
-}
-
-// writeExpiredPair writes an RSA key (0600) and a certificate for it that
-// expired an hour ago, and returns their paths.
-func writeExpiredPair(t *testing.T, dir string) (keyFile, certFile string) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "expired"},
-		NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile, certFile = filepath.Join(dir, "expired.key.pem"), filepath.Join(dir, "expired.cert.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return keyFile, certFile
 }
 
 // TestServeFailsClosed runs `sluis serve` (the real binary) on a
@@ -83,7 +46,9 @@ func TestServeFailsClosed(t *testing.T) {
 	if err := os.Chmod(openSecret, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	expiredKey, expiredCert := writeExpiredPair(t, dir)
+	expiredKey, expiredCert := testenv.CertPair(t, dir, "expired", 2048, func(c *x509.Certificate) {
+		c.NotBefore, c.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour)
+	})
 	expiredProviders := filepath.Join(dir, "providers-expired.json")
 	if err := os.WriteFile(expiredProviders, []byte(`[{"agb": "42420001", "name": "expired", "retour_certificate": "`+expiredCert+`"}]`), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,8 @@
 package provider
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
 func TestDevelopmentRegistry(t *testing.T) {
@@ -68,33 +64,12 @@ func TestNewRejects(t *testing.T) {
 	}
 }
 
-// writeCert writes a self-signed certificate made from an edited template
-// (valid from an hour ago for a day, digitalSignature, not a CA) to
-// dir/name.
+// writeCert writes a certificate made from an edited template
+// (testenv.CertPair) to dir/name.cert.pem.
 func writeCert(t *testing.T, dir, name string, bits int, edit func(*x509.Certificate)) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, bits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "provider test"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true,
-	}
-	if edit != nil {
-		edit(tmpl)
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	_, cert := testenv.CertPair(t, dir, name, bits, edit)
+	return cert
 }
 
 // TestNewChecksEveryCertificate: each configured retour certificate is read
@@ -102,7 +77,7 @@ func writeCert(t *testing.T, dir, name string, bits int, edit func(*x509.Certifi
 // naming the file and the reason.
 func TestNewChecksEveryCertificate(t *testing.T) {
 	dir := t.TempDir()
-	good := writeCert(t, dir, "good.pem", 2048, nil)
+	good := writeCert(t, dir, "good", 2048, nil)
 	now := time.Now()
 	garbage := filepath.Join(dir, "garbage.pem")
 	if err := os.WriteFile(garbage, []byte("not a certificate"), 0o644); err != nil {
@@ -115,19 +90,19 @@ func TestNewChecksEveryCertificate(t *testing.T) {
 	}{
 		{"missing file", filepath.Join(dir, "later", "cert.pem"), os.ErrNotExist},
 		{"file without a certificate", garbage, signing.ErrNoCertificate},
-		{"expired", writeCert(t, dir, "expired.pem", 2048, func(c *x509.Certificate) {
+		{"expired", writeCert(t, dir, "expired", 2048, func(c *x509.Certificate) {
 			c.NotBefore, c.NotAfter = now.Add(-48*time.Hour), now.Add(-time.Hour)
 		}), signing.ErrCertExpired},
-		{"not yet valid", writeCert(t, dir, "future.pem", 2048, func(c *x509.Certificate) {
+		{"not yet valid", writeCert(t, dir, "future", 2048, func(c *x509.Certificate) {
 			c.NotBefore, c.NotAfter = now.Add(time.Hour), now.Add(48*time.Hour)
 		}), signing.ErrCertNotYetValid},
-		{"key usage without digitalSignature", writeCert(t, dir, "usage.pem", 2048, func(c *x509.Certificate) {
+		{"key usage without digitalSignature", writeCert(t, dir, "usage", 2048, func(c *x509.Certificate) {
 			c.KeyUsage = x509.KeyUsageKeyEncipherment
 		}), signing.ErrCertKeyUsage},
-		{"a CA certificate as signer", writeCert(t, dir, "ca.pem", 2048, func(c *x509.Certificate) {
+		{"a CA certificate as signer", writeCert(t, dir, "ca", 2048, func(c *x509.Certificate) {
 			c.IsCA, c.KeyUsage = true, x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign
 		}), signing.ErrCertIsCA},
-		{"RSA-1024", writeCert(t, dir, "weak.pem", 1024, nil), signing.ErrWeakKey},
+		{"RSA-1024", writeCert(t, dir, "weak", 1024, nil), signing.ErrWeakKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,7 +121,7 @@ func TestNewChecksEveryCertificate(t *testing.T) {
 
 func TestRetourCertificates(t *testing.T) {
 	dir := t.TempDir()
-	cert := writeCert(t, dir, "a.pem", 2048, nil)
+	cert := writeCert(t, dir, "a", 2048, nil)
 	r, err := New([]Provider{
 		{AGB: "11111111", RetourCertificate: cert},
 		{AGB: "22222222"},
@@ -177,7 +152,7 @@ func TestRetourCertificates(t *testing.T) {
 
 	// Read at load only: a replaced file is not trusted before a restart.
 	first, _ := r.RetourCertificates("11111111")
-	writeCert(t, dir, "a.pem", 2048, nil)
+	writeCert(t, dir, "a", 2048, nil)
 	again, err := r.RetourCertificates("11111111")
 	if err != nil || !again[0].Equal(first[0]) {
 		t.Fatalf("a replaced certificate file was read after load: %v", err)
