@@ -9,14 +9,13 @@ FUZZTIME  ?= 20s
 build:
 	$(GO) build -o $(BIN) ./cmd/sluis
 
-## run: the gateway on embedded defaults (SQLite file in var/, generated
-## development keys, the local RabbitMQ over plaintext AMQP, which only this
-## development setting allows; see docs/broker.md; the API over mutual TLS
-## with the development CA and staff login in var/dev/identity, see
-## docs/security.md).
-run: export SLUIS_AMQP_ALLOW_PLAINTEXT ?= true
-run: export SLUIS_DEV_CA ?= true
-run: export SLUIS_DEV_LOGIN ?= true
+## run: a development gateway: SLUIS_DEV=true turns on every development
+## convenience (generated signing key, certificate and client-key secret in
+## var/dev/, the development CA and certificates in var/dev/identity/, the
+## development registries of providers and systems, the development staff
+## login, the local RabbitMQ over plaintext AMQP). `sluis serve` alone uses
+## none of them (docs/security.md, "Fail closed").
+run: export SLUIS_DEV ?= true
 run: build
 	./$(BIN) serve
 

@@ -46,6 +46,8 @@ func TestCompose(t *testing.T) {
 	}
 	gw := f.Services["sluis"]
 	cfg := checkConfig(t, "compose service sluis", gw.Environment)
+	// A trial: development settings (SLUIS_DEV=true), but nothing missing.
+	checkServes(t, "compose service sluis", cfg)
 
 	t.Run("broker and store", func(t *testing.T) {
 		amqpURL, _ := url.Parse(cfg.AMQPURL)

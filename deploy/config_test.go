@@ -99,4 +99,37 @@ func under(file, dir string) bool {
 }
 
 // fileSettings are the settings that name a file the gateway reads.
-var fileSettings = []string{"SLUIS_SIGNING_KEY", "SLUIS_SIGNING_CERT", "SLUIS_CLIENT_KEY_SECRET", "SLUIS_ARCHIVE_MASTER_KEY", "SLUIS_PROVIDERS_FILE"}
+var fileSettings = []string{"SLUIS_SIGNING_KEY", "SLUIS_SIGNING_CERT", "SLUIS_CLIENT_KEY_SECRET", "SLUIS_ARCHIVE_MASTER_KEY", "SLUIS_PROVIDERS_FILE",
+	"SLUIS_SYSTEMS_FILE", "SLUIS_TLS_CLIENT_CA", "SLUIS_TLS_CERT", "SLUIS_TLS_KEY",
+	"SLUIS_AMQP_CA_FILE", "SLUIS_AMQP_CERT_FILE", "SLUIS_AMQP_KEY_FILE"}
+
+// checkServes fails when `sluis serve` would refuse the settings before
+// reading any file (config.CheckServe: a signing key, the client-key
+// secret, the provider registry and the registry of systems configured or
+// their development stand-ins asked for).
+func checkServes(t *testing.T, where string, c config.Config) {
+	t.Helper()
+	if err := c.CheckServe(); err != nil {
+		t.Errorf("%s: sluis serve refuses the settings: %v", where, err)
+	}
+}
+
+// checkProduction fails for production settings that use a development
+// convenience, plaintext AMQP or the broker's system roots, or HTTP
+// without mutual TLS.
+func checkProduction(t *testing.T, where string, c config.Config) {
+	t.Helper()
+	checkServes(t, where, c)
+	if on := c.DevelopmentOn(); len(on) > 0 || c.Dev {
+		t.Errorf("%s: development settings on: %v (SLUIS_DEV=%t)", where, on, c.Dev)
+	}
+	if u, err := url.Parse(c.AMQPURL); err != nil || u.Scheme != "amqps" {
+		t.Errorf("%s: SLUIS_AMQP_URL must be amqps://", where)
+	}
+	for name, v := range map[string]string{"SLUIS_AMQP_CA_FILE": c.AMQPCAFile, "SLUIS_AMQP_CERT_FILE": c.AMQPCertFile,
+		"SLUIS_SYSTEMS_FILE": c.SystemsFile, "SLUIS_TLS_CLIENT_CA": c.TLSClientCA, "SLUIS_TLS_CERT": c.TLSCert} {
+		if v == "" {
+			t.Errorf("%s: %s is not set", where, name)
+		}
+	}
+}

@@ -303,9 +303,7 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 	}
 	cfg := checkConfig(t, "Deployment sluis", vars)
-	if cfg.DevKeys {
-		t.Error("the Deployment generates development keys (SLUIS_DEV_KEYS must be false)")
-	}
+	checkProduction(t, "Deployment sluis", cfg)
 	if cfg.Store != "postgres" {
 		t.Errorf("SLUIS_STORE=%s: several replicas need the shared PostgreSQL store", cfg.Store)
 	}
@@ -410,6 +408,20 @@ func TestKubernetesManifests(t *testing.T) {
 			if !hasFile(p["retour_certificate"]) {
 				t.Errorf("provider %s: retour certificate %s is not mounted", p["agb"], p["retour_certificate"])
 			}
+		}
+		// The registry of systems: the same as deploy/systems.json.
+		var gotSystems, wantSystems any
+		if err := json.Unmarshal([]byte(keysAt[path.Dir(vars["SLUIS_SYSTEMS_FILE"])][path.Base(vars["SLUIS_SYSTEMS_FILE"])]), &gotSystems); err != nil {
+			t.Fatalf("systems.json in the ConfigMap: %v", err)
+		}
+		if b, err = os.ReadFile("systems.json"); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &wantSystems); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotSystems, wantSystems) {
+			t.Errorf("systems.json in the ConfigMap differs from deploy/systems.json")
 		}
 	})
 

@@ -59,19 +59,21 @@ func startGateway(t *testing.T) *gateway {
 	id := testenv.DevIdentity(t)
 	g := &gateway{addr: testenv.FreeAddr(t), admin: testenv.FreeAddr(t), client: &http.Client{Timeout: 5 * time.Second},
 		api: id.Client(t, "regsys-demo")}
-	env := append(id.Environ(),
-		"SLUIS_AMQP_URL="+testenv.VHost(t),
-		"SLUIS_HTTP_ADDR="+g.addr,
-		"SLUIS_ADMIN_ADDR="+g.admin,
-		"SLUIS_STORE=sqlite",
-		"SLUIS_SQLITE_PATH="+filepath.Join(dir, "sluis.db"),
-		"SLUIS_SIGNING_KEY="+key,
-		"SLUIS_SIGNING_CERT="+cert,
-		"SLUIS_CLIENT_KEY_SECRET="+secret,
-		"SLUIS_ARCHIVE_MASTER_KEY="+master,
-		"SLUIS_DEV_KEYS=false",
-		testenv.DevBroker+"=true", // a private vhost of the local broker, plaintext
-	)
+	// The development registries (testenv.DevSettings) and the test's own
+	// development CA (testenv.DevIdentity); the keys are the test's own.
+	env := testenv.Environ(testenv.WithSettings(testenv.WithSettings(testenv.DevSettings(dir), map[string]string{
+		"SLUIS_AMQP_URL":           testenv.VHost(t),
+		"SLUIS_HTTP_ADDR":          g.addr,
+		"SLUIS_ADMIN_ADDR":         g.admin,
+		"SLUIS_STORE":              "sqlite",
+		"SLUIS_SQLITE_PATH":        filepath.Join(dir, "sluis.db"),
+		"SLUIS_SIGNING_KEY":        key,
+		"SLUIS_SIGNING_CERT":       cert,
+		"SLUIS_CLIENT_KEY_SECRET":  secret,
+		"SLUIS_ARCHIVE_MASTER_KEY": master,
+		"SLUIS_DEV_KEYS":           "false",
+		testenv.DevBroker:          "true", // a private vhost of the local broker, plaintext
+	}), id.Env()))
 	g.Process = testenv.StartProcess(t, "sluis", testenv.SluisBinary(t), env, "serve")
 	g.waitFor(t, "/healthz to answer 200", func() bool {
 		code, _ := g.get("/healthz")

@@ -132,9 +132,7 @@ func TestSystemdUnit(t *testing.T) {
 
 	t.Run("settings", func(t *testing.T) {
 		c := checkConfig(t, "systemd unit and sluis.env", vars)
-		if c.DevKeys {
-			t.Error("the unit generates development keys (SLUIS_DEV_KEYS must be false)")
-		}
+		checkProduction(t, "systemd unit and sluis.env", c)
 		if c.Store == "sqlite" {
 			writable := append(svc["ReadWritePaths"], "/var/lib/"+last("StateDirectory"))
 			ok := false

@@ -13,7 +13,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -39,25 +41,66 @@ type Store interface {
 	Close() error
 }
 
-// OpenStore opens the configured store.
+// OpenStore opens the configured store. A SQLite file is created 0600 in a
+// folder created 0700 (SQLite gives its -wal and -shm files the database
+// file's mode). The error names the store and where it is (never a
+// PostgreSQL password).
 func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {
 	switch cfg.Store {
 	case "postgres":
-		return postgres.Open(ctx, cfg.PostgresURL)
-	default:
-		if err := os.MkdirAll(filepath.Dir(cfg.SQLitePath), 0o700); err != nil {
-			return nil, fmt.Errorf("store directory: %w", err)
+		s, err := postgres.Open(ctx, cfg.PostgresURL)
+		if err != nil { // not s: a nil *postgres.Store in a Store is not nil
+			return nil, fmt.Errorf("postgres store %s: %w", Redact(cfg.PostgresURL), err)
 		}
-		return sqlite.Open(ctx, cfg.SQLitePath)
+		return s, nil
+	default:
+		if err := createPrivate(cfg.SQLitePath); err != nil {
+			return nil, fmt.Errorf("sqlite store %s: %w", cfg.SQLitePath, err)
+		}
+		s, err := sqlite.Open(ctx, cfg.SQLitePath)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store %s: %w", cfg.SQLitePath, err)
+		}
+		return s, nil
 	}
 }
 
-// Registry loads the configured provider registry.
-func Registry(cfg config.Config) (*provider.Registry, error) {
-	if cfg.ProvidersFile == "" {
-		return provider.Development(), nil
+// createPrivate creates the file (0600) and its folder (0700) when missing;
+// an existing file is left as it is.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
 	}
-	return provider.Load(cfg.ProvidersFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// Registry loads the configured provider registry, reading and checking
+// every provider's retour certificate: SLUIS_PROVIDERS_FILE, or with
+// SLUIS_DEV_PROVIDERS the development registry (generating the development
+// providers' key pairs when missing).
+func Registry(cfg config.Config) (*provider.Registry, error) {
+	if cfg.DevProviders {
+		r, err := provider.Development(cfg.DevProvidersDir)
+		if err != nil {
+			return nil, fmt.Errorf("SLUIS_DEV_PROVIDERS: %w", err)
+		}
+		return r, nil
+	}
+	if cfg.ProvidersFile == "" {
+		return nil, fmt.Errorf("SLUIS_PROVIDERS_FILE: not configured (SLUIS_DEV=true for development)")
+	}
+	r, err := provider.Load(cfg.ProvidersFile)
+	if err != nil {
+		return nil, fmt.Errorf("SLUIS_PROVIDERS_FILE: %w", err)
+	}
+	return r, nil
 }
 
 // Profiles loads the purpose profiles: the configured folder, or the

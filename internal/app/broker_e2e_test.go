@@ -92,7 +92,7 @@ func TestStartNamesTheBrokerProblem(t *testing.T) {
 		want  error
 		hints string
 	}{
-		{"plaintext without the allowance", map[string]string{"SLUIS_AMQP_URL": vhost}, amqp.ErrPlaintext, "SLUIS_AMQP_ALLOW_PLAINTEXT"},
+		{"plaintext without the allowance", map[string]string{"SLUIS_AMQP_URL": vhost, testenv.DevBroker: "false"}, amqp.ErrPlaintext, "SLUIS_AMQP_ALLOW_PLAINTEXT"},
 		{"wrong password", map[string]string{"SLUIS_AMQP_URL": with(vhost, func(u *url.URL) { u.User = url.UserPassword("guest", "wrong-pw") }), testenv.DevBroker: "true"},
 			amqp.ErrBrokerAuth, "user and password"},
 		{"missing vhost", map[string]string{"SLUIS_AMQP_URL": with(vhost, func(u *url.URL) { u.Path = "/no-such-vhost" }), testenv.DevBroker: "true"},
@@ -102,7 +102,7 @@ func TestStartNamesTheBrokerProblem(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := config.Parse(tc.vars)
+			cfg, err := config.Parse(testenv.WithSettings(testenv.DevSettings(t.TempDir()), tc.vars))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -84,7 +84,7 @@ func (h *harness) configure(dir string) {
 	t := h.t
 	h.id = testenv.DevIdentity(t)
 	h.client = h.id.Client(t, "regsys-demo")
-	vars := map[string]string{
+	vars := testenv.WithSettings(testenv.DevSettings(dir), map[string]string{
 		"SLUIS_AMQP_URL":          h.url,
 		testenv.DevBroker:         "true",
 		"SLUIS_HTTP_ADDR":         "127.0.0.1:0",
@@ -98,7 +98,7 @@ func (h *harness) configure(dir string) {
 		"SLUIS_ARCHIVE_MASTER_KEY": filepath.Join(dir, "keys", "archive-master.key"),
 		"SLUIS_WORKERS":            "4",
 		"SLUIS_LOG_LEVEL":          "debug",
-	}
+	})
 	for k, v := range h.id.Env() {
 		vars[k] = v
 	}
@@ -459,7 +459,8 @@ func TestHTTPIntake(t *testing.T) {
 }
 
 func TestStartWithoutBrokerSaysHow(t *testing.T) {
-	cfg, err := config.Parse(map[string]string{"SLUIS_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/", testenv.DevBroker: "true"})
+	cfg, err := config.Parse(testenv.WithSettings(testenv.DevSettings(t.TempDir()),
+		map[string]string{"SLUIS_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/", testenv.DevBroker: "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}

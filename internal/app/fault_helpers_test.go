@@ -93,7 +93,9 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 	if e.verifier, err = signing.LoadVerifier(cert); err != nil {
 		t.Fatal(err)
 	}
-	e.vars = map[string]string{
+	// The development registries (providers, systems); the keys are the
+	// test's own (SLUIS_DEV_KEYS=false).
+	e.vars = testenv.WithSettings(testenv.DevSettings(e.dir), map[string]string{
 		"SLUIS_AMQP_URL":           e.url,
 		testenv.DevBroker:          "true",
 		"SLUIS_STORE":              storeKind,
@@ -103,7 +105,7 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 		"SLUIS_CLIENT_KEY_SECRET":  secret,
 		"SLUIS_ARCHIVE_MASTER_KEY": master,
 		"SLUIS_LOG_LEVEL":          "info",
-	}
+	})
 	for k, v := range testenv.DevIdentity(t).Env() { // the API serves only mutual TLS
 		e.vars[k] = v
 	}

@@ -53,6 +53,9 @@ type Gateway struct {
 
 // Start wires and starts the gateway. Close it with Stop.
 func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, error) {
+	if err := startChecks(cfg, log); err != nil {
+		return nil, err
+	}
 	brokerURL, err := BrokerURL(cfg)
 	if err != nil {
 		return nil, err
@@ -86,7 +89,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}()
 
 	if g.Store, err = OpenStore(ctx, cfg); err != nil {
-		return nil, fmt.Errorf("open %s store: %w", cfg.Store, err)
+		return nil, err // names the store
 	}
 	g.Registry.MustRegister(receipts.NewCollector(g.Store))
 	signer, err := OpenSigner(cfg, log)

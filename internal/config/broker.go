@@ -5,8 +5,8 @@ package config
 // say how the gateway authenticates it and itself.
 type Broker struct {
 	// AMQPAllowPlaintext lets the gateway use a plaintext amqp:// URL.
-	// DEVELOPMENT ONLY (`make run` sets it): without it `sluis serve`
-	// refuses amqp:// and needs amqps://.
+	// DEVELOPMENT ONLY (SLUIS_DEV=true turns it on; `make run` sets that):
+	// without it `sluis serve` refuses amqp:// and needs amqps://.
 	AMQPAllowPlaintext bool `env:"SLUIS_AMQP_ALLOW_PLAINTEXT" envDefault:"false"`
 	// AMQPCAFile is a PEM file of the CA certificates that may sign the
 	// broker's certificate; empty means the system roots.

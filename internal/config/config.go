@@ -1,6 +1,8 @@
 // Package config holds sluis's configuration: environment variables with
-// defaults that run the gateway on embedded defaults (SQLite file store,
-// generated development keys, the local RabbitMQ). Every option is
+// defaults for everything that has a safe default. It fails closed: the
+// development conveniences (generated keys and CA, the development
+// registries and login, plaintext AMQP) are used only when asked for, with
+// SLUIS_DEV=true or their own switches (dev.go). Every option is
 // documented where it is defined.
 package config
 
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -27,6 +30,11 @@ type Config struct {
 	// Where the broker is (SLUIS_AMQP_URL) and how the gateway authenticates
 	// it and itself (docs/broker.md).
 
+	// Dev is the development umbrella: it turns on every development
+	// convenience whose own switch is not set (dev.go: SLUIS_DEV_KEYS,
+	// SLUIS_DEV_CA, SLUIS_DEV_LOGIN, SLUIS_DEV_PROVIDERS,
+	// SLUIS_AMQP_ALLOW_PLAINTEXT). `make run` sets it. DEVELOPMENT ONLY.
+	Dev bool `env:"SLUIS_DEV" envDefault:"false"`
 	// AMQPURL is the RabbitMQ connection URL.
 	AMQPURL string `env:"SLUIS_AMQP_URL" envDefault:"amqp://guest:guest@127.0.0.1:5672/"`
 	// Broker holds the broker's TLS and login settings (broker.go).
@@ -56,12 +64,16 @@ type Config struct {
 
 	// SigningKey and SigningCert are PEM files: sluis's RSA key (2048 bits or
 	// more) and its X.509 certificate, placed in every signature's KeyInfo.
-	SigningKey  string `env:"SLUIS_SIGNING_KEY" envDefault:"var/dev/sluis-signing-dev.key.pem"`
-	SigningCert string `env:"SLUIS_SIGNING_CERT" envDefault:"var/dev/sluis-signing-dev.cert.pem"`
+	// Required by `sluis serve`; with SLUIS_DEV_KEYS they default to
+	// DevSigningKey and DevSigningCert.
+	SigningKey  string `env:"SLUIS_SIGNING_KEY"`
+	SigningCert string `env:"SLUIS_SIGNING_CERT"`
 	// DevKeys generates a development key and self-signed certificate at the
-	// paths above when they are missing. The certificate's name says
-	// DEVELOPMENT ONLY. Turn it off in production.
-	DevKeys bool `env:"SLUIS_DEV_KEYS" envDefault:"true"`
+	// paths above when both are missing (never overwriting either), and the
+	// client-key secret when it is missing. The certificate's name says
+	// DEVELOPMENT ONLY. Off by default: without it a missing file is a
+	// start-up error naming it. SLUIS_DEV=true turns it on.
+	DevKeys bool `env:"SLUIS_DEV_KEYS" envDefault:"false"`
 	// Signer is where the signing key lives: "pem" (SLUIS_SIGNING_KEY, a
 	// file) or "pkcs11" (a key pair on an HSM token; SLUIS_SIGNING_KEY is
 	// then unused and no development key is generated).
@@ -94,23 +106,39 @@ type Config struct {
 
 	// Section: Secrets and registries
 
-	// ClientKeySecret is a file holding the secret for the keyed hash of a
-	// client's BSN (the store keeps the hash, never the BSN). Generated with
-	// DevKeys when missing.
-	ClientKeySecret string `env:"SLUIS_CLIENT_KEY_SECRET" envDefault:"var/dev/client-key.secret"`
+	// ClientKeySecret is a file (mode 0600 or stricter, at least 32 bytes)
+	// holding the secret for the keyed hash of a client's BSN (the store
+	// keeps the hash, never the BSN). Keep it apart from the store: whoever
+	// has both can test BSNs against the hashes. Required by `sluis serve`;
+	// with SLUIS_DEV_KEYS it defaults to DevClientKeySecret and is generated
+	// (0600) when missing.
+	ClientKeySecret string `env:"SLUIS_CLIENT_KEY_SECRET"`
 
 	// Evidence archive (docs/archive.md).
 
 	// ArchiveMasterKey is a file (mode 0600 or stricter) holding the master
 	// key of the evidence archive: 32 random bytes, as 64 hex digits. It
 	// wraps every client's data key; losing it makes the whole archive
-	// unreadable. Generated with DevKeys when missing, never overwritten;
-	// without DevKeys a missing file stops the start.
-	ArchiveMasterKey string `env:"SLUIS_ARCHIVE_MASTER_KEY" envDefault:"var/dev/archive-master.key"`
+	// unreadable. Required by `sluis serve`; with SLUIS_DEV_KEYS it defaults
+	// to DevArchiveMasterKey and is generated when missing, never
+	// overwritten.
+	ArchiveMasterKey string `env:"SLUIS_ARCHIVE_MASTER_KEY"`
 
-	// ProvidersFile is a JSON provider registry (see deploy/providers.json);
-	// empty means the embedded development registry.
+	// ProvidersFile is a JSON provider registry (see deploy/providers.json).
+	// Required by `sluis serve` unless SLUIS_DEV_PROVIDERS is on. Every
+	// provider's retour certificate is read and checked at start.
 	ProvidersFile string `env:"SLUIS_PROVIDERS_FILE"`
+	// DevProviders uses the embedded development registry of providers
+	// (the two of the official examples) instead of SLUIS_PROVIDERS_FILE,
+	// with a development key pair per provider in DevProvidersDir, generated
+	// at start when missing (`sluis provider` signs its retours with it).
+	// DEVELOPMENT ONLY; off by default, not together with
+	// SLUIS_PROVIDERS_FILE. SLUIS_DEV=true turns it on when no
+	// SLUIS_PROVIDERS_FILE is set.
+	DevProviders bool `env:"SLUIS_DEV_PROVIDERS" envDefault:"false"`
+	// DevProvidersDir holds a folder <AGB>/ per development provider with
+	// its key pair.
+	DevProvidersDir string `env:"SLUIS_DEV_PROVIDERS_DIR" envDefault:"var/dev/providers"`
 
 	// ProfilesDir is a folder of purpose profiles (JSON, see
 	// docs/minimisation.md) that replaces the embedded set; empty means the
@@ -157,12 +185,15 @@ func Load() (Config, error) {
 func Parse(vars map[string]string) (Config, error) {
 	var c Config
 	opts := env.Options{}
+	lookup := os.LookupEnv
 	if vars != nil {
 		opts.Environment = vars
+		lookup = func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
 	}
 	if err := env.ParseWithOptions(&c, opts); err != nil {
 		return Config{}, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(describeParseError(err), "; "))
 	}
+	c.applyDevelopment(lookup)
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
@@ -196,17 +227,14 @@ func (c Config) Validate() error {
 	default:
 		return bad("SLUIS_STORE", "must be sqlite or postgres")
 	}
-	if c.SigningKey == "" || c.SigningCert == "" {
-		return bad("SLUIS_SIGNING_KEY", "signing key and certificate files are required")
-	}
 	if err := c.validateSigning(); err != nil {
 		return err
 	}
-	if c.ClientKeySecret == "" {
-		return bad("SLUIS_CLIENT_KEY_SECRET", "must name a file")
+	if c.DevProviders && c.ProvidersFile != "" {
+		return bad("SLUIS_DEV_PROVIDERS", "not together with SLUIS_PROVIDERS_FILE: the development registry replaces it")
 	}
-	if strings.TrimSpace(c.ArchiveMasterKey) == "" {
-		return bad("SLUIS_ARCHIVE_MASTER_KEY", "must name a file")
+	if c.DevProviders && strings.TrimSpace(c.DevProvidersDir) == "" {
+		return bad("SLUIS_DEV_PROVIDERS_DIR", "must name a folder")
 	}
 	if c.Workers < 1 || c.Workers > 1024 {
 		return bad("SLUIS_WORKERS", "must be between 1 and 1024")

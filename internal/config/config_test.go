@@ -14,8 +14,11 @@ func TestDefaultsAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	if c.Store != "sqlite" || !c.DevKeys || c.Workers < 1 {
+	if c.Store != "sqlite" || c.DevKeys || c.Workers < 1 {
 		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if on := c.DevelopmentOn(); len(on) != 0 {
+		t.Fatalf("development conveniences on by default: %v", on)
 	}
 }
 

@@ -37,12 +37,15 @@ type Identity struct {
 	// certificate for localhost and a client certificate per development
 	// system (never overwriting a file), and uses them with the embedded
 	// development registry of systems. DEVELOPMENT ONLY; off by default,
-	// and not together with SLUIS_SYSTEMS_FILE or SLUIS_TLS_*.
+	// and not together with SLUIS_SYSTEMS_FILE or SLUIS_TLS_*. SLUIS_DEV=true
+	// turns it on when neither is set. Without it `sluis serve` needs
+	// SLUIS_SYSTEMS_FILE.
 	DevCA bool `env:"SLUIS_DEV_CA" envDefault:"false"`
 	// DevLogin enables the development staff login: tokens signed with a
 	// local key in DevIdentityDir for a chosen person, role and
 	// municipality. DEVELOPMENT ONLY; off by default, and not together
-	// with SLUIS_OIDC_ISSUER.
+	// with SLUIS_OIDC_ISSUER. SLUIS_DEV=true turns it on when no
+	// SLUIS_OIDC_ISSUER is set.
 	DevLogin bool `env:"SLUIS_DEV_LOGIN" envDefault:"false"`
 	// DevIdentityDir is where the development CA, certificates and login
 	// key are kept.

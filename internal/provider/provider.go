@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/sluis-gateway/sluis/internal/signing"
@@ -24,11 +23,14 @@ var (
 	// ErrUnknown is returned for an AGB code that is not in the registry.
 	ErrUnknown = errors.New("provider not in registry")
 	// ErrNoCertificate is returned when a provider has no retour
-	// certificate configured, or its file does not exist (yet).
+	// certificate configured.
 	ErrNoCertificate = errors.New("provider has no retour certificate")
-	// ErrBadCertificate is returned when the retour certificate file exists
-	// but holds no parseable PEM CERTIFICATE block.
-	ErrBadCertificate = errors.New("provider retour certificate unreadable")
+	// ErrBadCertificate is returned at load when a configured retour
+	// certificate file is missing, holds no parseable PEM CERTIFICATE block,
+	// or holds a certificate that fails signing's checks (wrapped:
+	// signing.ErrCertExpired, ErrCertNotYetValid, ErrCertKeyUsage,
+	// ErrCertIsCA, ErrWeakKey).
+	ErrBadCertificate = errors.New("provider retour certificate unusable")
 )
 
 // Provider is one care provider.
@@ -40,33 +42,30 @@ type Provider struct {
 	// RetourCertificate is a PEM file with the certificate(s) the provider
 	// signs its retour messages with (several blocks: any of them is
 	// trusted, for key rollover). A relative path is relative to the working
-	// directory. The file is read when a retour is verified, not at start,
-	// so a provider may create it after the gateway started; a changed file
-	// is read again. Empty or missing: retours from the provider cannot be
+	// directory. The file is read and every certificate in it checked when
+	// the registry is loaded (at start): a missing file or a certificate
+	// that is expired, not yet valid, without digitalSignature or a CA is a
+	// load error naming the file. A file created or changed later is not
+	// read until the next start. Empty: retours from the provider cannot be
 	// verified and are parked.
 	RetourCertificate string `json:"retour_certificate,omitempty"`
 }
 
-// Registry is an immutable set of providers. It is safe for concurrent use.
+// Registry is an immutable set of providers with their checked retour
+// certificates. It is safe for concurrent use.
 type Registry struct {
 	byAGB map[string]Provider
-
-	mu    sync.Mutex
-	certs map[string]certCache // by file path
-}
-
-// certCache is a parsed certificate file and the file facts it was read at.
-type certCache struct {
-	modTime time.Time
-	size    int64
-	certs   []*x509.Certificate
+	certs map[string][]*x509.Certificate // by AGB, read at load
 }
 
 var agbRe = regexp.MustCompile(`^[0-9]{8}$`)
 
-// New checks and indexes providers.
+// New checks and indexes providers, and reads and checks each configured
+// retour certificate file (signing.CheckSignerCertificate, now). Every
+// error names the provider and, for a certificate, the file.
 func New(ps []Provider) (*Registry, error) {
-	r := &Registry{byAGB: make(map[string]Provider, len(ps)), certs: map[string]certCache{}}
+	r := &Registry{byAGB: make(map[string]Provider, len(ps)), certs: map[string][]*x509.Certificate{}}
+	now := time.Now()
 	for i, p := range ps {
 		if !agbRe.MatchString(p.AGB) {
 			return nil, fmt.Errorf("provider %d: agb must be 8 digits", i+1)
@@ -75,8 +74,35 @@ func New(ps []Provider) (*Registry, error) {
 			return nil, fmt.Errorf("provider %d: agb %s listed twice", i+1, p.AGB)
 		}
 		r.byAGB[p.AGB] = p
+		if p.RetourCertificate == "" {
+			continue
+		}
+		certs, err := loadChecked(p.RetourCertificate, now)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: retour certificate %s: %w", p.AGB, p.RetourCertificate, err)
+		}
+		r.certs[p.AGB] = certs
 	}
 	return r, nil
+}
+
+// loadChecked reads every certificate of a PEM file and checks each as a
+// signer's certificate at now.
+func loadChecked(path string, now time.Time) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadCertificate, err)
+	}
+	certs, err := signing.ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadCertificate, err)
+	}
+	for i, c := range certs {
+		if err := signing.CheckSignerCertificate(c, now); err != nil {
+			return nil, fmt.Errorf("%w: certificate %d (%s): %w", ErrBadCertificate, i+1, c.Subject.CommonName, err)
+		}
+	}
+	return certs, nil
 }
 
 // Load reads a registry file (a JSON array of providers).
@@ -91,14 +117,44 @@ func Load(path string) (*Registry, error) {
 //go:embed development.json
 var development []byte
 
-// Development is the embedded registry used by `make run`: the two providers
-// of the official example messages.
-func Development() *Registry {
-	r, err := parse(development, "embedded development registry")
-	if err != nil {
-		panic(err) // the embedded file is tested
+// Development is the embedded development registry (SLUIS_DEV_PROVIDERS,
+// `make run`): the two providers of the official example messages, each
+// with a development key pair in dir/<AGB>/ (DevelopmentPair: generated
+// when missing, never overwritten) whose certificate it trusts.
+// DEVELOPMENT ONLY.
+func Development(dir string) (*Registry, error) {
+	var ps []Provider
+	if err := json.Unmarshal(development, &ps); err != nil {
+		return nil, fmt.Errorf("embedded development registry: %w", err)
 	}
-	return r
+	for i := range ps {
+		_, cert, err := DevelopmentPair(dir, ps[i].AGB)
+		if err != nil {
+			return nil, err
+		}
+		ps[i].RetourCertificate = cert
+	}
+	r, err := New(ps)
+	if err != nil {
+		return nil, fmt.Errorf("embedded development registry: %w", err)
+	}
+	return r, nil
+}
+
+// DevelopmentPair returns the development key pair of the provider with
+// this AGB code in dir/<AGB>/, generating it when both files are missing
+// (signing.GenerateDevelopment: a half pair or one that does not load is
+// an error, nothing is overwritten). `sluis provider` signs its retours
+// with it; the development registry trusts its certificate.
+func DevelopmentPair(dir, agb string) (keyFile, certFile string, err error) {
+	if !agbRe.MatchString(agb) {
+		return "", "", fmt.Errorf("development provider %q: agb must be 8 digits", agb)
+	}
+	keyFile, certFile, err = signing.GenerateDevelopment(filepath.Join(dir, agb), "sluis provider "+agb)
+	if err != nil {
+		return "", "", fmt.Errorf("development provider %s keys: %w", agb, err)
+	}
+	return keyFile, certFile, nil
 }
 
 func parse(b []byte, name string) (*Registry, error) {
@@ -133,64 +189,20 @@ func (r *Registry) AGBs() []string {
 }
 
 // RetourCertificates returns the certificates the provider with this AGB code
-// signs its retours with, read from its RetourCertificate file (cached until
-// the file changes). Errors: ErrUnknown, ErrNoCertificate (none configured,
-// or the file does not exist), ErrBadCertificate (no parseable certificate
-// in the file), or the wrapped I/O error.
+// signs its retours with, as read and checked at load. Errors: ErrUnknown,
+// ErrNoCertificate (none configured).
 func (r *Registry) RetourCertificates(agb string) ([]*x509.Certificate, error) {
-	p, err := r.Get(agb)
-	if err != nil {
+	if _, err := r.Get(agb); err != nil {
 		return nil, err
 	}
-	if p.RetourCertificate == "" {
+	certs, ok := r.certs[agb]
+	if !ok {
 		return nil, fmt.Errorf("provider %s: %w", agb, ErrNoCertificate)
 	}
-	path := p.RetourCertificate
-	fi, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("provider %s: %w: %s does not exist", agb, ErrNoCertificate, path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("provider %s: retour certificate: %w", agb, err)
-	}
-	r.mu.Lock()
-	c, ok := r.certs[path]
-	r.mu.Unlock()
-	if ok && c.modTime.Equal(fi.ModTime()) && c.size == fi.Size() {
-		return c.certs, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("provider %s: retour certificate: %w", agb, err)
-	}
-	certs, err := parseCerts(data)
-	if err != nil {
-		return nil, fmt.Errorf("provider %s: %s: %w", agb, path, err)
-	}
-	r.mu.Lock()
-	r.certs[path] = certCache{modTime: fi.ModTime(), size: fi.Size(), certs: certs}
-	r.mu.Unlock()
 	return certs, nil
 }
 
-// parseCerts reads every PEM CERTIFICATE block of data.
-func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	certs, err := signing.ParseCertificates(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadCertificate, err)
-	}
-	return certs, nil
-}
-
-// DevelopmentCertificate is where `sluis provider` keeps the development
-// certificate of the provider with this AGB code (relative to the working
-// directory), and where the development registry points.
-func DevelopmentCertificate(agb string) string {
-	return filepath.Join(DevelopmentDir(agb), signing.DevCertFile)
-}
-
-// DevelopmentDir is the folder (relative to the working directory) of the
-// development key pair of the provider with this AGB code.
-func DevelopmentDir(agb string) string {
-	return filepath.Join("var", "dev", "providers", agb)
-}
+// DevelopmentDir is the default folder (relative to the working directory)
+// of the development providers' key pairs: SLUIS_DEV_PROVIDERS_DIR's
+// default, where `sluis provider` looks.
+const DevelopmentDir = "var/dev/providers"

@@ -93,9 +93,9 @@ func newHarness(t *testing.T) *harness {
 		hs.signers[agb] = keys.Signer
 		ps = append(ps, provider.Provider{AGB: agb, Name: "test " + agb, RetourCertificate: keys.CertFile})
 	}
-	// A third provider whose certificate file does not exist (yet).
-	ps = append(ps, provider.Provider{AGB: agbC, Name: "test " + agbC,
-		RetourCertificate: filepath.Join(t.TempDir(), "missing.cert.pem")})
+	// A third provider without a retour certificate (a configured file
+	// must exist: the registry reads and checks it at load).
+	ps = append(ps, provider.Provider{AGB: agbC, Name: "test " + agbC})
 	if hs.reg, err = provider.New(ps); err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,12 @@ func checkSignerPair(pub crypto.PublicKey, cert *x509.Certificate) error {
 	if !ok || !k.Equal(cert.PublicKey) {
 		return ErrKeyMismatch
 	}
+	return checkSignerUse(cert)
+}
+
+// checkSignerUse returns ErrCertIsCA for a CA certificate and
+// ErrCertKeyUsage unless the key usage allows digitalSignature.
+func checkSignerUse(cert *x509.Certificate) error {
 	if cert.IsCA {
 		return ErrCertIsCA
 	}
@@ -55,6 +61,21 @@ func checkSignerPair(pub crypto.PublicKey, cert *x509.Certificate) error {
 		return ErrCertKeyUsage
 	}
 	return nil
+}
+
+// CheckSignerCertificate applies the start-up checks of a signing
+// certificate to one whose private key is elsewhere (a care provider's
+// retour certificate): an RSA key of at least MinRSABits (ErrWeakKey), not
+// a CA (ErrCertIsCA), a key usage allowing digitalSignature
+// (ErrCertKeyUsage), valid at at (ErrCertNotYetValid, ErrCertExpired).
+func CheckSignerCertificate(cert *x509.Certificate, at time.Time) error {
+	if err := checkRSAPublic(cert.PublicKey); err != nil {
+		return err
+	}
+	if err := checkSignerUse(cert); err != nil {
+		return err
+	}
+	return checkValidAt(cert, at)
 }
 
 // checkValidAt returns ErrCertNotYetValid or ErrCertExpired unless at lies

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sluis-gateway/sluis/internal/config"
 )
 
 // command is one sluis subcommand.
@@ -76,12 +78,12 @@ func providerCmd(ctx context.Context, e *env, args []string) error {
 	c := self("provider")
 	fs := c.flags()
 	agb := fs.String("agb", "", "the provider's AGB code (8 digits)")
-	trust := fs.String("trust", strings.Join(e.cfg.SigningCerts(), ","), "comma-separated PEM certificates to trust")
+	trust := fs.String("trust", trusted(e.cfg), "comma-separated PEM certificates to trust")
 	count := fs.Int("count", 0, "stop after this many messages (0: run until interrupted)")
 	save := fs.String("save", "", "directory to save received signed messages in")
 	timeout := fs.Duration("timeout", 0, "give up when no message arrives within this time (0: wait for ever)")
 	answer := fs.String("answer", "accept", "answer each verified 301/319 with a signed 302/320: none, accept or reject:CODE")
-	key := fs.String("key", "", "PEM private key to sign retours with (default: development pair in var/dev/providers/<AGB>/)")
+	key := fs.String("key", "", "PEM private key to sign retours with (default: development pair in SLUIS_DEV_PROVIDERS_DIR/<AGB>/, var/dev/providers/<AGB>/)")
 	cert := fs.String("cert", "", "PEM certificate of -key")
 	if err := c.parse(e, fs, args); err != nil {
 		return err
@@ -92,14 +94,14 @@ func providerCmd(ctx context.Context, e *env, args []string) error {
 	}
 	return RunProvider(ctx, e.stdout, ProviderConfig{
 		AMQPURL: cfg.AMQPURL, AGB: *agb, Trusted: strings.Split(*trust, ","), Count: *count,
-		SaveDir: *save, Timeout: *timeout, Answer: *answer, Key: *key, Cert: *cert,
+		SaveDir: *save, Timeout: *timeout, Answer: *answer, Key: *key, Cert: *cert, DevDir: cfg.DevProvidersDir,
 	})
 }
 
 func verifyCmd(_ context.Context, e *env, args []string) error {
 	c := self("verify")
 	fs := c.flags()
-	trust := fs.String("trust", strings.Join(e.cfg.SigningCerts(), ","), "comma-separated PEM certificates to trust")
+	trust := fs.String("trust", trusted(e.cfg), "comma-separated PEM certificates to trust")
 	extract := fs.String("extract", "", "write the verified Bericht to this file")
 	if err := c.parse(e, fs, args); err != nil {
 		return err
@@ -169,4 +171,14 @@ func noFlags(e *env, name string, args []string) (*flag.FlagSet, error) {
 	c := self(name)
 	fs := c.flags()
 	return fs, c.parse(e, fs, args)
+}
+
+// trusted is the default of -trust: the configured signing certificates,
+// or, when none is configured, the development one `make run` generates
+// (config.DevSigningCert), so the walkthrough's tools need no flags.
+func trusted(cfg config.Config) string {
+	if cfg.SigningCert == "" {
+		return config.DevSigningCert
+	}
+	return strings.Join(cfg.SigningCerts(), ",")
 }

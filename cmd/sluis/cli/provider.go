@@ -45,10 +45,14 @@ type ProviderConfig struct {
 	// See ParseAnswer.
 	Answer string
 	// Key and Cert are the PEM files the provider signs its retours with.
-	// Both empty: a development pair in provider.DevelopmentDir(AGB),
-	// generated when missing, which the development registry of the
-	// gateway trusts (both run from the same working directory).
+	// Both empty: the development pair in DevDir/<AGB>/
+	// (provider.DevelopmentPair), generated when missing, which the
+	// development registry of the gateway trusts (SLUIS_DEV_PROVIDERS_DIR,
+	// the same folder: both run from the same working directory).
 	Key, Cert string
+	// DevDir is the folder of the development providers' key pairs;
+	// empty: provider.DevelopmentDir.
+	DevDir string
 	// Now is the clock (DagtekeningRetour, envelope Created); default time.Now.
 	Now func() time.Time
 }
@@ -117,7 +121,7 @@ func RunProvider(ctx context.Context, out io.Writer, c ProviderConfig) error {
 	}
 	var resp *responder
 	if answer {
-		signer, err := providerSigner(out, agb, c.Key, c.Cert)
+		signer, err := providerSigner(out, agb, c.DevDir, c.Key, c.Cert)
 		if err != nil {
 			return err
 		}
@@ -198,16 +202,19 @@ func RunProvider(ctx context.Context, out io.Writer, c ProviderConfig) error {
 
 // providerSigner loads the provider's signing pair, or makes the
 // development one.
-func providerSigner(out io.Writer, agb, key, cert string) (*signing.Signer, error) {
+func providerSigner(out io.Writer, agb, devDir, key, cert string) (*signing.Signer, error) {
 	if key != "" || cert != "" {
 		if key == "" || cert == "" {
 			return nil, errors.New("give both -key and -cert, or neither for a development pair")
 		}
 		return signing.LoadSigner(key, cert)
 	}
-	key, cert, err := signing.GenerateDevelopment(provider.DevelopmentDir(agb), "sluis provider "+agb)
+	if devDir == "" {
+		devDir = provider.DevelopmentDir
+	}
+	key, cert, err := provider.DevelopmentPair(devDir, agb)
 	if err != nil {
-		return nil, fmt.Errorf("provider development keys: %w", err)
+		return nil, err
 	}
 	fmt.Fprintf(out, "signing retours with the DEVELOPMENT key pair %s (certificate %s); not for production\n", key, cert)
 	return signing.LoadSigner(key, cert)
