@@ -13,24 +13,25 @@ import (
 )
 
 // startGateway runs `sluis serve` as its own process on a private vhost, a
-// SQLite file and generated development keys, and waits for /healthz.
+// SQLite file and generated development keys, and waits for /healthz on
+// the admin listener.
 func startGateway(t *testing.T) (amqpURL string) {
 	t.Helper()
 	dir := t.TempDir()
 	amqpURL = testenv.VHost(t)
-	addr := testenv.FreeAddr(t)
-	env := []string{
-		"SLUIS_AMQP_URL=" + amqpURL, "SLUIS_HTTP_ADDR=" + addr,
-		"SLUIS_SQLITE_PATH=" + filepath.Join(dir, "sluis.db"),
-		"SLUIS_SIGNING_KEY=" + filepath.Join(dir, "signing.key.pem"), "SLUIS_SIGNING_CERT=" + filepath.Join(dir, "signing.cert.pem"),
-		"SLUIS_CLIENT_KEY_SECRET=" + filepath.Join(dir, "client-key.secret"), "SLUIS_DEV_KEYS=true",
-		testenv.DevBroker + "=true",
-	}
+	admin := testenv.FreeAddr(t)
+	// A development gateway (testenv.DevSettings: keys, registries, CA) on
+	// the test's own vhost, store and folders.
+	env := testenv.Environ(testenv.WithSettings(testenv.DevSettings(dir), map[string]string{
+		"SLUIS_AMQP_URL":   amqpURL,
+		"SLUIS_HTTP_ADDR":  testenv.FreeAddr(t),
+		"SLUIS_ADMIN_ADDR": admin,
+	}))
 	testenv.StartProcess(t, "sluis", testenv.SluisBinary(t), env, "serve")
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(60 * time.Second) // turns a hang into a failure; not an assertion
 	for {
-		resp, err := client.Get("http://" + addr + "/healthz")
+		resp, err := client.Get("http://" + admin + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
