@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluis-gateway/sluis/internal/bus"
@@ -29,7 +28,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 
 const (
 	exampleID   = "6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"
-	senderActor = "system:regsys-demo@0363"
+	senderActor = "system:regsys-demo@0363 employee:e-7f3a"
 )
 
 // parts are the pipeline's ports as fakes; New builds the pipeline on them.
@@ -258,7 +257,7 @@ func TestResume(t *testing.T) {
 			if tc.found != "" {
 				ps.store.seed(found(t, body, tc.found))
 			}
-			err := ps.pipeline(t).Handle(message.NewMessage("intake-1", body))
+			err := ps.pipeline(t).Handle(intake("intake-1", body))
 			ps.check(t, err, tc.want)
 		})
 	}
@@ -315,7 +314,7 @@ func TestBuildAndPublishFailures(t *testing.T) {
 			body := exampleBody(t, nil)
 			ps.store.seed(found(t, body, tc.found))
 			tc.set(ps)
-			err := ps.pipeline(t).Handle(message.NewMessage("intake-1", body))
+			err := ps.pipeline(t).Handle(intake("intake-1", body))
 			ps.check(t, err, tc.want)
 		})
 	}
@@ -328,10 +327,10 @@ func TestRedeliveryAfterFailedPublish(t *testing.T) {
 	ps.pub.outboundErrs = []error{errBroker}
 	p := ps.pipeline(t)
 	body := exampleBody(t, nil)
-	if err := p.Handle(message.NewMessage("intake-1", body)); !errors.Is(err, errBroker) {
+	if err := p.Handle(intake("intake-1", body)); !errors.Is(err, errBroker) {
 		t.Fatalf("first pass: %v, want the broker's error", err)
 	}
-	if err := p.Handle(message.NewMessage("intake-1", body)); err != nil {
+	if err := p.Handle(intake("intake-1", body)); err != nil {
 		t.Fatalf("redelivery: %v", err)
 	}
 	ps.check(t, nil, outcome{
@@ -394,7 +393,7 @@ func TestHandleWithScreen(t *testing.T) {
 				t.Fatal(err)
 			}
 			ps.screen = scr
-			err = ps.pipeline(t).Handle(message.NewMessage("intake-1", exampleBody(t, tc.mod)))
+			err = ps.pipeline(t).Handle(intake("intake-1", exampleBody(t, tc.mod)))
 			ps.check(t, err, tc.want)
 			if got := tc.store.reg.Consents; len(got) > 0 && got[0].UsedBy != tc.wantUsed {
 				t.Errorf("c-1 used by %q, want %q", got[0].UsedBy, tc.wantUsed)

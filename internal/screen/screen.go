@@ -38,7 +38,9 @@ func New(store consent.UseStore, profiles *minimise.Profiles) (*Screener, error)
 // (internal/consent) on the checked request. Only the checked request may
 // be composed.
 func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (pipeline.Screening, error) {
-	reg, err := s.store.ConsentRegister(ctx, rec.ClientKey)
+	// Only what the disclosure's municipality recorded counts.
+	key := consent.RegisterKey(rec.Municipality, rec.ClientKey)
+	reg, err := s.store.ConsentRegister(ctx, key)
 	if err != nil {
 		return pipeline.Screening{}, fmt.Errorf("consent register: %w", err)
 	}
@@ -54,7 +56,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	if err != nil {
 		return pipeline.Screening{}, fmt.Errorf("purpose profile: %w", err)
 	}
-	m := minimise.Check(req, prof, minimise.BasisOf(req, reg, rec.ClientKey, now))
+	m := minimise.Check(req, prof, minimise.BasisOf(req, reg, key, now))
 	detail := map[string]string{"profile": m.Profile}
 	if len(m.Stripped) > 0 {
 		detail["stripped"] = strings.Join(m.Stripped, ",")
@@ -70,7 +72,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 		// Say why the basis fails too, when it does: "no consent" explains
 		// more than "no category covered".
 		out := pipeline.Screening{Basis: req.LegalBasis.Kind, Sentence: m.Sentence(), Detail: detail}
-		if d := consent.Decide(req, reg, rec.ClientKey, now); !d.Allowed {
+		if d := consent.Decide(req, reg, key, now); !d.Allowed {
 			for _, c := range d.Codes {
 				out.ReasonCodes = append(out.ReasonCodes, string(c))
 			}
@@ -79,7 +81,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 		out.ReasonCodes = append(out.ReasonCodes, m.Codes()...)
 		return out, nil
 	}
-	d := consent.Decide(m.Request, reg, rec.ClientKey, now)
+	d := consent.Decide(m.Request, reg, key, now)
 	out := pipeline.Screening{
 		Allowed:    d.Allowed,
 		Checked:    m.Request,
