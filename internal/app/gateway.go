@@ -92,6 +92,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	gatewayUser, err := BrokerUser(cfg)
+	if err != nil {
+		return nil, err
+	}
 	pm, err := amqp.NewPublisherMetrics(g.Registry)
 	if err != nil {
 		return nil, err
@@ -99,7 +103,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	// The publisher's connection losses and reconnects stay at their level.
 	if g.pub, err = amqp.NewPublisher(amqp.PublisherConfig{
 		URL: cfg.AMQPURL, ConfirmTimeout: cfg.ConfirmTimeout, Route: amqp.Route, ConnectionName: "sluis-gateway",
-		UserID: amqp.UserOf(cfg.AMQPURL),
+		UserID: gatewayUser,
 	}, watermill.NewSlogLogger(log), pm); err != nil {
 		return nil, err
 	}
@@ -158,7 +162,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	auth, err := newPrincipals(systems, amqp.UserOf(cfg.AMQPURL), func(ctx context.Context, event string, detail map[string]string) error {
+	auth, err := newPrincipals(systems, gatewayUser, func(ctx context.Context, event string, detail map[string]string) error {
 		_, err := g.Store.Append(ctx, "", event, detail)
 		return err
 	}, g.Registry, log)
@@ -199,7 +203,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTPAddr, err)
 	}
 	g.HTTPAddr = ln.Addr().String()
-	api.WithConsents(consentHandler).WithReviews(g.Store).WithPprof(cfg.Pprof)
+	api.WithConsents(newHTTPConsents(consentHandler, systems, gatewayUser)).WithReviews(g.Store).WithPprof(cfg.Pprof)
 	g.srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := g.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

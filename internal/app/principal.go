@@ -2,11 +2,16 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sluis-gateway/sluis/adapters/amqp"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/bus"
@@ -25,6 +30,29 @@ func Systems(cfg config.Config) (*identity.Registry, error) {
 		return nil, fmt.Errorf("SLUIS_SYSTEMS_FILE: %w", err)
 	}
 	return r, nil
+}
+
+// BrokerUser is the gateway's own broker user, the user-id of what it
+// publishes: the user of the AMQP URL, or with x509 (EXTERNAL) login the
+// common name of the client certificate (the broker maps certificates to
+// users with ssl_cert_login_from = common_name, see docs/broker.md).
+func BrokerUser(cfg config.Config) (string, error) {
+	if !cfg.Broker.AMQPExternalAuth {
+		return amqp.UserOf(cfg.AMQPURL), nil
+	}
+	b, err := os.ReadFile(cfg.Broker.AMQPCertFile)
+	if err != nil {
+		return "", fmt.Errorf("SLUIS_AMQP_CERT_FILE: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return "", fmt.Errorf("SLUIS_AMQP_CERT_FILE %s: no PEM certificate", cfg.Broker.AMQPCertFile)
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return "", fmt.Errorf("SLUIS_AMQP_CERT_FILE %s: %w", cfg.Broker.AMQPCertFile, err)
+	}
+	return c.Subject.CommonName, nil
 }
 
 // Ledger appends a ledger entry (the store's Append).
@@ -94,4 +122,34 @@ func userOrNone(u string) string {
 		return "none"
 	}
 	return u
+}
+
+// consentProcessor is what the HTTP consent endpoint calls.
+type consentProcessor interface {
+	Process(ctx context.Context, payload []byte) (bus.Event, error)
+}
+
+// httpConsents bridges the HTTP consent endpoint until the HTTP adapter
+// authenticates systems by client certificate (issue 12, item 2): a
+// request whose context carries no system is taken as the system of the
+// gateway's own broker user, when that is a registered system (the local
+// development broker's guest = regsys-demo), and is refused as
+// unauthenticated otherwise. A system the HTTP adapter put in the context
+// always wins. TODO(lead): drop once RequireSystem guards /v1/consents.
+type httpConsents struct {
+	next  consentProcessor
+	owner identity.System
+	known bool
+}
+
+func newHTTPConsents(next consentProcessor, systems *identity.Registry, gatewayUser string) httpConsents {
+	s, err := systems.ByBrokerUser(gatewayUser)
+	return httpConsents{next: next, owner: s, known: err == nil}
+}
+
+func (c httpConsents) Process(ctx context.Context, payload []byte) (bus.Event, error) {
+	if _, err := identity.SystemFrom(ctx); err != nil && c.known {
+		ctx = identity.WithSystem(ctx, c.owner)
+	}
+	return c.next.Process(ctx, payload)
 }

@@ -86,6 +86,22 @@ func WriteProviders(dir string, agbs []string) (string, error) {
 	return f, os.WriteFile(f, b, 0o644)
 }
 
+// WriteSystems writes the registry of registration systems of a load test:
+// the load generator regsys-bench (0363, consent and legal obligation),
+// publishing as brokerUser (the user of its AMQP URL).
+func WriteSystems(dir, brokerUser string) (string, error) {
+	b, err := json.MarshalIndent([]map[string]any{{
+		"id": "regsys-bench", "name": "Load generator (load test only)",
+		"municipalities": []string{"0363"}, "legal_bases": []string{"consent", "legal_obligation"},
+		"broker_user": brokerUser,
+	}}, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	f := filepath.Join(dir, "systems.json")
+	return f, os.WriteFile(f, b, 0o644)
+}
+
 // WriteSecret writes a random client key secret (hex, 64 characters).
 func WriteSecret(dir string) (string, error) {
 	b := make([]byte, 32)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sluis-gateway/sluis/internal/loadtest"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +11,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/sluis-gateway/sluis/adapters/amqp"
+	"github.com/sluis-gateway/sluis/internal/loadtest"
 )
 
 // GatewayConfig says how to run the gateway under test.
@@ -56,6 +58,10 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 	if err != nil {
 		return nil, err
 	}
+	systems, err := loadtest.WriteSystems(c.Dir, amqp.UserOf(c.AMQPURL))
+	if err != nil {
+		return nil, err
+	}
 	secret, err := loadtest.WriteSecret(c.Dir)
 	if err != nil {
 		return nil, err
@@ -85,6 +91,7 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 		"SLUIS_DEV_KEYS=false",
 		"SLUIS_CLIENT_KEY_SECRET="+secret,
 		"SLUIS_PROVIDERS_FILE="+reg,
+		"SLUIS_SYSTEMS_FILE="+systems,
 		"SLUIS_LOG_LEVEL="+c.LogLevel,
 	)
 	if c.Workers > 0 {
