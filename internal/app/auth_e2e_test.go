@@ -269,3 +269,42 @@ func TestEndToEndConsentScoping(t *testing.T) {
 	})
 	assertNoPersonalData(t, h.logs.String())
 }
+
+// TestEndToEndLedgerActor: every ledger entry of a disclosure names the
+// authenticated system, the municipality and sender.employee; an allowed
+// safety override records whom the employee consulted, in which role, when.
+func TestEndToEndLedgerActor(t *testing.T) {
+	h := start(t)
+	consulted := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	m, _ := readExample(t, "iwmo-301.json")
+	id := "f0000000-2222-4333-8444-000000000001"
+	m["id"] = id
+	m["legal_basis"] = map[string]any{
+		"kind":            "safety_override",
+		"consultation":    map[string]any{"consulted": "e-9c1d", "role": "manager", "at": consulted.Format(time.RFC3339), "note": "Acute risk discussed."},
+		"reason":          "Acute safety risk at home.",
+		"client_informed": map[string]any{"at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)},
+	}
+	body, _ := json.Marshal(m)
+	h.send(body)
+	h.waitState(id, "delivered")
+	h.take("42420001")
+	entries, err := h.gw.Store.EntriesFor(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "system:regsys-demo@0363 employee:e-7f3a"
+	var override bool
+	for _, e := range entries {
+		if e.Actor != want {
+			t.Errorf("entry %s by %q, want %q", e.Event, e.Actor, want)
+		}
+		if e.Detail["consulted"] == "e-9c1d" && e.Detail["consulted_role"] == "manager" &&
+			e.Detail["consulted_at"] == consulted.Format(time.RFC3339) {
+			override = true
+		}
+	}
+	if len(entries) == 0 || !override {
+		t.Fatalf("no ledger entry records the consultation: %+v", entries)
+	}
+}

@@ -348,7 +348,7 @@ func TestHandleWithScreen(t *testing.T) {
 	now := time.Now()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Location())
 	single := consent.Consent{
-		ID: "c-1", ClientKey: consent.ClientKey(secret, "999900006"), GivenBy: []consent.Giver{consent.GiverClient},
+		ID: "c-1", ClientKey: consent.RegisterKey("0363", consent.ClientKey(secret, "999900006")), GivenBy: []consent.Giver{consent.GiverClient},
 		GivenAt: now.AddDate(0, -1, 0), Recipient: "42420001", Purpose: "care_assignment", SingleShare: true,
 		Categories: []category.Category{category.Identification, category.Contact, category.CareAssignment},
 		ValidFrom:  day.AddDate(0, -1, 0), ValidUntil: day.AddDate(1, 0, 0),

@@ -96,6 +96,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	if !d.Allowed {
 		return out, nil
 	}
+	overrideDetail(out.Detail, m.Request)
 	if len(d.SingleShareIDs) > 0 {
 		err := s.store.UseConsents(ctx, req.ID, d.SingleShareIDs)
 		if errors.Is(err, consent.ErrConsentUsed) {
@@ -124,4 +125,17 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 		out.Detail["follow_up"] = strings.Join(follow, ",")
 	}
 	return out, nil
+}
+
+// overrideDetail adds to the ledger detail of an allowed safety override
+// who was consulted, in which role and when (pseudonymous ids and a time:
+// no client data; the note stays out).
+func overrideDetail(detail map[string]string, req disclosure.Request) {
+	c := req.LegalBasis.Consultation
+	if req.LegalBasis.Kind != disclosure.BasisSafetyOverride || c == nil {
+		return
+	}
+	detail["consulted"] = c.Consulted
+	detail["consulted_role"] = c.Role
+	detail["consulted_at"] = c.At.UTC().Format(time.RFC3339)
 }
