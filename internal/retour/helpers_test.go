@@ -262,3 +262,27 @@ func (hs *harness) noEvent() {
 		hs.t.Fatalf("unexpected status event %+v", ev)
 	}
 }
+
+// consume runs h as the gateway does: a watermill router consuming
+// sluis.retours, until the test ends. It returns the router's context.
+func (hs *harness) consume(h *retour.Handler) context.Context {
+	hs.t.Helper()
+	sub, err := amqp.NewSubscriber(hs.url, amqp.QueueRetours, 1, watermill.NopLogger{})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	router.AddConsumerHandler("retours", amqp.QueueRetours, sub, h.Handle)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- router.Run(ctx) }()
+	hs.t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	<-router.Running()
+	return ctx
+}

@@ -46,23 +46,7 @@ func TestRetourPublishedByAnotherProvidersAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead := testenv.Tap(t, hs.ch, amqp.ExchangeDead, "")
-	sub, err := amqp.NewSubscriber(hs.url, amqp.QueueRetours, 1, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	router.AddConsumerHandler("retours", amqp.QueueRetours, sub, h.Handle)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- router.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	<-router.Running()
+	ctx := hs.consume(h)
 
 	body := hs.genuine(rec, retour.Verdict{})
 	publishAs := func(user, url string) {
