@@ -57,12 +57,19 @@ func NewHandler(svc *Service, pub Publisher, appendLedger func(ctx context.Conte
 // durable, an error (retry) when the store or broker failed.
 func (h *Handler) Handle(msg *message.Message) error {
 	_, err := h.Process(msg.Context(), msg.Payload)
+	if errors.Is(err, identity.ErrSenderNotAllowed) {
+		return nil // recorded and answered: ack
+	}
 	return err
 }
 
 // Process applies one command, records a refusal in the ledger, and sends
 // the status event. It returns the event (its State says applied, invalid
-// or refused) or an error when something transient failed.
+// or refused) or an error when something transient failed. A command whose
+// sender the authenticated system may not act for is recorded and told
+// (consent_refused on the system's own routing key) and returned with an
+// error matching identity.ErrSenderNotAllowed (a *identity.RefusedError
+// naming the field), for HTTP to answer 403.
 //
 // A command without an authenticated system in ctx (identity.WithSystem)
 // is only recorded in the ledger: its state is consent_invalid, no status
@@ -116,6 +123,10 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error
 	h.log.Info("consent command", "command_id", ev.CommandID, "command", ev.Command, "state", ev.State)
 	if _, err := bus.Publish(ctx, h.pub, ev); err != nil {
 		return ev, fmt.Errorf("status event: %w", err)
+	}
+	if errors.Is(err, identity.ErrSenderNotAllowed) {
+		// Recorded and told: the caller maps it (HTTP 403).
+		return ev, err
 	}
 	return ev, nil
 }
