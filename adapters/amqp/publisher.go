@@ -141,7 +141,11 @@ func (p *Publisher) PublishContext(ctx context.Context, topic string, msgs ...*m
 			continue
 		}
 		e := &entry{b: b, i: i, exchange: exchange, key: key}
-		if err := p.publishOne(ctx, e, publishing(msg)); err != nil {
+		pub := publishing(msg)
+		if pub.UserId == "" {
+			pub.UserId = p.cfg.UserID
+		}
+		if err := p.publishOne(ctx, e, pub); err != nil {
 			errs[i] = err
 			continue
 		}
@@ -164,20 +168,27 @@ func (p *Publisher) PublishContext(ctx context.Context, topic string, msgs ...*m
 }
 
 // publishing builds the AMQP message: persistent, message id = watermill
-// UUID, content type from metadata, other metadata as headers.
+// UUID, content type from metadata, metadata bus.UserID as the user-id
+// property (RabbitMQ refuses it unless it is the connection's user), other
+// metadata as headers.
 func publishing(msg *message.Message) amqp.Publishing {
 	headers := make(amqp.Table, len(msg.Metadata)+1)
-	contentType := DefaultContentType
+	contentType, userID := DefaultContentType, ""
 	for k, v := range msg.Metadata {
-		if k == MetadataContentType {
+		switch k {
+		case MetadataContentType:
 			if v != "" {
 				contentType = v
 			}
+			continue
+		case metadataUserID:
+			userID = v
 			continue
 		}
 		headers[k] = v
 	}
 	return amqp.Publishing{
+		UserId:       userID,
 		Headers:      headers,
 		ContentType:  contentType,
 		DeliveryMode: amqp.Persistent,

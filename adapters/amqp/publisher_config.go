@@ -16,6 +16,9 @@ import (
 // AMQP content-type property (and is not copied to the headers).
 const MetadataContentType = string(bus.ContentType)
 
+// metadataUserID is the metadata key of the AMQP user-id property.
+const metadataUserID = string(bus.UserID)
+
 // DefaultContentType is used when a message has no content_type metadata.
 const DefaultContentType = "application/octet-stream"
 
@@ -55,10 +58,27 @@ type PublisherConfig struct {
 	// ConnectionName is shown in the broker's connection list.
 	// Default "sluis-publisher".
 	ConnectionName string
+	// UserID, when set, is the AMQP user-id property of every message that
+	// has no bus.UserID metadata: it must be the connection's user (RabbitMQ
+	// refuses the publish otherwise and closes the channel). Consumers of
+	// the intake, the consent queue and the retour exchange require it.
+	// UserOf gives the user of a URL.
+	UserID string
 
 	// beforeConfirm, when set (tests only), runs in the confirm-reading
 	// goroutine before each confirm is processed.
 	beforeConfirm func()
+}
+
+// UserOf returns the user name of an AMQP URL (the RabbitMQ default
+// "guest" when the URL names none), the user-id its connection may set. It
+// is "" for a URL that does not parse.
+func UserOf(url string) string {
+	u, err := amqp.ParseURI(url)
+	if err != nil {
+		return ""
+	}
+	return u.Username
 }
 
 // RouteTo returns a Route that publishes every topic to exchange with the

@@ -7,6 +7,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/messages"
 )
 
@@ -37,9 +38,15 @@ func Route(topic string, msg *message.Message) (string, string, error) {
 
 // Enqueue publishes a disclosure request (JSON) to bus.TopicIntake,
 // confirmed by the broker, with message id "intake-<id>" (the HTTP intake
-// and `sluis send`). The publisher's Route must be Route.
+// and `sluis send`). The publisher's Route must be Route. When ctx carries
+// an authenticated system (the HTTP intake), the message names it in
+// metadata bus.System; the intake trusts that only from the gateway's own
+// broker user.
 func (p *Publisher) Enqueue(ctx context.Context, id string, body []byte) error {
 	m := message.NewMessage("intake-"+id, body)
 	bus.ContentType.Set(m, "application/json")
+	if s, err := identity.SystemFrom(ctx); err == nil {
+		bus.System.Set(m, s.ID)
+	}
 	return p.PublishContext(ctx, bus.TopicIntake, m)[0]
 }

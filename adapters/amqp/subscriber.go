@@ -99,7 +99,9 @@ func (passiveTopology) ExchangeDeclare(*amqp.Channel, string, wamqp.Config) erro
 // watermill's own UUID header is a fallback), the content type into metadata
 // "content_type", and converts every non-string header to a string rather
 // than rejecting the message: quorum queues add an integer x-delivery-count
-// and dead-lettering adds x-death tables. Marshal mirrors Publisher.
+// and dead-lettering adds x-death tables. The broker-validated user-id
+// property becomes metadata bus.UserID (a header of that name is dropped).
+// Marshal mirrors Publisher.
 type Marshaler struct{}
 
 // Marshal implements wamqp.Marshaler (used only if a watermill-amqp
@@ -119,13 +121,17 @@ func (Marshaler) Unmarshal(d amqp.Delivery) (*message.Message, error) {
 	msg := message.NewMessage(id, d.Body)
 	msg.Metadata = make(message.Metadata, len(d.Headers)+1)
 	for k, v := range d.Headers {
-		if k == publishTagHeader || k == wamqp.DefaultMessageUUIDHeaderKey {
+		if k == publishTagHeader || k == wamqp.DefaultMessageUUIDHeaderKey || k == metadataUserID {
 			continue
 		}
 		msg.Metadata[k] = headerString(v)
 	}
 	if d.ContentType != "" {
 		msg.Metadata[MetadataContentType] = d.ContentType
+	}
+	// Only the broker-validated property, never a header of that name.
+	if d.UserId != "" {
+		msg.Metadata[metadataUserID] = d.UserId
 	}
 	return msg, nil
 }

@@ -150,7 +150,15 @@ func TestEndToEndWithdrawalStopsQueuedDisclosure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Apply(context.Background(), consentCommand("bbbbbbbb-2222-4333-8444-555555555555", register.WithdrawConsent, map[string]any{"consent_id": "c-2"})); err != nil {
+	dev, err := identity.Development()
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, err := dev.Get("regsys-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Apply(identity.WithSystem(context.Background(), demo), consentCommand("bbbbbbbb-2222-4333-8444-555555555555", register.WithdrawConsent, map[string]any{"consent_id": "c-2"})); err != nil {
 		t.Fatalf("withdraw: %v", err)
 	}
 	st.Close()

@@ -131,7 +131,7 @@ func (h *harness) listen() {
 	h.conn, ch = testenv.Channel(t, h.url)
 	h.events = testenv.Tap(t, ch, amqp.ExchangeStatus, "#")
 	var err error
-	h.pub, err = amqp.NewPublisher(amqp.PublisherConfig{URL: h.url, Route: amqp.Route}, watermill.NopLogger{}, nil)
+	h.pub, err = amqp.NewPublisher(amqp.PublisherConfig{URL: h.url, Route: amqp.Route, UserID: amqp.UserOf(h.url)}, watermill.NopLogger{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -363,7 +363,7 @@ func makeLoad(t *testing.T, n, noQueueEvery int) []request {
 // publishLoad puts every request on the intake queue, broker-confirmed.
 func (e *faultEnv) publishLoad(reqs []request) time.Duration {
 	e.t.Helper()
-	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: e.url, Route: amqp.Route}, watermill.NopLogger{}, nil)
+	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: e.url, Route: amqp.Route, UserID: amqp.UserOf(e.url)}, watermill.NopLogger{}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -116,6 +116,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	gatewayUser, err := BrokerUser(cfg)
+	if err != nil {
+		return nil, err
+	}
 	pm, err := amqp.NewPublisherMetrics(g.Registry)
 	if err != nil {
 		return nil, err
@@ -123,6 +127,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	// The publisher's connection losses and reconnects stay at their level.
 	if g.pub, err = amqp.NewPublisher(amqp.PublisherConfig{
 		URL: cfg.AMQPURL, ConfirmTimeout: cfg.ConfirmTimeout, Route: amqp.Route, ConnectionName: "sluis-gateway",
+		UserID: gatewayUser,
 	}, watermill.NewSlogLogger(log), pm); err != nil {
 		return nil, err
 	}
@@ -182,10 +187,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 
+	auth, err := newPrincipals(ids.Systems, gatewayUser, func(ctx context.Context, event string, detail map[string]string) error {
+		_, err := g.Store.Append(ctx, "", event, detail)
+		return err
+	}, g.Registry, log)
+	if err != nil {
+		return nil, err
+	}
 	if g.router, err = newRouter(cfg.AMQPURL, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)},
-		handler{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: p.Handle,
+		handler{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
 			retries: "sluis_handler_retries_total", help: "Retries of an intake message after a transient failure."},
-		handler{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: consentHandler.Handle,
+		handler{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
 			retries: "sluis_consent_handler_retries_total", help: "Retries of a consent command after a transient failure."},
 		handler{name: "retours", queue: amqp.QueueRetours, consumers: 2, handle: retours.Handle,
 			retries: "sluis_retour_handler_retries_total", help: "Retries of a retour message after a transient failure."},

@@ -43,6 +43,17 @@ const (
 	ContentType Key = "content_type"
 	// MessageType is the iWmo / iJw message type, e.g. WMO301.
 	MessageType Key = "message_type"
+	// UserID is the broker-validated user of the connection that published
+	// the message (the AMQP user-id property, which RabbitMQ checks against
+	// the publishing connection's user). The AMQP subscriber sets it from
+	// the delivery only, never from a header; a publisher that sets it sends
+	// it as the user-id property, not as a header.
+	UserID Key = "user_id"
+	// System is the registration system the gateway itself authenticated
+	// (over HTTP) before it published the message with its own broker
+	// user. Consumers trust it only on a message whose UserID is the
+	// gateway's own broker user.
+	System Key = "sluis_system"
 )
 
 // Get returns k's value on m ("" when unset).

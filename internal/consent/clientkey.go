@@ -13,3 +13,18 @@ func ClientKey(secret []byte, bsn string) string {
 	m.Write([]byte(bsn))
 	return hex.EncodeToString(m.Sum(nil))
 }
+
+// RegisterKey is the key under which the consent register keeps what
+// municipality recorded for the client with clientKey: consents,
+// restrictions of processing and the legal representative are each
+// municipality's own (the municipality is the controller; see
+// docs/consent-contract.md). Commands of a municipality and the screening
+// of its disclosures use its RegisterKey, so a consent or restriction
+// recorded by one municipality is never found for another's. "" when
+// clientKey is "" (no client).
+func RegisterKey(municipality, clientKey string) string {
+	if clientKey == "" {
+		return ""
+	}
+	return municipality + ":" + clientKey
+}

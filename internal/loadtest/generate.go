@@ -125,7 +125,7 @@ func (g *Generator) Next() disclosure.Request {
 	req := disclosure.Request{
 		Version:     1,
 		ID:          uuid4(),
-		Sender:      disclosure.Sender{Municipality: "0363", System: "regsys-bench", Employee: fmt.Sprintf("e-%04x", g.rnd.IntN(1<<16))},
+		Sender:      disclosure.Sender{Municipality: "0363", System: "regsys-demo", Employee: fmt.Sprintf("e-%04x", g.rnd.IntN(1<<16))},
 		Recipient:   disclosure.Recipient{AGB: g.pick(g.providers)},
 		Standard:    std,
 		MessageType: "301",

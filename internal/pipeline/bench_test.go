@@ -223,7 +223,7 @@ func BenchmarkHandle(b *testing.B) {
 			if !ok {
 				return
 			}
-			if err := p.Handle(message.NewMessage("intake-"+it.ID, it.Body)); err != nil {
+			if err := p.Handle(intake("intake-"+it.ID, it.Body)); err != nil {
 				b.Error(err)
 				return
 			}

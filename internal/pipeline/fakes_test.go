@@ -21,6 +21,8 @@ import (
 	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
@@ -144,6 +146,29 @@ func (s *receiptStore) RecordInvalid(ctx context.Context, r receipts.InvalidRequ
 	s.invalids = append(s.invalids, r)
 	s.ledger = append(s.ledger, entry{a.String(), r.DisclosureID, "invalid", map[string]string{"reason": r.Reason}})
 	return nil
+}
+
+func (s *receiptStore) Append(ctx context.Context, disclosureID, event string, detail map[string]string) (ledger.Entry, error) {
+	a, err := actor.From(ctx)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ledger = append(s.ledger, entry{a.String(), disclosureID, event, maps.Clone(detail)})
+	return ledger.Entry{Actor: a.String(), DisclosureID: disclosureID, Event: event, Detail: detail}, nil
+}
+
+// demo is the principal of the tests' intake messages: regsys-demo of the
+// development registry (0363, every basis).
+var demo = identity.System{ID: "regsys-demo", Municipalities: []string{"0363"},
+	LegalBases: []string{identity.BasisConsent, identity.BasisLegalObligation, identity.BasisSafetyOverride}}
+
+// intake is an intake message published by demo.
+func intake(uuid string, body []byte) *message.Message {
+	m := message.NewMessage(uuid, body)
+	m.SetContext(identity.WithSystem(context.Background(), demo))
+	return m
 }
 
 // screener returns one scripted screening and counts its calls.

@@ -14,6 +14,7 @@ type Metrics struct {
 	transitions    *prometheus.CounterVec
 	stageSeconds   *prometheus.HistogramVec
 	invalid        prometheus.Counter
+	refused        prometheus.Counter
 	statusUnrouted prometheus.Counter
 }
 
@@ -33,12 +34,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "sluis_disclosure_invalid_total",
 			Help: "Requests refused at intake as malformed (bad JSON, schema, BSN).",
 		}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluis_intake_refused_total",
+			Help: "Requests refused at intake because the authenticated system may not use their sender or legal basis.",
+		}),
 		statusUnrouted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluis_status_unrouted_total",
 			Help: "Status events no queue took (the sender bound no status queue).",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.transitions, m.stageSeconds, m.invalid, m.statusUnrouted} {
+	for _, c := range []prometheus.Collector{m.transitions, m.stageSeconds, m.invalid, m.refused, m.statusUnrouted} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

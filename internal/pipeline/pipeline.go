@@ -21,6 +21,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/messages"
 )
@@ -38,6 +39,7 @@ const ReasonStoppedWhileSending = "stopped while being sent (the basis no longer
 type Pipeline struct {
 	dec       *disclosure.Decoder
 	store     Store
+	ledger    Ledger
 	screen    Screener
 	compose   Composer
 	validate  Validator
@@ -98,7 +100,7 @@ func New(c Config) (*Pipeline, error) {
 		c.Logger = slog.Default()
 	}
 	return &Pipeline{
-		dec: c.Decoder, store: c.Store, screen: c.Screener, compose: c.Composer,
+		dec: c.Decoder, store: c.Store, ledger: c.Store, screen: c.Screener, compose: c.Composer,
 		validate: c.Validator, seal: c.Sealer, pub: c.Publisher, archive: c.Archive,
 		clientKey: c.ClientKeySecret, now: c.Now, log: c.Logger, metrics: c.Metrics,
 	}, nil
@@ -127,16 +129,28 @@ func (p *Pipeline) Handle(msg *message.Message) error {
 
 func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message) error {
 	started := p.now()
+	sys, err := identity.SystemFrom(ctx)
+	if err != nil {
+		return p.unauthenticated(ctx, msg.Payload)
+	}
 	req, err := p.dec.Decode(msg.Payload)
 	if err != nil {
 		var inv *disclosure.InvalidError
 		if errors.As(err, &inv) {
-			return p.invalid(ctx, ob, disclosure.Peek(msg.Payload), inv.Problems)
+			env := disclosure.Peek(msg.Payload)
+			env.Municipality, env.System = ownKey(sys, env.Municipality, env.System)
+			return p.invalid(ctx, ob, env, inv.Problems)
 		}
 		return fmt.Errorf("decode: %w", err)
 	}
 	p.metrics.stage("decode", started, p.now())
-	ctx = actor.With(ctx, actor.Sender(req.Sender.System, req.Sender.Municipality))
+	if ctx, err = p.authorize(ctx, ob, sys, req); err != nil {
+		var ref *identity.RefusedError
+		if errors.As(err, &ref) {
+			return nil // recorded and answered: ack
+		}
+		return err
+	}
 
 	rec, created, err := p.store.Register(ctx, p.record(req))
 	if errors.Is(err, receipts.ErrConflict) {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluis-gateway/sluis/internal/bus"
@@ -30,7 +29,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 
 const (
 	exampleID   = "6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"
-	senderActor = "system:regsys-demo@0363"
+	senderActor = "system:regsys-demo@0363 employee:e-7f3a"
 )
 
 // parts are the pipeline's ports as fakes; New builds the pipeline on them.
@@ -260,7 +259,7 @@ func TestResume(t *testing.T) {
 			if tc.found != "" {
 				ps.store.seed(found(t, body, tc.found))
 			}
-			err := ps.pipeline(t).Handle(message.NewMessage("intake-1", body))
+			err := ps.pipeline(t).Handle(intake("intake-1", body))
 			ps.check(t, err, tc.want)
 		})
 	}
@@ -324,7 +323,7 @@ func TestBuildAndPublishFailures(t *testing.T) {
 			body := exampleBody(t, nil)
 			ps.store.seed(found(t, body, tc.found))
 			tc.set(ps)
-			err := ps.pipeline(t).Handle(message.NewMessage("intake-1", body))
+			err := ps.pipeline(t).Handle(intake("intake-1", body))
 			ps.check(t, err, tc.want)
 		})
 	}
@@ -337,10 +336,10 @@ func TestRedeliveryAfterFailedPublish(t *testing.T) {
 	ps.pub.outboundErrs = []error{errBroker}
 	p := ps.pipeline(t)
 	body := exampleBody(t, nil)
-	if err := p.Handle(message.NewMessage("intake-1", body)); !errors.Is(err, errBroker) {
+	if err := p.Handle(intake("intake-1", body)); !errors.Is(err, errBroker) {
 		t.Fatalf("first pass: %v, want the broker's error", err)
 	}
-	if err := p.Handle(message.NewMessage("intake-1", body)); err != nil {
+	if err := p.Handle(intake("intake-1", body)); err != nil {
 		t.Fatalf("redelivery: %v", err)
 	}
 	ps.check(t, nil, outcome{
@@ -358,7 +357,7 @@ func TestHandleWithScreen(t *testing.T) {
 	now := time.Now()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Location())
 	single := consent.Consent{
-		ID: "c-1", ClientKey: consent.ClientKey(secret, "999900006"), GivenBy: []consent.Giver{consent.GiverClient},
+		ID: "c-1", ClientKey: consent.RegisterKey("0363", consent.ClientKey(secret, "999900006")), GivenBy: []consent.Giver{consent.GiverClient},
 		GivenAt: now.AddDate(0, -1, 0), Recipient: "42420001", Purpose: "care_assignment", SingleShare: true,
 		Categories: []category.Category{category.Identification, category.Contact, category.CareAssignment},
 		ValidFrom:  day.AddDate(0, -1, 0), ValidUntil: day.AddDate(1, 0, 0),
@@ -403,7 +402,7 @@ func TestHandleWithScreen(t *testing.T) {
 				t.Fatal(err)
 			}
 			ps.screen = scr
-			err = ps.pipeline(t).Handle(message.NewMessage("intake-1", exampleBody(t, tc.mod)))
+			err = ps.pipeline(t).Handle(intake("intake-1", exampleBody(t, tc.mod)))
 			ps.check(t, err, tc.want)
 			if got := tc.store.reg.Consents; len(got) > 0 && got[0].UsedBy != tc.wantUsed {
 				t.Errorf("c-1 used by %q, want %q", got[0].UsedBy, tc.wantUsed)

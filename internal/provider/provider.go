@@ -49,6 +49,11 @@ type Provider struct {
 	// read until the next start. Empty: retours from the provider cannot be
 	// verified and are parked.
 	RetourCertificate string `json:"retour_certificate,omitempty"`
+	// BrokerUser is the RabbitMQ user the provider publishes its retours
+	// with: a retour is accepted only when its broker-validated user-id is
+	// this user (and its signature the provider's). Empty: every retour of
+	// the provider is parked (wrong_publisher).
+	BrokerUser string `json:"broker_user,omitempty"`
 }
 
 // Registry is an immutable set of providers with their checked retour
@@ -176,6 +181,16 @@ func (r *Registry) Get(agb string) (Provider, error) {
 		return Provider{}, ErrUnknown
 	}
 	return p, nil
+}
+
+// BrokerUser returns the broker user the provider with this AGB code
+// publishes retours with ("" when none is configured), or ErrUnknown.
+func (r *Registry) BrokerUser(agb string) (string, error) {
+	p, err := r.Get(agb)
+	if err != nil {
+		return "", err
+	}
+	return p.BrokerUser, nil
 }
 
 // AGBs lists the registered AGB codes, sorted.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -13,6 +14,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
+	"github.com/sluis-gateway/sluis/internal/identity"
 )
 
 // Status event states of a consent command.
@@ -55,13 +57,32 @@ func NewHandler(svc *Service, pub Publisher, appendLedger func(ctx context.Conte
 // durable, an error (retry) when the store or broker failed.
 func (h *Handler) Handle(msg *message.Message) error {
 	_, err := h.Process(msg.Context(), msg.Payload)
+	if errors.Is(err, identity.ErrSenderNotAllowed) {
+		return nil // recorded and answered: ack
+	}
 	return err
 }
 
 // Process applies one command, records a refusal in the ledger, and sends
 // the status event. It returns the event (its State says applied, invalid
-// or refused) or an error when something transient failed.
+// or refused) or an error when something transient failed. A command whose
+// sender the authenticated system may not act for is recorded and told
+// (consent_refused on the system's own routing key) and returned with an
+// error matching identity.ErrSenderNotAllowed (a *identity.RefusedError
+// naming the field), for HTTP to answer 403.
+//
+// A command without an authenticated system in ctx (identity.WithSystem)
+// is only recorded in the ledger: its state is consent_invalid, no status
+// event is sent (its claimed sender is unproven).
 func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error) {
+	if _, err := identity.SystemFrom(ctx); err != nil {
+		env := disclosure.Peek(payload)
+		actx := actor.With(ctx, actor.Actor{Kind: "broker_user", ID: "none"})
+		if err := h.appendLedger(actx, "consent:unauthenticated", map[string]string{"command_id": env.ID, "reason": identity.ErrUnauthenticated.Error()}); err != nil {
+			return bus.Event{}, fmt.Errorf("ledger: %w", err)
+		}
+		return bus.Event{CommandID: env.ID, State: StateInvalid, At: h.now(), Reason: identity.ErrUnauthenticated.Error()}, nil
+	}
 	c, err := h.svc.Apply(ctx, payload)
 	ev := bus.Event{CommandID: c.ID, Command: c.Command, At: h.now(),
 		Municipality: c.Sender.Municipality, System: c.Sender.System}
@@ -77,11 +98,24 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error
 		ev.State, ev.Reason, ev.Problems = StateInvalid, inv.Error(), inv.Problems
 	case errors.Is(err, consent.ErrUnknownConsent), errors.Is(err, consent.ErrConflict):
 		ev.State, ev.Reason = StateRefused, refusal(err)
+	case errors.Is(err, identity.ErrSenderNotAllowed):
+		// Told on the principal's own routing key, never the claimed one.
+		var ref *identity.RefusedError
+		errors.As(err, &ref)
+		sys, _ := identity.SystemFrom(ctx)
+		ev.Municipality, ev.System = ownKey(sys, c.Sender.Municipality)
+		ev.State, ev.Reason = StateRefused, ref.Error()
+		ev.ReasonCodes = []string{"sender_not_allowed"}
 	default:
 		return bus.Event{}, err
 	}
 	if ev.State != StateApplied {
-		actx := actor.With(ctx, actor.Sender(ev.System, ev.Municipality))
+		actx := ctx
+		if sys, serr := identity.SystemFrom(ctx); serr == nil {
+			actx = actor.With(ctx, actor.SenderEmployee(sys.ID, ev.Municipality, c.Sender.Employee))
+		} else {
+			actx = actor.With(ctx, actor.Sender(ev.System, ev.Municipality))
+		}
 		if err := h.appendLedger(actx, "consent:"+ev.State, map[string]string{"command_id": ev.CommandID, "command": ev.Command, "reason": ev.Reason}); err != nil {
 			return bus.Event{}, fmt.Errorf("ledger: %w", err)
 		}
@@ -90,7 +124,24 @@ func (h *Handler) Process(ctx context.Context, payload []byte) (bus.Event, error
 	if _, err := bus.Publish(ctx, h.pub, ev); err != nil {
 		return ev, fmt.Errorf("status event: %w", err)
 	}
+	if errors.Is(err, identity.ErrSenderNotAllowed) {
+		// Recorded and told: the caller maps it (HTTP 403).
+		return ev, err
+	}
 	return ev, nil
+}
+
+// ownKey is the municipality under which system s hears about a refused
+// command that claimed municipality: that one when s sends for it, else
+// s's first.
+func ownKey(s identity.System, municipality string) (string, string) {
+	if slices.Contains(s.Municipalities, municipality) {
+		return municipality, s.ID
+	}
+	if len(s.Municipalities) > 0 {
+		return s.Municipalities[0], s.ID
+	}
+	return "", s.ID
 }
 
 // refusal is the plain reason for a command the register cannot apply.

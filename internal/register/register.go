@@ -18,6 +18,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/calendar"
 	"github.com/sluis-gateway/sluis/internal/category"
 	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/jsoncheck"
 	"github.com/sluis-gateway/sluis/messages"
 )
@@ -129,14 +130,29 @@ func (s *Service) Decode(data []byte) (Command, error) {
 	return c, nil
 }
 
-// Apply decodes and applies one command. The actor is the sender's system.
+// Apply decodes and applies one command of the authenticated system in ctx
+// (identity.WithSystem). A command whose sender the system may not act for
+// fails with an error matching identity.ErrSenderNotAllowed (a
+// *identity.RefusedError naming the field); without a system in ctx with
+// identity.ErrUnauthenticated. The command works on the sender
+// municipality's own register (consent.RegisterKey): a withdrawal or a
+// lift never reaches another municipality's consents or restrictions, and
+// another municipality's consent id is as unknown as any. The ledger actor
+// is the system for the municipality on behalf of sender.employee.
 func (s *Service) Apply(ctx context.Context, data []byte) (Command, error) {
 	c, err := s.Decode(data)
 	if err != nil {
 		return Command{}, err
 	}
-	ctx = actor.With(ctx, actor.Sender(c.Sender.System, c.Sender.Municipality))
-	key := s.clientKey(c.Client.BSN)
+	sys, err := identity.SystemFrom(ctx)
+	if err != nil {
+		return c, fmt.Errorf("%s %s: %w", c.Command, c.ID, err)
+	}
+	if err := identity.MayActFor(sys, c.Sender.Municipality, c.Sender.System); err != nil {
+		return c, fmt.Errorf("%s %s: %w", c.Command, c.ID, err)
+	}
+	ctx = actor.With(ctx, actor.SenderEmployee(sys.ID, c.Sender.Municipality, c.Sender.Employee))
+	key := consent.RegisterKey(c.Sender.Municipality, s.clientKey(c.Client.BSN))
 	switch c.Command {
 	case RecordConsent:
 		err = s.store.RecordConsent(ctx, toConsent(c, key))

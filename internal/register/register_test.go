@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/register"
 )
 
@@ -107,16 +108,22 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// regsys may send for 0363, rotterdam for 0599.
+var (
+	regsys    = identity.System{ID: "regsys", Municipalities: []string{"0363"}, LegalBases: []string{identity.BasisConsent}}
+	rotterdam = identity.System{ID: "regsys-rotterdam", Municipalities: []string{"0599"}, LegalBases: []string{identity.BasisConsent}}
+)
+
 func TestApply(t *testing.T) {
 	svc, st := service(t)
-	ctx := context.Background()
+	ctx := identity.WithSystem(context.Background(), regsys)
 	if _, err := svc.Apply(ctx, command(nil)); err != nil {
 		t.Fatalf("record: %v", err)
 	}
 	if _, err := svc.Apply(ctx, command(nil)); err != nil {
 		t.Fatalf("the same command again must be harmless: %v", err)
 	}
-	reg, err := st.ConsentRegister(ctx, "key-999900006")
+	reg, err := st.ConsentRegister(ctx, consent.RegisterKey("0363", "key-999900006"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,5 +143,60 @@ func TestApply(t *testing.T) {
 	}))
 	if !errors.Is(err, consent.ErrConflict) {
 		t.Fatalf("same consent id, other content: %v", err)
+	}
+}
+
+// TestApplyScoped: a command is the authenticated system's, for its own
+// municipalities only, and works on that municipality's register: another
+// municipality's consent id is as unknown as any, and stays intact.
+func TestApplyScoped(t *testing.T) {
+	svc, st := service(t)
+	amsterdam := identity.WithSystem(context.Background(), regsys)
+	if _, err := svc.Apply(amsterdam, command(nil)); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	withdraw := func(id string) []byte {
+		return command(func(m map[string]any) {
+			m["command"] = "withdraw_consent"
+			delete(m, "consent")
+			m["consent_id"] = id
+			m["sender"] = map[string]any{"municipality": "0599", "system": "regsys-rotterdam", "employee": "e-9"}
+		})
+	}
+	rdam := identity.WithSystem(context.Background(), rotterdam)
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		cmd  []byte
+		want error
+	}{
+		{"no authenticated system", context.Background(), command(nil), identity.ErrUnauthenticated},
+		{"another municipality's sender", rdam, command(nil), identity.ErrSenderNotAllowed},
+		{"another system's name", amsterdam, command(func(m map[string]any) {
+			m["sender"] = map[string]any{"municipality": "0363", "system": "regsys-other", "employee": "e-1"}
+		}), identity.ErrSenderNotAllowed},
+		{"withdrawing another municipality's consent: unknown", rdam, withdraw("c-1"), consent.ErrUnknownConsent},
+		{"withdrawing an id nobody has: the same answer", rdam, withdraw("c-nobody"), consent.ErrUnknownConsent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.Apply(tc.ctx, tc.cmd)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err %v, want %v", err, tc.want)
+			}
+		})
+	}
+	reg, err := st.ConsentRegister(amsterdam, consent.RegisterKey("0363", "key-999900006"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reg.Consents) != 1 || reg.Consents[0].WithdrawnAt != nil {
+		t.Fatalf("0363's consent after 0599's attempts: %+v", reg.Consents)
+	}
+	other, err := st.ConsentRegister(rdam, consent.RegisterKey("0599", "key-999900006"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(other.Consents) != 0 {
+		t.Fatalf("0599's register holds %d consents of 0363", len(other.Consents))
 	}
 }

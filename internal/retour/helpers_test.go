@@ -61,6 +61,7 @@ type harness struct {
 	store   *sqlite.Store
 	reg     *provider.Registry
 	signers map[string]*signing.Signer
+	certs   map[string]string // certificate files by AGB
 	val     *xsd.Validator
 	pub     *amqp.Publisher
 	h       *retour.Handler
@@ -72,7 +73,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
-	hs := &harness{t: t, url: testenv.VHost(t), signers: map[string]*signing.Signer{},
+	hs := &harness{t: t, url: testenv.VHost(t), signers: map[string]*signing.Signer{}, certs: map[string]string{},
 		now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 
 	_, hs.ch = testenv.Channel(t, hs.url)
@@ -90,8 +91,10 @@ func newHarness(t *testing.T) *harness {
 	var ps []provider.Provider
 	for _, agb := range []string{agbA, agbB} {
 		keys := testenv.NewKeyPair(t, "provider "+agb)
-		hs.signers[agb] = keys.Signer
-		ps = append(ps, provider.Provider{AGB: agb, Name: "test " + agb, RetourCertificate: keys.CertFile})
+		hs.signers[agb], hs.certs[agb] = keys.Signer, keys.CertFile
+		// Both publish as guest, the user of the test's connections.
+		ps = append(ps, provider.Provider{AGB: agb, Name: "test " + agb, RetourCertificate: keys.CertFile,
+			BrokerUser: amqp.UserOf(hs.url)})
 	}
 	// A third provider without a retour certificate (a configured file
 	// must exist: the registry reads and checks it at load).
@@ -103,7 +106,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(hs.val.Close)
-	if hs.pub, err = amqp.NewPublisher(amqp.PublisherConfig{URL: hs.url, Route: route, ConnectionName: "retour-test"},
+	if hs.pub, err = amqp.NewPublisher(amqp.PublisherConfig{URL: hs.url, Route: route, ConnectionName: "retour-test", UserID: amqp.UserOf(hs.url)},
 		watermill.NopLogger{}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -221,6 +224,7 @@ func (hs *harness) handle(body []byte) error {
 	hs.t.Helper()
 	msg := message.NewMessage(watermill.NewUUID(), body)
 	msg.Metadata.Set("content_type", "application/xml")
+	bus.UserID.Set(msg, amqp.UserOf(hs.url)) // as the subscriber sets it
 	return hs.h.Handle(msg)
 }
 
@@ -257,4 +261,28 @@ func (hs *harness) noEvent() {
 	if ev := hs.event(); ev.DisclosureID != "sentinel" {
 		hs.t.Fatalf("unexpected status event %+v", ev)
 	}
+}
+
+// consume runs h as the gateway does: a watermill router consuming
+// sluis.retours, until the test ends. It returns the router's context.
+func (hs *harness) consume(h *retour.Handler) context.Context {
+	hs.t.Helper()
+	sub, err := amqp.NewSubscriber(hs.url, amqp.QueueRetours, 1, watermill.NopLogger{})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	router.AddConsumerHandler("retours", amqp.QueueRetours, sub, h.Handle)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- router.Run(ctx) }()
+	hs.t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	<-router.Running()
+	return ctx
 }

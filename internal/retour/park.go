@@ -75,6 +75,7 @@ const (
 	ReasonProviderMismatch Reason = "provider_mismatch" // the disclosure went to another provider
 	ReasonReplyMismatch    Reason = "reply_mismatch"    // InReplyTo is not the disclosure's message id
 	ReasonWrongState       Reason = "wrong_state"       // the disclosure is not waiting for a retour
+	ReasonWrongPublisher   Reason = "wrong_publisher"   // published by a broker user that is not the signing provider's
 )
 
 // Reasons lists every park reason (for metrics and docs).
@@ -82,7 +83,7 @@ var Reasons = []Reason{
 	ReasonMalformed, ReasonUnknownProvider, ReasonNoCertificate, ReasonBadSignature,
 	ReasonUntrusted, ReasonSenderMismatch, ReasonInvalid, ReasonNotRetour,
 	ReasonHeaderMismatch, ReasonUnmatched, ReasonProviderMismatch, ReasonReplyMismatch,
-	ReasonWrongState,
+	ReasonWrongState, ReasonWrongPublisher,
 }
 
 // parkError carries a park reason out of the checks.

@@ -19,6 +19,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/internal/actor"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -50,12 +51,14 @@ type Store interface {
 	Append(ctx context.Context, disclosureID, event string, detail map[string]string) (ledger.Entry, error)
 }
 
-// Certificates returns the certificates a provider signs its retours with.
-// Safe for concurrent use. An error wrapping provider.ErrUnknown parks the
-// retour as unknown_provider; any other error (provider.ErrNoCertificate,
-// an unreadable file) as no_certificate. *provider.Registry implements it.
+// Certificates returns the certificates a provider signs its retours with,
+// and the broker user it publishes them with. Safe for concurrent use. An
+// error wrapping provider.ErrUnknown parks the retour as unknown_provider;
+// any other error (provider.ErrNoCertificate, an unreadable file) as
+// no_certificate. *provider.Registry implements it.
 type Certificates interface {
 	RetourCertificates(agb string) ([]*x509.Certificate, error)
+	BrokerUser(agb string) (string, error)
 }
 
 // Validator validates the envelope and the Bericht against their schemas
@@ -205,6 +208,12 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	meta := opened.Meta
 	if meta.Sender != claimed {
 		return "", park(ReasonSenderMismatch, "provider %s: signed Sender differs", claimed)
+	}
+	// The broker-validated publisher must be the signer's own account: a
+	// provider cannot hand in another's signed retour.
+	if want, err := h.certs.BrokerUser(claimed); err != nil || want == "" || bus.UserID.Get(msg) != want {
+		return "", park(ReasonWrongPublisher, "provider %s: published by broker user %q, not the provider's",
+			claimed, bus.UserID.Get(msg))
 	}
 
 	// 3. Schemas.

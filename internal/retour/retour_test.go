@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
@@ -273,23 +272,7 @@ func TestParkingFailureIsNotAcked(t *testing.T) {
 func TestThroughTheQueue(t *testing.T) {
 	hs := newHarness(t)
 	rec := hs.delivered("d-queue", agbA)
-	sub, err := amqp.NewSubscriber(hs.url, amqp.QueueRetours, 1, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	router.AddConsumerHandler("retours", amqp.QueueRetours, sub, hs.h.Handle)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- router.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	<-router.Running()
+	ctx := hs.consume(hs.h)
 
 	m := message.NewMessage("retour-queue-1", hs.genuine(rec, retour.Verdict{Reject: true, Code: "9332"}))
 	if err := hs.pub.PublishContext(ctx, "retour", m)[0]; err != nil {

@@ -38,7 +38,9 @@ func New(store consent.UseStore, profiles *minimise.Profiles) (*Screener, error)
 // (internal/consent) on the checked request. Only the checked request may
 // be composed.
 func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (pipeline.Screening, error) {
-	reg, err := s.store.ConsentRegister(ctx, rec.ClientKey)
+	// Only what the disclosure's municipality recorded counts.
+	key := consent.RegisterKey(rec.Municipality, rec.ClientKey)
+	reg, err := s.store.ConsentRegister(ctx, key)
 	if err != nil {
 		return pipeline.Screening{}, fmt.Errorf("consent register: %w", err)
 	}
@@ -54,7 +56,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	if err != nil {
 		return pipeline.Screening{}, fmt.Errorf("purpose profile: %w", err)
 	}
-	m := minimise.Check(req, prof, minimise.BasisOf(req, reg, rec.ClientKey, now))
+	m := minimise.Check(req, prof, minimise.BasisOf(req, reg, key, now))
 	detail := map[string]string{"profile": m.Profile}
 	if len(m.Stripped) > 0 {
 		detail["stripped"] = strings.Join(m.Stripped, ",")
@@ -70,7 +72,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 		// Say why the basis fails too, when it does: "no consent" explains
 		// more than "no category covered".
 		out := pipeline.Screening{Basis: req.LegalBasis.Kind, Sentence: m.Sentence(), Detail: detail}
-		if d := consent.Decide(req, reg, rec.ClientKey, now); !d.Allowed {
+		if d := consent.Decide(req, reg, key, now); !d.Allowed {
 			for _, c := range d.Codes {
 				out.ReasonCodes = append(out.ReasonCodes, string(c))
 			}
@@ -79,7 +81,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 		out.ReasonCodes = append(out.ReasonCodes, m.Codes()...)
 		return out, nil
 	}
-	d := consent.Decide(m.Request, reg, rec.ClientKey, now)
+	d := consent.Decide(m.Request, reg, key, now)
 	out := pipeline.Screening{
 		Allowed:    d.Allowed,
 		Checked:    m.Request,
@@ -94,6 +96,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	if !d.Allowed {
 		return out, nil
 	}
+	overrideDetail(out.Detail, m.Request)
 	if len(d.SingleShareIDs) > 0 {
 		err := s.store.UseConsents(ctx, req.ID, d.SingleShareIDs)
 		if errors.Is(err, consent.ErrConsentUsed) {
@@ -122,4 +125,17 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 		out.Detail["follow_up"] = strings.Join(follow, ",")
 	}
 	return out, nil
+}
+
+// overrideDetail adds to the ledger detail of an allowed safety override
+// who was consulted, in which role and when (pseudonymous ids and a time:
+// no client data; the note stays out).
+func overrideDetail(detail map[string]string, req disclosure.Request) {
+	c := req.LegalBasis.Consultation
+	if req.LegalBasis.Kind != disclosure.BasisSafetyOverride || c == nil {
+		return
+	}
+	detail["consulted"] = c.Consulted
+	detail["consulted_role"] = c.Role
+	detail["consulted_at"] = c.At.UTC().Format(time.RFC3339)
 }

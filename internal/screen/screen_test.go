@@ -19,6 +19,10 @@ import (
 
 var clientKey = consent.ClientKey([]byte("0123456789abcdef0123456789abcdef"), "999900006")
 
+// registerKey is the client's key in the register of the example's
+// municipality (0363), under which its consents are recorded.
+var registerKey = consent.RegisterKey("0363", clientKey)
+
 // example is the iWmo 301 of the contract (legal obligation), with its
 // receipt record as the pipeline registers it.
 func example(t *testing.T) (disclosure.Request, receipts.Record) {
@@ -44,7 +48,7 @@ func periodConsent(id string) consent.Consent {
 	now := time.Now()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Location())
 	return consent.Consent{
-		ID: id, ClientKey: clientKey, GivenBy: []consent.Giver{consent.GiverClient},
+		ID: id, ClientKey: registerKey, GivenBy: []consent.Giver{consent.GiverClient},
 		GivenAt: now.AddDate(0, -1, 0), Recipient: "42420001", Purpose: "care_assignment",
 		Categories: []category.Category{category.Identification, category.Contact, category.CareAssignment},
 		ValidFrom:  day.AddDate(0, -1, 0), ValidUntil: day.AddDate(1, 0, 0),

@@ -34,6 +34,7 @@ func RunConsent(t *testing.T, newStore func(t *testing.T) ConsentStore) {
 		{"withdraw consent", testConsentWithdraw},
 		{"restrictions are recorded and only those in force lifted", testRestrictions},
 		{"legal representative flag", testRepresentative},
+		{"each municipality's register is its own", testMunicipalityRegisters},
 		{"use consents is all or none", testUseAllOrNone},
 		{"use consents again by the same disclosure is a no-op", testUseSameDisclosure},
 		{"use consents refuses unknown and period consents", testUseRefused},

@@ -126,7 +126,7 @@ func RunProvider(ctx context.Context, out io.Writer, c ProviderConfig) error {
 			return err
 		}
 		pub, err := amqp.NewPublisher(amqp.PublisherConfig{
-			URL: c.AMQPURL, ConnectionName: "sluis-provider-" + agb,
+			URL: c.AMQPURL, ConnectionName: "sluis-provider-" + agb, UserID: amqp.UserOf(c.AMQPURL),
 			Route: func(string, *message.Message) (string, string, error) {
 				return amqp.ExchangeRetour, amqp.KeyRetour, nil
 			},

@@ -182,7 +182,7 @@ func cycle(t *testing.T, answer string, want receipts.State, codes []string) {
 	if err != nil || !ok {
 		t.Fatalf("no retour on %s: %v", amqp.QueueRetours, err)
 	}
-	reg, err := provider.New([]provider.Provider{{AGB: agb, RetourCertificate: pCert}})
+	reg, err := provider.New([]provider.Provider{{AGB: agb, RetourCertificate: pCert, BrokerUser: amqp.UserOf(url)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,13 @@ func cycle(t *testing.T, answer string, want receipts.State, codes []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Handle(message.NewMessage(d.MessageId, d.Body)); err != nil {
+	// As the gateway's subscriber reads it: with the broker-validated
+	// user_id `sluis provider` set.
+	m, err := amqp.Marshaler{}.Unmarshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Handle(m); err != nil {
 		t.Fatalf("retour handler: %v", err)
 	}
 	if _, parked, _ := ch.Get(amqp.QueueDead, true); parked {

@@ -60,7 +60,7 @@ func Send(ctx context.Context, out io.Writer, amqpURL, file string, wait bool, t
 			return err
 		}
 	}
-	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: amqpURL, Route: amqp.Route, ConnectionName: "sluis-send"},
+	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: amqpURL, Route: amqp.Route, ConnectionName: "sluis-send", UserID: amqp.UserOf(amqpURL)},
 		watermill.NopLogger{}, nil)
 	if err != nil {
 		return err

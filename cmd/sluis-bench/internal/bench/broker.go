@@ -89,6 +89,7 @@ func publish(ctx context.Context, conn *amqp091.Connection, c LoadConfig, publis
 			ContentType:  "application/json",
 			DeliveryMode: amqp091.Persistent,
 			MessageId:    c.Key + "-" + it.ID,
+			UserId:       amqp.UserOf(c.AMQPURL), // the intake requires the connection's user
 			Body:         it.Body,
 		})
 		if err != nil {

@@ -102,7 +102,8 @@ func StartGateway(ctx context.Context, c GatewayConfig, keyFile, certFile string
 		"SLUIS_CLIENT_KEY_SECRET="+secret,
 		"SLUIS_ARCHIVE_MASTER_KEY="+master,
 		"SLUIS_PROVIDERS_FILE="+reg,
-		// The development registry of systems (regsys-bench) and its CA.
+		// The development registry of systems and its CA: the load is sent
+		// as regsys-demo, whose development broker user is guest.
 		"SLUIS_DEV_CA=true",
 		"SLUIS_DEV_IDENTITY_DIR="+filepath.Join(c.Dir, "identity"),
 		"SLUIS_LOG_LEVEL="+c.LogLevel,
