@@ -114,7 +114,8 @@ func Dial(uri, name string, timeout time.Duration) (*amqp.Connection, error) {
 func classifyDial(uri string, err error) error {
 	named := ClassifyDialError(err)
 	closed := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, amqp.ErrClosed) // amqp091's reader saw the close first
+		errors.Is(err, amqp.ErrClosed) || // amqp091's reader saw the close first
+		errors.Is(err, net.ErrClosed) // or amqp091 closed the socket while the writer still wrote
 	if named == err && closed && strings.HasPrefix(uri, "amqps:") {
 		return fmt.Errorf("%w: the broker closed the connection after the handshake (a refused client certificate?): %w", ErrBrokerTLS, err)
 	}

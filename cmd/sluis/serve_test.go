@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
@@ -53,6 +54,10 @@ func TestServeFailsClosed(t *testing.T) {
 	if err := os.WriteFile(expiredProviders, []byte(`[{"agb": "42420001", "name": "expired", "retour_certificate": "`+expiredCert+`"}]`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	master := filepath.Join(dir, "keys", "archive-master.key")
+	if err := archive.GenerateMasterKeyFile(master); err != nil {
+		t.Fatal(err)
+	}
 	aFile := filepath.Join(dir, "a-file")
 	if err := os.WriteFile(aFile, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -73,6 +78,7 @@ func TestServeFailsClosed(t *testing.T) {
 		"SLUIS_SIGNING_KEY":          key,
 		"SLUIS_SIGNING_CERT":         cert,
 		"SLUIS_CLIENT_KEY_SECRET":    secret,
+		"SLUIS_ARCHIVE_MASTER_KEY":   master,
 		"SLUIS_DEV_PROVIDERS":        "true",
 		"SLUIS_DEV_PROVIDERS_DIR":    filepath.Join(dir, "providers"),
 		"SLUIS_DEV_CA":               "true",
@@ -93,6 +99,7 @@ func TestServeFailsClosed(t *testing.T) {
 		{"no systems file", map[string]string{"SLUIS_DEV_CA": drop}, []string{"SLUIS_SYSTEMS_FILE"}},
 		{"no signing key configured", map[string]string{"SLUIS_SIGNING_KEY": drop, "SLUIS_SIGNING_CERT": drop}, []string{"SLUIS_SIGNING_KEY"}},
 		{"no client-key secret configured", map[string]string{"SLUIS_CLIENT_KEY_SECRET": drop}, []string{"SLUIS_CLIENT_KEY_SECRET"}},
+		{"no archive master key configured", map[string]string{"SLUIS_ARCHIVE_MASTER_KEY": drop}, []string{"SLUIS_ARCHIVE_MASTER_KEY"}},
 		{"expired provider certificate", map[string]string{"SLUIS_DEV_PROVIDERS": drop, "SLUIS_PROVIDERS_FILE": expiredProviders},
 			[]string{expiredCert, "expired", "42420001"}},
 		{"missing client-key secret", map[string]string{"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "no.secret")},
