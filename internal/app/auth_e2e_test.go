@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/register"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
@@ -211,7 +212,19 @@ func TestEndToEndConsentScoping(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.configure(dir)
-	h.cfg.Identity.SystemsFile = systems
+	// This registry instead of the development one: the API then needs TLS
+	// material of its own (a development CA made for it; not SLUIS_DEV_CA,
+	// which serves the embedded development registry).
+	reg, err := identity.Load(systems)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsFiles, err := identity.DevelopmentCA(filepath.Join(dir, "tls"), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.Identity.DevCA, h.cfg.Identity.SystemsFile = false, systems
+	h.cfg.Identity.TLSClientCA, h.cfg.Identity.TLSCert, h.cfg.Identity.TLSKey = tlsFiles.CACert, tlsFiles.ServerCert, tlsFiles.ServerKey
 	h.startGateway()
 	h.listen()
 	rdam := h.publisherAs(rdamURL, true)

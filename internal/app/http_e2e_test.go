@@ -285,14 +285,13 @@ func TestHTTPAttacks(t *testing.T) {
 // not start, naming the settings: there is no plaintext API.
 func TestStartWithoutTLSNamesTheSettings(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := config.Parse(map[string]string{
+	// Everything else a development gateway has, and a registry of systems
+	// (so the development CA is not turned on), but no TLS settings.
+	cfg, err := config.Parse(testenv.WithSettings(testenv.DevSettings(dir), map[string]string{
 		"SLUIS_AMQP_URL": testenv.VHost(t), testenv.DevBroker: "true",
 		"SLUIS_HTTP_ADDR": "127.0.0.1:0", "SLUIS_ADMIN_ADDR": "127.0.0.1:0",
-		"SLUIS_SQLITE_PATH":       filepath.Join(dir, "sluis.db"),
-		"SLUIS_SIGNING_KEY":       filepath.Join(dir, "keys", "signing-key.pem"),
-		"SLUIS_SIGNING_CERT":      filepath.Join(dir, "keys", "signing-cert.pem"),
-		"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "client-key.secret"),
-	})
+		"SLUIS_SYSTEMS_FILE": filepath.Join(testenv.Root(), "deploy", "systems.json"),
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

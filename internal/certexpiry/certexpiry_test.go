@@ -1,9 +1,8 @@
 package certexpiry_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -56,12 +55,12 @@ func certFile(t *testing.T, notAfter ...time.Time) string {
 	t.Helper()
 	var out []byte
 	for i, na := range notAfter {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		key, err := rsa.GenerateKey(rand.Reader, 2048) // what provider.New accepts
 		if err != nil {
 			t.Fatal(err)
 		}
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "provider"},
-			NotBefore: na.Add(-365 * day), NotAfter: na}
+			NotBefore: time.Now().Add(-day), NotAfter: na, KeyUsage: x509.KeyUsageDigitalSignature}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 		if err != nil {
 			t.Fatal(err)
@@ -91,12 +90,14 @@ sluis_certificate_expiry_seconds{agb="",role="signing"} SIGNING
 sluis_certificate_expiry_seconds{agb="",role="signing"} SIGNING
 sluis_certificate_expiry_seconds{agb="",role="signing_next"} NEXT
 `},
-		{"providers: the last to expire counts, unreadable ones have no series", false, func(t *testing.T) *provider.Registry {
+		// provider.New refuses a missing, expired or not yet valid
+		// certificate at start, so only valid ones and none reach the
+		// collector.
+		{"providers: the last to expire counts, none configured has no series", false, func(t *testing.T) *provider.Registry {
 			r, err := provider.New([]provider.Provider{
 				{AGB: "01234567", RetourCertificate: certFile(t, now.Add(10*day), now.Add(40*day))},
-				{AGB: "12345678", RetourCertificate: certFile(t, now.Add(-2*day))},
+				{AGB: "12345678", RetourCertificate: certFile(t, now.Add(2*day))},
 				{AGB: "23456789"}, // no certificate configured
-				{AGB: "34567890", RetourCertificate: filepath.Join(t.TempDir(), "missing.pem")},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -105,7 +106,7 @@ sluis_certificate_expiry_seconds{agb="",role="signing_next"} NEXT
 		}, `
 sluis_certificate_expiry_seconds{agb="",role="signing"} SIGNING
 sluis_certificate_expiry_seconds{agb="01234567",role="provider"} 3.456e+06
-sluis_certificate_expiry_seconds{agb="12345678",role="provider"} -172800
+sluis_certificate_expiry_seconds{agb="12345678",role="provider"} 172800
 `},
 	}
 	for _, tc := range cases {

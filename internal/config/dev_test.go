@@ -71,8 +71,9 @@ func TestDevelopmentPaths(t *testing.T) {
 func TestCheckServe(t *testing.T) {
 	production := map[string]string{
 		"SLUIS_SIGNING_KEY": "/etc/sluis/signing.key", "SLUIS_SIGNING_CERT": "/etc/sluis/signing.pem",
-		"SLUIS_CLIENT_KEY_SECRET": "/etc/sluis/client-key.secret", "SLUIS_PROVIDERS_FILE": "/etc/sluis/providers.json",
-		"SLUIS_SYSTEMS_FILE": "/etc/sluis/systems.json", "SLUIS_TLS_CLIENT_CA": "/etc/sluis/pkio.pem",
+		"SLUIS_CLIENT_KEY_SECRET": "/etc/sluis/client-key.secret", "SLUIS_ARCHIVE_MASTER_KEY": "/etc/sluis/archive-master.key",
+		"SLUIS_PROVIDERS_FILE": "/etc/sluis/providers.json",
+		"SLUIS_SYSTEMS_FILE":   "/etc/sluis/systems.json", "SLUIS_TLS_CLIENT_CA": "/etc/sluis/pkio.pem",
 		"SLUIS_TLS_CERT": "/etc/sluis/tls.pem", "SLUIS_TLS_KEY": "/etc/sluis/tls.key",
 	}
 	without := func(names ...string) map[string]string {
@@ -95,6 +96,7 @@ func TestCheckServe(t *testing.T) {
 		{"no signing key", without("SLUIS_SIGNING_KEY"), "SLUIS_SIGNING_KEY"},
 		{"no signing certificate", without("SLUIS_SIGNING_CERT"), "SLUIS_SIGNING_CERT"},
 		{"no client-key secret", without("SLUIS_CLIENT_KEY_SECRET"), "SLUIS_CLIENT_KEY_SECRET"},
+		{"no archive master key", without("SLUIS_ARCHIVE_MASTER_KEY"), "SLUIS_ARCHIVE_MASTER_KEY"},
 		{"no providers file", without("SLUIS_PROVIDERS_FILE"), "SLUIS_PROVIDERS_FILE"},
 		{"no systems file", without("SLUIS_SYSTEMS_FILE", "SLUIS_TLS_CLIENT_CA", "SLUIS_TLS_CERT", "SLUIS_TLS_KEY"), "SLUIS_SYSTEMS_FILE"},
 		{"development keys switched off under SLUIS_DEV", map[string]string{"SLUIS_DEV": "true", "SLUIS_DEV_KEYS": "false"}, "SLUIS_SIGNING_KEY"},
