@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 )
 
 // ClientKey is the key under which the consent register and the store know
@@ -27,4 +28,16 @@ func RegisterKey(municipality, clientKey string) string {
 		return ""
 	}
 	return municipality + ":" + clientKey
+}
+
+// StoredConsentID is the id under which the register keeps the consent a
+// municipality recorded as id: consent ids are each municipality's own,
+// like the rest of its register, so two municipalities may use the same id
+// and neither learns from a conflict that the other has one.
+func StoredConsentID(municipality, id string) string { return municipality + ":" + id }
+
+// ConsentIDOf is the id the municipality gave a consent its register keeps
+// under stored (the inverse of StoredConsentID).
+func ConsentIDOf(municipality, stored string) string {
+	return strings.TrimPrefix(stored, municipality+":")
 }

@@ -357,7 +357,7 @@ func TestHandleWithScreen(t *testing.T) {
 	now := time.Now()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Location())
 	single := consent.Consent{
-		ID: "c-1", ClientKey: consent.RegisterKey("0363", consent.ClientKey(secret, "999900006")), GivenBy: []consent.Giver{consent.GiverClient},
+		ID: consent.StoredConsentID("0363", "c-1"), ClientKey: consent.RegisterKey("0363", consent.ClientKey(secret, "999900006")), GivenBy: []consent.Giver{consent.GiverClient},
 		GivenAt: now.AddDate(0, -1, 0), Recipient: "42420001", Purpose: "care_assignment", SingleShare: true,
 		Categories: []category.Category{category.Identification, category.Contact, category.CareAssignment},
 		ValidFrom:  day.AddDate(0, -1, 0), ValidUntil: day.AddDate(1, 0, 0),
@@ -384,7 +384,7 @@ func TestHandleWithScreen(t *testing.T) {
 				ledger: []string{"state:received", "state:refused"}, events: []string{"received", "refused"},
 			}, ""},
 		{"a single-share consent used by another disclosure meanwhile: refused",
-			&consents{reg: consent.Register{Consents: []consent.Consent{single}}, usedMeanwhile: map[string]string{"c-1": "other"}},
+			&consents{reg: consent.Register{Consents: []consent.Consent{single}}, usedMeanwhile: map[string]string{consent.StoredConsentID("0363", "c-1"): "other"}},
 			onConsent, outcome{
 				state: receipts.Refused, codes: []string{string(consent.CodeConsentAlreadyUsed)},
 				ledger: []string{"state:received", "state:refused"}, events: []string{"received", "refused"},

@@ -157,7 +157,7 @@ func (s *Service) Apply(ctx context.Context, data []byte) (Command, error) {
 	case RecordConsent:
 		err = s.store.RecordConsent(ctx, toConsent(c, key))
 	case WithdrawConsent:
-		err = s.store.WithdrawConsent(ctx, key, c.ConsentID, c.At)
+		err = s.store.WithdrawConsent(ctx, key, consent.StoredConsentID(c.Sender.Municipality, c.ConsentID), c.At)
 	case RecordRestriction:
 		err = s.store.RecordRestriction(ctx, key, c.At)
 	case LiftRestriction:
@@ -176,7 +176,7 @@ func (s *Service) Apply(ctx context.Context, data []byte) (Command, error) {
 func toConsent(c Command, clientKey string) consent.Consent {
 	b := c.Consent
 	out := consent.Consent{
-		ID:          b.ID,
+		ID:          consent.StoredConsentID(c.Sender.Municipality, b.ID),
 		ClientKey:   clientKey,
 		GivenAt:     c.At,
 		Recipient:   b.Recipient,

@@ -40,9 +40,18 @@ func New(store consent.UseStore, profiles *minimise.Profiles) (*Screener, error)
 func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (pipeline.Screening, error) {
 	// Only what the disclosure's municipality recorded counts.
 	key := consent.RegisterKey(rec.Municipality, rec.ClientKey)
-	reg, err := s.store.ConsentRegister(ctx, key)
+	stored, err := s.store.ConsentRegister(ctx, key)
 	if err != nil {
 		return pipeline.Screening{}, fmt.Errorf("consent register: %w", err)
+	}
+	// The register keeps the municipality's consent ids under
+	// consent.StoredConsentID; the request names them as the municipality
+	// gave them.
+	reg := stored
+	reg.Consents = make([]consent.Consent, len(stored.Consents))
+	for i, c := range stored.Consents {
+		c.ID = consent.ConsentIDOf(rec.Municipality, c.ID)
+		reg.Consents[i] = c
 	}
 	now := s.now()
 	prof, err := s.profiles.For(req.Standard, req.MessageType, req.Purpose)
@@ -98,7 +107,11 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	}
 	overrideDetail(out.Detail, m.Request)
 	if len(d.SingleShareIDs) > 0 {
-		err := s.store.UseConsents(ctx, req.ID, d.SingleShareIDs)
+		ids := make([]string, len(d.SingleShareIDs))
+		for i, id := range d.SingleShareIDs {
+			ids[i] = consent.StoredConsentID(rec.Municipality, id)
+		}
+		err := s.store.UseConsents(ctx, req.ID, ids)
 		if errors.Is(err, consent.ErrConsentUsed) {
 			return pipeline.Screening{
 				Basis: d.Basis, ConsentIDs: d.ConsentIDs, Detail: detail,

@@ -48,7 +48,7 @@ func periodConsent(id string) consent.Consent {
 	now := time.Now()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Location())
 	return consent.Consent{
-		ID: id, ClientKey: registerKey, GivenBy: []consent.Giver{consent.GiverClient},
+		ID: consent.StoredConsentID("0363", id), ClientKey: registerKey, GivenBy: []consent.Giver{consent.GiverClient},
 		GivenAt: now.AddDate(0, -1, 0), Recipient: "42420001", Purpose: "care_assignment",
 		Categories: []category.Category{category.Identification, category.Contact, category.CareAssignment},
 		ValidFrom:  day.AddDate(0, -1, 0), ValidUntil: day.AddDate(1, 0, 0),
@@ -96,7 +96,7 @@ func TestScreen(t *testing.T) {
 		wantBasis    string
 		wantCodes    []string
 		wantConsents []string
-		wantUse      [][]string // UseConsents calls
+		wantUse      [][]string // UseConsents calls (the ids the register keeps)
 		wantUsedBy   string     // of consent c-1 afterwards
 		wantProfile  string
 	}{
@@ -115,25 +115,25 @@ func TestScreen(t *testing.T) {
 			name:  "an unused single-share consent: allowed and marked used by this disclosure",
 			store: &consents{reg: consent.Register{Consents: []consent.Consent{singleShare("c-1", "")}}}, mod: onConsent("c-1"),
 			wantAllowed: true, wantBasis: disclosure.BasisConsent, wantConsents: []string{"c-1"},
-			wantCodes: []string{string(consent.CodeConsentOK)}, wantUse: [][]string{{"c-1"}},
+			wantCodes: []string{string(consent.CodeConsentOK)}, wantUse: [][]string{{"0363:c-1"}},
 			wantUsedBy: "6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01", wantProfile: "iwmo-301-care_assignment@1",
 		},
 		{
 			name:  "a single-share consent this disclosure used before (a redelivery): allowed again",
 			store: &consents{reg: consent.Register{Consents: []consent.Consent{singleShare("c-1", "6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01")}}}, mod: onConsent("c-1"),
 			wantAllowed: true, wantBasis: disclosure.BasisConsent, wantConsents: []string{"c-1"},
-			wantCodes: []string{string(consent.CodeConsentOK)}, wantUse: [][]string{{"c-1"}},
+			wantCodes: []string{string(consent.CodeConsentOK)}, wantUse: [][]string{{"0363:c-1"}},
 			wantUsedBy: "6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01", wantProfile: "iwmo-301-care_assignment@1",
 		},
 		{
 			name: "a single-share consent used by another disclosure between screening and storing: refused",
 			store: &consents{
 				reg:           consent.Register{Consents: []consent.Consent{singleShare("c-1", "")}},
-				usedMeanwhile: map[string]string{"c-1": "other-disclosure"},
+				usedMeanwhile: map[string]string{"0363:c-1": "other-disclosure"},
 			},
 			mod:       onConsent("c-1"),
 			wantBasis: disclosure.BasisConsent, wantConsents: []string{"c-1"},
-			wantCodes: []string{string(consent.CodeConsentAlreadyUsed)}, wantUse: [][]string{{"c-1"}},
+			wantCodes: []string{string(consent.CodeConsentAlreadyUsed)}, wantUse: [][]string{{"0363:c-1"}},
 			wantUsedBy: "other-disclosure", wantProfile: "iwmo-301-care_assignment@1",
 		},
 		{
@@ -201,7 +201,7 @@ func TestScreen(t *testing.T) {
 			if !slices.EqualFunc(tc.store.useCalls, tc.wantUse, slices.Equal[[]string]) {
 				t.Errorf("UseConsents calls %v, want %v", tc.store.useCalls, tc.wantUse)
 			}
-			if by := tc.store.usedBy("c-1"); by != tc.wantUsedBy {
+			if by := tc.store.usedBy(consent.StoredConsentID("0363", "c-1")); by != tc.wantUsedBy {
 				t.Errorf("c-1 used by %q, want %q", by, tc.wantUsedBy)
 			}
 		})
