@@ -270,6 +270,18 @@ func TestEndToEndConsentScoping(t *testing.T) {
 		}
 	})
 
+	t.Run("the same consent id in another municipality: recorded, no conflict reveals the other", func(t *testing.T) {
+		m := map[string]any{}
+		_ = json.Unmarshal(recordConsent("10000000-2222-4333-8444-000000000006", "c-1"), &m)
+		m["sender"] = map[string]any{"municipality": "0599", "system": "regsys-rotterdam", "employee": "e-r1"}
+		m["consent"].(map[string]any)["purpose"] = "care_change" // other content than 0363's c-1
+		b, _ := json.Marshal(m)
+		publish(t, rdam, bus.TopicConsents, b)
+		if ev := h.waitCommand("10000000-2222-4333-8444-000000000006"); ev.State != register.StateApplied {
+			t.Fatalf("0599 recording its own c-1: %+v, want consent_applied", ev)
+		}
+	})
+
 	t.Run("0363's consent is intact, 0599's is not used for a 0363 share", func(t *testing.T) {
 		h.send(consentRequest(t, "20000000-2222-4333-8444-000000000001", "c-r"))
 		ev := h.waitState("20000000-2222-4333-8444-000000000001", "refused")
