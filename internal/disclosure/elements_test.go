@@ -87,7 +87,7 @@ func thin(rnd *rand.Rand, r disclosure.Request) disclosure.Request {
 		if drop() {
 			c.Phones = nil
 		}
-		if drop() {
+		if c.Period != nil && drop() {
 			c.Period.End = ""
 		}
 		if drop() {

@@ -56,7 +56,8 @@ func fullRequest(t *testing.T, std string, products, relations, contacts int, lo
 		Standard:  std, MessageType: "301", Purpose: "care_assignment",
 		LegalBasis: disclosure.LegalBasis{Kind: "legal_obligation", DecisionRef: "besluit-1"},
 		Client: disclosure.Client{
-			BSN: "999900006", BirthDate: "1967-08-13", BirthDateUsage: "1", Gender: "1", Name: name(),
+			// CS139: the day is 01 when DatumGebruik says it is unknown.
+			BSN: "999900006", BirthDate: "1967-08-01", BirthDateUsage: "1", Gender: "1", Name: name(),
 			Communication: &disclosure.Communication{Form: "1", Language: text(25, "Pools")},
 			LegalStatus:   "01", Representation: "06", Comment: text(4000, "toelichting"),
 		},
@@ -68,13 +69,21 @@ func fullRequest(t *testing.T, std string, products, relations, contacts int, lo
 		})
 	}
 	for i := 0; i < contacts; i++ {
-		r.Client.Contacts = append(r.Client.Contacts, contact())
+		c := contact()
+		if i == 0 {
+			// TR061: a correspondence address among the client's contacts;
+			// CD009: only a Soort 04 contact has a period.
+			c.Kind, c.Period = "02", nil
+		}
+		r.Client.Contacts = append(r.Client.Contacts, c)
 	}
 	for i := 0; i < products; i++ {
 		r.Assignment.Products = append(r.Assignment.Products, disclosure.Product{
 			Number: int64(100000000 + i), ProviderReference: text(36, "ref"),
-			Product:    &disclosure.ProductCode{Category: cat, Code: code},
-			AssignedOn: "2026-11-20", AssignedAt: "12:34:56", Start: "2026-12-01", End: "2027-11-30",
+			Product: &disclosure.ProductCode{Category: cat, Code: code},
+			// TR302: one product code, so periods that do not overlap.
+			AssignedOn: "2026-11-20", AssignedAt: "12:34:56",
+			Start: fmt.Sprintf("%04d-01-01", 2027+i), End: fmt.Sprintf("%04d-12-31", 2027+i),
 			ChangeReason: "02", Volume: &disclosure.Volume{Amount: 99999999, Unit: "01", Frequency: "2"},
 			Comment: text(4000, "toelichting"),
 		})

@@ -19,7 +19,7 @@ const raw = "\x01placeholder\x01"
 func relation() map[string]any {
 	return map[string]any{
 		"number": "R1", "kind": "03", "name": map[string]any{"surname": "Wit", "name_usage": "1"},
-		"contact": map[string]any{"kind": "02", "email": "r@example.org"}, "informed_and_agreed": true,
+		"contact": map[string]any{"kind": "02", "email": "r@example.org", "phones": []any{map[string]any{"number": "0201234567", "country_code": "0031"}}}, "informed_and_agreed": true,
 	}
 }
 
@@ -156,7 +156,7 @@ var intakeCases = []intakeCase{
 	{name: "replacement character sent as such", path: "client.name.surname", value: "Wit\uFFFD"},
 	{name: "no-break space in a street", path: "client.contacts.0.address.street", value: "Kerk\u00a0laan"},
 	{name: "surname of 200 characters", path: "client.name.surname", value: strings.Repeat("é", 200)},
-	{name: "LandCode BE", path: "client.contacts.0.address", value: map[string]any{"street": "Rue", "city": "Gent", "postcode": "9000", "country": "BE"}},
+	{name: "LandCode BE", path: "client.contacts.0.address", value: map[string]any{"street": "Rue", "house_number": 12, "city": "Gent", "postcode": "9000", "country": "BE"}},
 	{name: "SoortRelatie 25", path: "client.relations.0.kind", value: "25"},
 	{name: "RedenWijziging 14", path: "assignment.products.0.change_reason", value: "14"},
 	{name: "iJw category 55", base: "ijw-301.json", path: "assignment.products.0.product.category", value: "55"},
