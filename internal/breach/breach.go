@@ -140,22 +140,22 @@ type Incident struct {
 	Measures      string   `json:"measures"`
 
 	// AP notification (art. 33).
-	APNotification       string    `json:"ap_notification"`
-	APNotRequiredReason  string    `json:"ap_not_required_reason,omitempty"`
-	APNotifiedAt         time.Time `json:"ap_notified_at,omitzero"`
-	APNotifiedBy         string    `json:"ap_notified_by,omitempty"`
-	APReference          string    `json:"ap_reference,omitempty"`
-	APNotificationDelay  string    `json:"ap_late_reason,omitempty"`
-	SubjectsInformedAt   time.Time `json:"subjects_informed_at,omitzero"`
-	SubjectsInformedBy   string    `json:"subjects_informed_by,omitempty"`
-	SubjectsNotInformed  string    `json:"subjects_not_informed_reason,omitempty"`
-	DecidedAt            time.Time `json:"decided_at,omitzero"`
-	DecidedBy            string    `json:"decided_by,omitempty"`
-	DismissReason        string    `json:"dismiss_reason,omitempty"`
-	RecordedBy           string    `json:"recorded_by"`
-	CreatedAt            time.Time `json:"created_at"`
-	UpdatedAt            time.Time `json:"updated_at"`
-	Version              int       `json:"version"`
+	APNotification      string    `json:"ap_notification"`
+	APNotRequiredReason string    `json:"ap_not_required_reason,omitempty"`
+	APNotifiedAt        time.Time `json:"ap_notified_at,omitzero"`
+	APNotifiedBy        string    `json:"ap_notified_by,omitempty"`
+	APReference         string    `json:"ap_reference,omitempty"`
+	APNotificationDelay string    `json:"ap_late_reason,omitempty"`
+	SubjectsInformedAt  time.Time `json:"subjects_informed_at,omitzero"`
+	SubjectsInformedBy  string    `json:"subjects_informed_by,omitempty"`
+	SubjectsNotInformed string    `json:"subjects_not_informed_reason,omitempty"`
+	DecidedAt           time.Time `json:"decided_at,omitzero"`
+	DecidedBy           string    `json:"decided_by,omitempty"`
+	DismissReason       string    `json:"dismiss_reason,omitempty"`
+	RecordedBy          string    `json:"recorded_by"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+	Version             int       `json:"version"`
 }
 
 // Facts are the fields a privacy officer records or changes. A nil pointer
@@ -267,7 +267,7 @@ func (i *Incident) apply(f Facts, now time.Time) error {
 	if f.Kinds != nil {
 		for _, k := range f.Kinds {
 			if !slices.Contains(kinds, k) {
-				return fmt.Errorf("%w: kinds: %q is not one of %s", ErrInvalid, k, strings.Join(kinds, ", "))
+				return fmt.Errorf("%w: kinds: a value is not one of %s", ErrInvalid, strings.Join(kinds, ", "))
 			}
 		}
 		i.Kinds = dedupe(f.Kinds)
@@ -275,7 +275,7 @@ func (i *Incident) apply(f Facts, now time.Time) error {
 	if f.Categories != nil {
 		for _, c := range f.Categories {
 			if !category.Category(c).Valid() {
-				return fmt.Errorf("%w: data_categories: %q is not a data category", ErrInvalid, c)
+				return fmt.Errorf("%w: data_categories: a value is not a data category (%s)", ErrInvalid, categoryNames())
 			}
 		}
 		i.Categories = dedupe(f.Categories)
@@ -357,4 +357,12 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+func categoryNames() string {
+	var names []string
+	for _, c := range category.All() {
+		names = append(names, string(c))
+	}
+	return strings.Join(names, ", ")
 }

@@ -16,16 +16,16 @@ import (
 // (the contact person, the organisation's own registration number) are
 // left for the officer. docs/breaches.md maps each field.
 type APForm struct {
-	Formulier   string          `json:"formulier"`
-	Organisatie APOrganisatie   `json:"organisatie"`
-	Melding     APMelding       `json:"melding"`
-	Tijdlijn    APTijdlijn      `json:"tijdlijn"`
-	Inbreuk     APInbreuk       `json:"inbreuk"`
-	Betrokkenen APBetrokkenen   `json:"betrokkenen"`
-	Gevolgen    string          `json:"gevolgen"`
-	Maatregelen string          `json:"maatregelen"`
-	Informeren  APInformeren    `json:"informeren_betrokkenen"`
-	Bron        APBronRegister  `json:"bron"`
+	Formulier   string         `json:"formulier"`
+	Organisatie APOrganisatie  `json:"organisatie"`
+	Melding     APMelding      `json:"melding"`
+	Tijdlijn    APTijdlijn     `json:"tijdlijn"`
+	Inbreuk     APInbreuk      `json:"inbreuk"`
+	Betrokkenen APBetrokkenen  `json:"betrokkenen"`
+	Gevolgen    string         `json:"gevolgen"`
+	Maatregelen string         `json:"maatregelen"`
+	Informeren  APInformeren   `json:"informeren_betrokkenen"`
+	Bron        APBronRegister `json:"bron"`
 }
 
 // APOrganisatie is the controller.
@@ -36,12 +36,12 @@ type APOrganisatie struct {
 
 // APMelding is the notification itself.
 type APMelding struct {
-	Samenvatting       string `json:"samenvatting"`
-	Meldplichtig       string `json:"meldplichtig"` // ja | nee | nog niet beoordeeld
-	RedenNietMelden    string `json:"reden_niet_melden,omitempty"`
-	ReferentieAP       string `json:"referentie_ap,omitempty"`
-	RedenVertraging    string `json:"reden_vertraging,omitempty"`
-	GrensOverschrijdend bool  `json:"grensoverschrijdend"`
+	Samenvatting        string `json:"samenvatting"`
+	Meldplichtig        string `json:"meldplichtig"` // ja | nee | nog niet beoordeeld
+	RedenNietMelden     string `json:"reden_niet_melden,omitempty"`
+	ReferentieAP        string `json:"referentie_ap,omitempty"`
+	RedenVertraging     string `json:"reden_vertraging,omitempty"`
+	GrensOverschrijdend bool   `json:"grensoverschrijdend"`
 }
 
 // APTijdlijn is when it happened, was found and was notified.
@@ -55,7 +55,7 @@ type APTijdlijn struct {
 
 // APInbreuk is the nature of the breach.
 type APInbreuk struct {
-	Soort           []string `json:"soort"`
+	Soort            []string `json:"soort"`
 	Persoonsgegevens []string `json:"soort_persoonsgegevens"`
 }
 

@@ -331,7 +331,7 @@ func (r *Register) Notify(ctx context.Context, o Officer, id string, version int
 			}
 			inc.APNotification, inc.APNotifiedAt, inc.APNotifiedBy = APRequired, at, who
 		}
-		if !inc.APNotifiedAt.IsZero() && inc.APNotifiedAt.After(inc.APDue()) && inc.APNotificationDelay == "" {
+		if !inc.APNotifiedAt.IsZero() && !inc.APNotifiedAt.Before(inc.APDue()) && inc.APNotificationDelay == "" {
 			return fmt.Errorf("%w: ap_late_reason is required: the AP was notified after the 72 hours (art. 33(1))", ErrInvalid)
 		}
 		if n.SubjectsInformedAt != nil {
