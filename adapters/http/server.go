@@ -14,8 +14,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/breach"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/ledger"
