@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/breach"
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
@@ -63,6 +64,8 @@ type Server struct {
 	ledger   Ledger
 	appender Appender
 	staff    Staff
+	breaches *breach.Register
+	signals  *breach.Signals
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -103,6 +106,9 @@ func (s *Server) Handler() http.Handler {
 	if s.ledger != nil {
 		mux.Handle("GET /v1/reviews", identity.RequireStaff(s.staff,
 			identity.RequireRole(identity.RoleCoordinator)(http.HandlerFunc(s.getReviews))))
+	}
+	if s.breaches != nil {
+		s.breachRoutes(mux)
 	}
 	return mux
 }

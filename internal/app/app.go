@@ -22,6 +22,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/postgres"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/archive"
+	"github.com/sluis-gateway/sluis/internal/breach"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/ledger"
@@ -37,6 +38,7 @@ type Store interface {
 	ledger.Appender
 	consent.Store
 	archive.Store
+	breach.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

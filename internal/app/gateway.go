@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
+	"github.com/sluis-gateway/sluis/internal/breach"
 	"github.com/sluis-gateway/sluis/internal/buildinfo"
 	"github.com/sluis-gateway/sluis/internal/certexpiry"
 	"github.com/sluis-gateway/sluis/internal/compose"
@@ -176,12 +177,24 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	breachMetrics, err := breach.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	breaches, err := breach.New(breach.Config{
+		Store: g.Store, Ledger: g.Store, Receipts: g.Store, Metrics: breachMetrics, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	signals := breach.NewSignals(breaches)
 	retourMetrics, err := retour.NewMetrics(g.Registry)
 	if err != nil {
 		return nil, err
 	}
 	retours, err := retour.New(retour.Config{
 		Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: g.pub, Metrics: retourMetrics, Logger: log,
+		Observer: signals,
 	})
 	if err != nil {
 		return nil, err
@@ -221,13 +234,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
 		job{name: "ledger-verify", run: ledgerCheck},
+		job{name: "breach-register", run: breaches},
 	)
 
 	api, err := httpapi.New(dec, g.pub, g.Store, ids.Systems, log)
 	if err != nil {
 		return nil, err
 	}
-	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff)
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithBreaches(breaches, signals, ids.Staff)
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err

@@ -91,6 +91,25 @@ type Config struct {
 	Now func() time.Time
 	// Logger; default slog.Default(). Only ids, codes and reasons are logged.
 	Logger *slog.Logger
+	// Observer, when set, hears of every retour before it is parked (the
+	// breach register's signals); its error nacks the retour, so it is
+	// heard again on redelivery.
+	Observer Observer
+}
+
+// Observer hears of parked retours.
+type Observer interface {
+	RetourParked(ctx context.Context, p ParkedRetour) error
+}
+
+// ParkedRetour is what an Observer hears: ids and the reason, never content.
+type ParkedRetour struct {
+	Reason    Reason
+	MessageID string
+	// DisclosureID and Signer are set when a verified retour named a
+	// disclosure (Signer is the AGB code whose certificate verified it).
+	DisclosureID string
+	Signer       string
 }
 
 // Handler handles messages from the retour queue. Build it with New.
@@ -103,6 +122,7 @@ type Handler struct {
 	source  string
 	now     func() time.Time
 	log     *slog.Logger
+	obs     Observer
 }
 
 // New checks the configuration and builds the handler.
@@ -127,7 +147,7 @@ func New(c Config) (*Handler, error) {
 		return nil, fmt.Errorf("retour handler: missing %s", strings.Join(missing, ", "))
 	}
 	h := &Handler{store: c.Store, certs: c.Certificates, val: c.Validator, pub: c.Publisher,
-		metrics: c.Metrics, source: c.Source, now: c.Now, log: c.Logger}
+		metrics: c.Metrics, source: c.Source, now: c.Now, log: c.Logger, obs: c.Observer}
 	if h.source == "" {
 		h.source = "sluis.retours"
 	}
@@ -155,6 +175,12 @@ func (h *Handler) Handle(msg *message.Message) error {
 				"reason": string(pe.reason), "detail": pe.detail, "retour_message_id": msg.UUID,
 			}); err != nil {
 				return fmt.Errorf("ledger for parked retour %s: %w", msg.UUID, err)
+			}
+		}
+		if h.obs != nil {
+			if err := h.obs.RetourParked(ctx, ParkedRetour{Reason: pe.reason, MessageID: msg.UUID,
+				DisclosureID: pe.disclosureID, Signer: pe.signer}); err != nil {
+				return fmt.Errorf("observer of parked retour %s: %w", msg.UUID, err)
 			}
 		}
 		if err := h.park(ctx, msg, pe); err != nil {

@@ -297,3 +297,9 @@ func TestArchiveContract(t *testing.T) {
 		return open(t, testenv.PostgresSchema(t))
 	})
 }
+
+func TestBreachContract(t *testing.T) {
+	storetest.RunBreach(t, func(t *testing.T) storetest.BreachStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

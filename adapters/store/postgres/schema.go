@@ -157,6 +157,20 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX archive_entries_client ON archive_entries (client_key, archived_at, disclosure_id)`,
 	},
+	{ // 4 (breach): the breach register (internal/breach): one row per
+		// incident, its facts as JSON, the columns the store queries by.
+		// signal_key makes sluis's own proposals unique (NULL for a record).
+		`CREATE TABLE breaches (
+			id           text PRIMARY KEY,
+			municipality text NOT NULL,
+			state        text NOT NULL,
+			signal_key   text UNIQUE,
+			version      bigint NOT NULL,
+			created_at   timestamptz NOT NULL,
+			body         jsonb NOT NULL
+		)`,
+		`CREATE INDEX breaches_created ON breaches (created_at, id)`,
+	},
 }
 
 // migrationLock is the first key of the advisory lock that serialises

@@ -138,6 +138,20 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX archive_entries_client ON archive_entries (client_key, archived_at, disclosure_id)`,
 	},
+	{ // 4 (breach): the breach register (internal/breach): one row per
+		// incident, its facts as JSON, the columns the store queries by.
+		// signal_key makes sluis's own proposals unique (NULL for a record).
+		`CREATE TABLE breaches (
+			id           TEXT PRIMARY KEY,
+			municipality TEXT NOT NULL,
+			state        TEXT NOT NULL,
+			signal_key   TEXT UNIQUE,
+			version      INTEGER NOT NULL,
+			created_at   INTEGER NOT NULL,
+			body         TEXT NOT NULL
+		)`,
+		`CREATE INDEX breaches_created ON breaches (created_at, id)`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

@@ -267,3 +267,9 @@ func TestArchiveContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
 	})
 }
+
+func TestBreachContract(t *testing.T) {
+	storetest.RunBreach(t, func(t *testing.T) storetest.BreachStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}
