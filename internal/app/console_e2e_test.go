@@ -80,7 +80,9 @@ func TestConsoleInChromium(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#token")),
 			chromedp.SetValue(chromedp.CSS("#token"), token),
 			chromedp.Click(chromedp.CSS("form button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("main h1")),
+			// Only a logged-in page has the logout button: the next page,
+			// not the login form still on screen.
+			chromedp.WaitVisible(chromedp.CSS(".logout button")),
 		)
 	}
 
