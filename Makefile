@@ -20,12 +20,13 @@ run: build
 	./$(BIN) serve
 
 ## test: every test, race detector on, against the real RabbitMQ,
-## PostgreSQL, SQLite, the official XSDs and xmlsec1; then, alone and in
+## PostgreSQL, SQLite, the official XSDs, xmlsec1 and Chromium (the
+## console's browser tests keep their screenshots in var/test-artifacts/); then, alone and in
 ## order, the fault tests (build tag fault: gateway processes killed with
 ## SIGKILL, the broker restarted; see docs/fault-tests.md). They restart the
 ## local RabbitMQ, so they must never run next to other tests.
 test: rules
-	$(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
+	SLUIS_TEST_ARTIFACTS=$(CURDIR)/var/test-artifacts $(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
 	$(GO) test -race -count=1 -tags fault -run Fault -timeout 15m ./internal/app/
 
 ## rules: the Prometheus alert rules (deploy/prometheus/), checked and

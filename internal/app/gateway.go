@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
+	"github.com/sluis-gateway/sluis/adapters/console"
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
 	"github.com/sluis-gateway/sluis/internal/breach"
 	"github.com/sluis-gateway/sluis/internal/buildinfo"
@@ -39,12 +40,16 @@ type Gateway struct {
 	HTTPAddr string // the address the HTTP API listens on (TLS)
 	// AdminAddr is the address of the admin listener (/metrics, probes).
 	AdminAddr string
+	// ConsoleAddr is the address of the staff console (TLS); empty
+	// without one (SLUIS_CONSOLE_ADDR).
+	ConsoleAddr string
 	// Identity is who may call: the registry of systems, TLS, staff login.
 	Identity *identity.Setup
 	router   *message.Router
 	pub      *amqp.Publisher
 	srv      *http.Server
 	admin    *http.Server
+	console  *http.Server
 	xsd      *xsd.Validator
 	done     chan error
 	jobs     runners
@@ -256,6 +261,22 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	g.AdminAddr = adminLn.Addr().String()
 	g.admin = newServer(cfg, httpapi.Admin{Gatherer: g.Registry, Ready: g.readyChecks(), Pprof: cfg.Pprof}.Handler(), log)
 	g.admin.WriteTimeout = 0 // a CPU profile writes for as long as it was asked to
+	if cfg.ConsoleAddr != "" {
+		cons, err := console.New(console.Config{Staff: ids.Staff, DevLogin: ids.DevLogin != nil, Breaches: breaches,
+			Ledger: g.Store, Receipts: g.Store, Logger: log})
+		if err != nil {
+			_, _ = ln.Close(), adminLn.Close()
+			return nil, err
+		}
+		consoleLn, err := listenConsole(cfg, ids.ServerTLS)
+		if err != nil {
+			_, _ = ln.Close(), adminLn.Close()
+			return nil, err
+		}
+		g.ConsoleAddr = consoleLn.Addr().String()
+		g.console = newServer(cfg, cons.Handler(), log)
+		serve(g.console, consoleLn, "console", log)
+	}
 	serve(g.srv, ln, "api", log)
 	serve(g.admin, adminLn, "admin", log)
 	go func() { g.done <- g.router.Run(context.Background()) }()
@@ -266,7 +287,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	log.Info("sluis gateway running", "http", g.HTTPAddr, "admin", g.AdminAddr, "store", cfg.Store,
+	log.Info("sluis gateway running", "http", g.HTTPAddr, "admin", g.AdminAddr, "console", g.ConsoleAddr, "store", cfg.Store,
 		"broker", Redact(cfg.AMQPURL), "providers", len(reg.AGBs()), "workers", cfg.Workers)
 	ok = true
 	return g, nil
@@ -280,6 +301,9 @@ func (g *Gateway) Stop(ctx context.Context) {
 	}
 	if g.admin != nil {
 		_ = g.admin.Shutdown(ctx)
+	}
+	if g.console != nil {
+		_ = g.console.Shutdown(ctx)
 	}
 	g.jobs.stop()
 	if g.router != nil {

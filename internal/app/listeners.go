@@ -37,6 +37,20 @@ func listenAPI(cfg config.Config, tc *tls.Config) (net.Listener, error) {
 	return tls.NewListener(limitListener(ln, cfg.HTTPMaxConnections), tc), nil
 }
 
+// listenConsole listens on SLUIS_CONSOLE_ADDR with TLS: the API's server
+// certificate, no client certificates (staff log in with a token; browsers
+// hold no sluis client certificate), at most SLUIS_HTTP_MAX_CONNECTIONS
+// connections at once.
+func listenConsole(cfg config.Config, api *tls.Config) (net.Listener, error) {
+	tc := api.Clone()
+	tc.ClientAuth, tc.ClientCAs = tls.NoClientCert, nil
+	ln, err := net.Listen("tcp", cfg.ConsoleAddr)
+	if err != nil {
+		return nil, fmt.Errorf("console listen %s: %w", cfg.ConsoleAddr, err)
+	}
+	return tls.NewListener(limitListener(ln, cfg.HTTPMaxConnections), tc), nil
+}
+
 // newServer is an http.Server with the configured timeouts.
 func newServer(cfg config.Config, h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{

@@ -44,6 +44,12 @@ type Config struct {
 	// HTTPAddr is where the HTTP API listens, over mutual TLS
 	// (docs/security.md).
 	HTTPAddr string `env:"SLUIS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// ConsoleAddr is where the staff console listens, over TLS with the
+	// API's server certificate and without client certificates
+	// (docs/console.md); empty: no console. SLUIS_DEV sets
+	// 127.0.0.1:8443 when it is unset. Today the console logs staff in
+	// only with the development login, so it needs SLUIS_DEV_LOGIN.
+	ConsoleAddr string `env:"SLUIS_CONSOLE_ADDR" envDefault:""`
 	// HTTPServer: the admin listener, timeouts and connection limit
 	// (httpserver.go).
 	HTTPServer
@@ -214,6 +220,14 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return bad("SLUIS_HTTP_ADDR", "must be host:port")
+	}
+	if c.ConsoleAddr != "" {
+		if _, _, err := net.SplitHostPort(c.ConsoleAddr); err != nil {
+			return bad("SLUIS_CONSOLE_ADDR", "must be host:port, or empty for no console")
+		}
+		if !c.DevLogin {
+			return bad("SLUIS_CONSOLE_ADDR", "the console logs staff in only with the development login (SLUIS_DEV_LOGIN=true) today; its identity-provider login is not built yet: leave SLUIS_CONSOLE_ADDR empty and use the API")
+		}
 	}
 	switch c.Store {
 	case "sqlite":

@@ -48,6 +48,9 @@ func (c *Config) applyDevelopment(lookup func(string) (string, bool)) {
 		if unset("SLUIS_DEV_PROVIDERS") {
 			c.DevProviders = c.ProvidersFile == ""
 		}
+		if unset("SLUIS_CONSOLE_ADDR") && c.DevLogin {
+			c.ConsoleAddr = "127.0.0.1:8443"
+		}
 	}
 	if !c.DevKeys {
 		return

@@ -23,6 +23,8 @@ var Settings = []Setting{
 		Doc: "SLUIS_AMQP_EXTERNAL_AUTH logs in with the client certificate (SASL EXTERNAL): the broker user is the certificate's CN and the URL's password is not used. Needs the client certificate and key."},
 	{Name: "SLUIS_HTTP_ADDR", Field: "HTTPAddr", Default: "127.0.0.1:8080", Type: "string", Section: "HTTP",
 		Doc: "SLUIS_HTTP_ADDR is where the HTTP API listens, over mutual TLS (docs/security.md)."},
+	{Name: "SLUIS_CONSOLE_ADDR", Field: "ConsoleAddr", Default: "", Type: "string", Section: "HTTP",
+		Doc: "SLUIS_CONSOLE_ADDR is where the staff console listens, over TLS with the API's server certificate and without client certificates (docs/console.md); empty: no console. SLUIS_DEV sets 127.0.0.1:8443 when it is unset. Today the console logs staff in only with the development login, so it needs SLUIS_DEV_LOGIN."},
 	{Name: "SLUIS_ADMIN_ADDR", Field: "AdminAddr", Default: "127.0.0.1:9090", Type: "string", Section: "HTTPServer",
 		Doc: "SLUIS_ADMIN_ADDR is where /metrics, /healthz, /livez, /readyz and (with SLUIS_PPROF) /debug/pprof/ listen, plain HTTP without authentication: a loopback address unless SLUIS_ADMIN_ALLOW_REMOTE."},
 	{Name: "SLUIS_ADMIN_ALLOW_REMOTE", Field: "AdminAllowRemote", Default: "false", Type: "boolean", Section: "HTTPServer",

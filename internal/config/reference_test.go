@@ -91,6 +91,11 @@ func TestCheckListsEachProblem(t *testing.T) {
 		{"two values that do not parse", map[string]string{"SLUIS_WORKERS": "many", "SLUIS_PPROF": "perhaps"},
 			[]string{"SLUIS_WORKERS: not a valid int", "SLUIS_PPROF: not a valid bool"}},
 		{"a value out of range", map[string]string{"SLUIS_WORKERS": "0"}, []string{"SLUIS_WORKERS: must be between 1 and 1024"}},
+		{"a console without the development login", map[string]string{"SLUIS_CONSOLE_ADDR": "127.0.0.1:8443"},
+			[]string{"SLUIS_CONSOLE_ADDR: the console logs staff in only with the development login (SLUIS_DEV_LOGIN=true) today; its identity-provider login is not built yet: leave SLUIS_CONSOLE_ADDR empty and use the API"}},
+		{"a console address that is no address", map[string]string{"SLUIS_CONSOLE_ADDR": "console", "SLUIS_DEV_LOGIN": "true"},
+			[]string{"SLUIS_CONSOLE_ADDR: must be host:port, or empty for no console"}},
+		{"a console with the development login", map[string]string{"SLUIS_CONSOLE_ADDR": "127.0.0.1:8443", "SLUIS_DEV_LOGIN": "true"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

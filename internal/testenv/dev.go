@@ -22,6 +22,8 @@ func DevSettings(dir string) map[string]string {
 		"SLUIS_CLIENT_KEY_SECRET": filepath.Join(dir, "keys", "client-key.secret"),
 		"SLUIS_DEV_IDENTITY_DIR":  filepath.Join(dir, "identity"),
 		"SLUIS_DEV_PROVIDERS_DIR": filepath.Join(dir, "providers"),
+		// The console on a free port (SLUIS_DEV would take 127.0.0.1:8443).
+		"SLUIS_CONSOLE_ADDR": "127.0.0.1:0",
 	}
 }
 
