@@ -63,6 +63,7 @@ type Server struct {
 	ledger   Ledger
 	appender Appender
 	staff    Staff
+	rights   Rights
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -103,6 +104,9 @@ func (s *Server) Handler() http.Handler {
 	if s.ledger != nil {
 		mux.Handle("GET /v1/reviews", identity.RequireStaff(s.staff,
 			identity.RequireRole(identity.RoleCoordinator)(http.HandlerFunc(s.getReviews))))
+	}
+	if s.rights != nil {
+		s.rightsRoutes(mux)
 	}
 	return mux
 }

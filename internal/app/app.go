@@ -28,6 +28,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
 // Store is everything the gateway needs of its store.
@@ -37,6 +38,7 @@ type Store interface {
 	ledger.Appender
 	consent.Store
 	archive.Store
+	rights.Records
 	Ping(ctx context.Context) error
 	Close() error
 }

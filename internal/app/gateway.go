@@ -27,6 +27,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
 	"github.com/sluis-gateway/sluis/internal/retour"
+	"github.com/sluis-gateway/sluis/internal/rights"
 	"github.com/sluis-gateway/sluis/internal/screen"
 	"github.com/sluis-gateway/sluis/xsd"
 )
@@ -227,7 +228,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff)
+	answers, err := rights.New(rights.Config{Records: g.Store, Ledger: g.Store, Archive: evidence, Providers: reg, ClientKey: p.ClientKey})
+	if err != nil {
+		return nil, err
+	}
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRights(answers, ids.Staff)
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err

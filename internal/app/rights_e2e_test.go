@@ -1,0 +1,173 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sluis-gateway/sluis/docs/contract"
+	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/jsoncheck"
+	"github.com/sluis-gateway/sluis/internal/rights"
+)
+
+// staffPost posts body to path with a bearer token (none when empty).
+func (h *harness) staffPost(path, token string, body any) (int, []byte, http.Header) {
+	h.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, h.api(path), bytes.NewReader(b))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, resp.Header
+}
+
+// A client with a delivered, a refused and an overridden share: the access
+// report over the real gateway lists each as the ledger does, validates
+// against its schema, is printable in Dutch, is scoped to the employee's
+// municipality and is itself in the ledger.
+func TestEndToEndAccessReport(t *testing.T) {
+	h := start(t)
+	const (
+		delivered = "a1111111-2222-4333-8444-555555555555"
+		refused   = "a2222222-2222-4333-8444-555555555555"
+		overrode  = "a3333333-2222-4333-8444-555555555555"
+	)
+	if code, out := h.postConsent(recordConsent("a0000000-2222-4333-8444-555555555555", "c-access")); code != 200 {
+		t.Fatalf("record consent: %d %v", code, out)
+	}
+	h.send(consentRequest(t, delivered, "c-access"))
+	h.waitState(delivered, "delivered")
+	h.send(consentRequest(t, refused, "c-none"))
+	h.waitState(refused, "refused")
+	m, _ := readExample(t, "iwmo-301.json")
+	override(m, overrode)
+	body, _ := json.Marshal(m)
+	h.send(body)
+	h.waitState(overrode, "delivered")
+
+	q := map[string]string{"bsn": "999900006", "request_reference": "ZK-2026/7"}
+	code, out, hdr := h.staffPost("/v1/rights/access", h.staffToken(identity.RoleEmployee, "0363"), q)
+	if code != 200 || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("access: %d %s", code, out)
+	}
+	schema, err := jsoncheck.Compile("urn:sluis:contract:access:1", contract.AccessV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := schema.Check(out); len(ps) > 0 {
+		t.Fatalf("the export does not validate: %v", ps)
+	}
+	var rep rights.Report
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range rep.Disclosures {
+		ids = append(ids, d.ID)
+		es, err := h.gw.Store.EntriesFor(context.Background(), d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != len(d.Ledger) {
+			t.Fatalf("%s: %d events in the report, %d in the ledger", d.ID, len(d.Ledger), len(es))
+		}
+		for i, e := range es {
+			g := d.Ledger[i]
+			want := e.Detail
+			if want == nil {
+				want = map[string]string{}
+			}
+			if g.Seq != e.Seq || !g.At.Equal(e.At) || g.Event != e.Event || !maps.Equal(g.Detail, want) {
+				t.Errorf("%s event %d: report %+v, ledger %+v", d.ID, i, g, e)
+			}
+		}
+	}
+	if want := []string{delivered, refused, overrode}; !slices.Equal(ids, want) {
+		t.Fatalf("report lists %v, want %v", ids, want)
+	}
+	if d := rep.Disclosures[0]; d.Message.Status != rights.MessageArchived || !strings.Contains(d.Message.Content, "Signature") ||
+		len(d.Categories) == 0 || d.Recipient.AGB != "42420001" {
+		t.Fatalf("delivered share: %+v", d)
+	}
+	if d := rep.Disclosures[1]; d.Refusal == nil || !slices.Contains(d.Refusal.Codes, "CONSENT_MISSING") || d.Message.Status != rights.MessageNotArchived {
+		t.Fatalf("refused share: %+v", d)
+	}
+	if d := rep.Disclosures[2]; d.LegalBasis != "safety_override" || !slices.Contains(d.FollowUps, "inform_client") {
+		t.Fatalf("override: %+v", d)
+	}
+
+	// The printable document.
+	code, out, hdr = h.staffPost("/v1/rights/access/document", h.staffToken(identity.RolePrivacyOfficer, "0363"), q)
+	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(string(out), "Overzicht van gedeelde gegevens") {
+		t.Fatalf("document: %d %s %.200s", code, hdr.Get("Content-Type"), out)
+	}
+
+	// Recipients (art. 19).
+	code, out, _ = h.staffPost("/v1/rights/recipients", h.staffToken(identity.RoleEmployee, "0363"), q)
+	var list rights.RecipientList
+	if err := json.Unmarshal(out, &list); code != 200 || err != nil || len(list.Recipients) != 1 ||
+		!slices.Equal(list.Recipients[0].Disclosures, []string{delivered, overrode}) {
+		t.Fatalf("recipients: %d %s", code, out)
+	}
+
+	// Scoping and refusals.
+	cases := []struct {
+		name  string
+		path  string
+		token string
+		body  any
+		code  int
+		check func(b []byte) bool
+	}{
+		{"an employee of another municipality sees nothing", "/v1/rights/access", h.staffToken(identity.RoleEmployee, "0599"), q, 200,
+			func(b []byte) bool { return strings.Contains(string(b), `"disclosures":[]`) }},
+		{"no token", "/v1/rights/access", "", q, 401, nil},
+		{"an operator may not ask", "/v1/rights/access", h.staffToken(identity.RoleOperator, "0363"), q, 403, nil},
+		{"a bad BSN is refused by field", "/v1/rights/access", h.staffToken(identity.RoleEmployee, "0363"),
+			map[string]string{"bsn": "123456789", "request_reference": "ZK-1"}, 400,
+			func(b []byte) bool {
+				return strings.Contains(string(b), `"field":"bsn"`) && !strings.Contains(string(b), "123456789")
+			}},
+		{"an unknown field is refused", "/v1/rights/recipients", h.staffToken(identity.RoleEmployee, "0363"),
+			map[string]string{"bsn": "999900006", "request_reference": "ZK-1", "name": "x"}, 400, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, b, _ := h.staffPost(tc.path, tc.token, tc.body)
+			if code != tc.code || (tc.check != nil && !tc.check(b)) {
+				t.Fatalf("%d %s, want %d", code, b, tc.code)
+			}
+		})
+	}
+
+	// Every answer is in the ledger: two access answers of 0363 (JSON and
+	// document), one of 0599, one recipients answer.
+	access := h.ledgerEvents(rights.EventAccess)
+	if len(access) != 3 || access[0].Detail["disclosures"] != "3" || access[0].Detail["messages"] != "2" || access[2].Detail["municipality"] != "0599" {
+		t.Fatalf("access answers in the ledger: %+v", access)
+	}
+	if got := h.ledgerEvents(rights.EventRecipients); len(got) != 1 {
+		t.Fatalf("recipients answers in the ledger: %+v", got)
+	}
+	assertNoPersonalData(t, h.logs.String())
+}
