@@ -171,3 +171,41 @@ func TestEndToEndAccessReport(t *testing.T) {
 	}
 	assertNoPersonalData(t, h.logs.String())
 }
+
+// An objection (art. 21) recorded over the consent API refuses a
+// consent-based share with OBJECTED; a legal obligation overrides it; once
+// lifted, consent shares go again.
+func TestEndToEndObjection(t *testing.T) {
+	h := start(t)
+	if code, out := h.postConsent(recordConsent("b0000000-2222-4333-8444-555555555555", "c-obj")); code != 200 {
+		t.Fatalf("record consent: %d %v", code, out)
+	}
+	if code, out := h.postConsent(consentCommand("b0000001-2222-4333-8444-555555555555", "record_objection", nil)); code != 200 {
+		t.Fatalf("record objection: %d %v", code, out)
+	}
+	h.send(consentRequest(t, "b1111111-2222-4333-8444-555555555555", "c-obj"))
+	ev := h.waitState("b1111111-2222-4333-8444-555555555555", "refused")
+	if !slices.Contains(ev.ReasonCodes, "OBJECTED") || strings.Contains(ev.Reason, "999900006") {
+		t.Fatalf("refusal under an objection: %+v", ev)
+	}
+	_, legal := readExample(t, "iwmo-301.json") // legal obligation
+	var m map[string]any
+	_ = json.Unmarshal(legal, &m)
+	m["id"] = "b2222222-2222-4333-8444-555555555555"
+	body, _ := json.Marshal(m)
+	h.send(body)
+	h.waitState("b2222222-2222-4333-8444-555555555555", "delivered")
+
+	if code, out := h.postConsent(consentCommand("b0000002-2222-4333-8444-555555555555", "lift_objection", nil)); code != 200 {
+		t.Fatalf("lift objection: %d %v", code, out)
+	}
+	h.send(consentRequest(t, "b3333333-2222-4333-8444-555555555555", "c-obj"))
+	h.waitState("b3333333-2222-4333-8444-555555555555", "delivered")
+	if n := len(h.ledgerEvents("objection:recorded")); n != 1 {
+		t.Fatalf("%d objection:recorded entries", n)
+	}
+	if n := len(h.ledgerEvents("objection:lifted")); n != 1 {
+		t.Fatalf("%d objection:lifted entries", n)
+	}
+	assertNoPersonalData(t, h.logs.String())
+}
