@@ -183,6 +183,7 @@ var migrations = [][]string{
 			closed_at         timestamptz,
 			closed_by         text        NOT NULL,
 			outcome           text        NOT NULL,
+			outcome_reason    text        NOT NULL,
 			outcome_reference text        NOT NULL
 		)`,
 		`CREATE INDEX review_items_open ON review_items (municipality, kind, seq) WHERE closed_at IS NULL`,

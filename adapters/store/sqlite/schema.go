@@ -164,6 +164,7 @@ var migrations = [][]string{
 			closed_at         INTEGER,
 			closed_by         TEXT    NOT NULL,
 			outcome           TEXT    NOT NULL,
+			outcome_reason    TEXT    NOT NULL,
 			outcome_reference TEXT    NOT NULL
 		)`,
 		`CREATE INDEX review_items_list ON review_items (municipality, kind, seq)`,
