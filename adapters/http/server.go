@@ -64,6 +64,7 @@ type Server struct {
 	appender Appender
 	staff    Staff
 	rights   Rights
+	casework Casework
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -107,6 +108,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.rights != nil {
 		s.rightsRoutes(mux)
+	}
+	if s.casework != nil {
+		s.caseworkRoutes(mux)
 	}
 	return mux
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/postgres"
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/archive"
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/ledger"
@@ -39,6 +40,7 @@ type Store interface {
 	consent.Store
 	archive.Store
 	rights.Records
+	casework.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

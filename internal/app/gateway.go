@@ -16,6 +16,7 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
 	"github.com/sluis-gateway/sluis/internal/buildinfo"
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/certexpiry"
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
@@ -218,10 +219,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	followUps, err := casework.NewTracker(casework.TrackerConfig{
+		Store: g.Store, Receipts: g.Store, Ledger: g.Store, Registerer: g.Registry, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Background jobs: one line each.
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
 		job{name: "ledger-verify", run: ledgerCheck},
+		job{name: "follow-ups", run: followUps},
 	)
 
 	api, err := httpapi.New(dec, g.pub, g.Store, ids.Systems, log)
@@ -232,7 +240,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRights(answers, ids.Staff)
+	work, err := casework.NewService(casework.Config{Store: g.Store, Receipts: g.Store, Ledger: g.Store, Archive: evidence, Publisher: g.pub})
+	if err != nil {
+		return nil, err
+	}
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRights(answers, ids.Staff).WithCasework(work, ids.Staff)
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	httpapi "github.com/sluis-gateway/sluis/adapters/http"
 	"github.com/sluis-gateway/sluis/docs/contract"
 	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/jsoncheck"
@@ -208,4 +210,176 @@ func TestEndToEndObjection(t *testing.T) {
 		t.Fatalf("%d objection:lifted entries", n)
 	}
 	assertNoPersonalData(t, h.logs.String())
+}
+
+// staffTokenAs issues a development login token for staff member id.
+func (h *harness) staffTokenAs(id string, role identity.Role, municipality string) string {
+	h.t.Helper()
+	tok, err := h.gw.Identity.DevLogin.Issue(identity.Staff{ID: id, Municipality: municipality, Roles: []identity.Role{role}}, time.Hour)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+// staffGet asks path with a bearer token.
+func (h *harness) staffGet(path, token string) (int, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.api(path), nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// Break-glass, human review and an override's follow-ups over the real
+// gateway: only a coordinator of the municipality lists and judges, the
+// sending employee reads without breaking the glass, a human review's
+// outcome reaches the sender as a status event, every step is in the
+// ledger.
+func TestEndToEndCasework(t *testing.T) {
+	h := start(t)
+	const (
+		overrode = "c1111111-2222-4333-8444-555555555555"
+		refused  = "c2222222-2222-4333-8444-555555555555"
+	)
+	m, _ := readExample(t, "iwmo-301.json")
+	override(m, overrode)
+	body, _ := json.Marshal(m)
+	h.send(body)
+	h.waitState(overrode, "delivered")
+	h.send(consentRequest(t, refused, "c-none"))
+	h.waitState(refused, "refused")
+
+	employee := h.staffTokenAs("e-0b11", identity.RoleEmployee, "0363")
+	sender := h.staffTokenAs("e-7f3a", identity.RoleEmployee, "0363") // the request's sender.employee
+	coordinator := h.staffTokenAs("c-1", identity.RoleCoordinator, "0363")
+	other := h.staffTokenAs("c-9", identity.RoleCoordinator, "0599")
+
+	// Break-glass.
+	steps := []struct {
+		name  string
+		token string
+		body  map[string]string
+		code  int
+		glass bool
+	}{
+		{"a colleague without a reason is refused", employee, map[string]string{"disclosure_id": overrode}, 400, false},
+		{"a colleague with a reason breaks the glass", employee, map[string]string{"disclosure_id": overrode, "reason": "colleague_absent", "reference": "ZK-9"}, 200, true},
+		{"the sending employee reads their own", sender, map[string]string{"disclosure_id": overrode}, 200, false},
+		{"another municipality's coordinator finds nothing", other, map[string]string{"disclosure_id": overrode, "reason": "audit"}, 404, false},
+		{"nothing archived of a refused share", employee, map[string]string{"disclosure_id": refused, "reason": "audit"}, 404, false},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			code, b, _ := h.staffPost("/v1/archive/read", st.token, st.body)
+			if code != st.code {
+				t.Fatalf("%d %s, want %d", code, b, st.code)
+			}
+			if code == 400 && !strings.Contains(string(b), `"field":"reason"`) {
+				t.Fatalf("refusal %s", b)
+			}
+			if code == 200 {
+				var out map[string]any
+				_ = json.Unmarshal(b, &out)
+				if !strings.Contains(out["content"].(string), "Signature") || (out["break_glass"] != nil) != st.glass {
+					t.Fatalf("read %.300s", b)
+				}
+			}
+		})
+	}
+	code, b := h.staffGet("/v1/review-items?kind=break_glass", coordinator)
+	var items []httpapi.ItemView
+	if err := json.Unmarshal(b, &items); code != 200 || err != nil || len(items) != 1 || items[0].Reason != "colleague_absent" {
+		t.Fatalf("break-glass list: %d %s", code, b)
+	}
+	if code, b := h.staffGet("/v1/review-items", employee); code != 403 {
+		t.Fatalf("an employee lists: %d %s", code, b)
+	}
+	if code, b := h.staffGet("/v1/review-items", other); code != 200 || string(bytes.TrimSpace(b)) != "[]" {
+		t.Fatalf("0599's coordinator lists: %d %s", code, b)
+	}
+	judgement := "/v1/review-items/" + items[0].ID + "/judgement"
+	if code, b, _ := h.staffPost(judgement, employee, map[string]string{"outcome": "justified"}); code != 403 {
+		t.Fatalf("an employee judges: %d %s", code, b)
+	}
+	if code, b, _ := h.staffPost(judgement, coordinator, map[string]string{"outcome": "justified", "reference": "ZK-10"}); code != 200 {
+		t.Fatalf("judge: %d %s", code, b)
+	}
+	if code, b, _ := h.staffPost(judgement, coordinator, map[string]string{"outcome": "unjustified"}); code != 409 {
+		t.Fatalf("judge again: %d %s", code, b)
+	}
+
+	// Human review of the refusal: the outcome is a status event to the sender.
+	code, b, _ = h.staffPost("/v1/human-reviews", employee, map[string]string{"disclosure_id": refused, "request_reference": "ZK-11"})
+	var review httpapi.ItemView
+	if err := json.Unmarshal(b, &review); code != 201 || err != nil || review.ID != "human_review:"+refused {
+		t.Fatalf("human review: %d %s", code, b)
+	}
+	if code, b, _ := h.staffPost("/v1/review-items/"+review.ID+"/judgement", coordinator, map[string]string{"outcome": "upheld"}); code != 200 {
+		t.Fatalf("judge the review: %d %s", code, b)
+	}
+	if ev := h.waitState(refused, "review_upheld"); ev.Municipality != "0363" || ev.System != "regsys-demo" {
+		t.Fatalf("status event %+v", ev)
+	}
+
+	// The override's follow-ups appear (the tracker scans every 5 s).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, b = h.staffGet("/v1/review-items?kind=inform_client", coordinator)
+		items = nil
+		_ = json.Unmarshal(b, &items)
+		if len(items) == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code != 200 || len(items) != 1 || items[0].DisclosureID != overrode || items[0].Due == nil || items[0].Overdue {
+		t.Fatalf("inform_client items: %d %s", code, b)
+	}
+	if code, b, _ := h.staffPost("/v1/follow-ups/inform-client", sender, map[string]string{"disclosure_id": overrode, "outcome": "informed"}); code != 200 {
+		t.Fatalf("informed: %d %s", code, b)
+	}
+	if code, b := h.staffGet("/v1/review-items?kind=coordinator_review", coordinator); code != 200 || !strings.Contains(string(b), overrode) {
+		t.Fatalf("coordinator review items: %d %s", code, b)
+	}
+	if v := h.gauge("sluis_review_items_overdue", "kind", "inform_client"); v != 0 {
+		t.Fatalf("overdue inform_client: %v", v)
+	}
+
+	for _, ev := range []string{"break_glass:opened", "break_glass:closed", "archive:read", "human_review:opened",
+		"human_review:closed", "inform_client:opened", "inform_client:closed", "coordinator_review:opened", "review_items:read"} {
+		if len(h.ledgerEvents(ev)) == 0 {
+			t.Errorf("no %s in the ledger", ev)
+		}
+	}
+	assertNoPersonalData(t, h.logs.String())
+}
+
+// gauge reads gauge name{label=value} from the gateway's registry (-1 when
+// absent).
+func (h *harness) gauge(name, label, value string) float64 {
+	h.t.Helper()
+	mfs, err := h.gw.Registry.Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if hasLabel(m, label, value) {
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return -1
 }

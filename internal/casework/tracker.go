@@ -27,7 +27,8 @@ type TrackerConfig struct {
 	Store    Store
 	Receipts Receipts
 	Ledger   LedgerReader
-	// Interval between scans; zero: one minute.
+	// Interval between scans; zero: 5 seconds (a scan reads only the
+	// entries written since the last one).
 	Interval time.Duration
 	// Registerer takes the overdue gauge (sluis_review_items_overdue);
 	// nil: none is registered.
@@ -65,7 +66,7 @@ func NewTracker(c TrackerConfig) (*Tracker, error) {
 		return nil, errors.New("casework tracker: store, receipts and ledger are required")
 	}
 	if c.Interval == 0 {
-		c.Interval = time.Minute
+		c.Interval = 5 * time.Second
 	}
 	if c.Now == nil {
 		c.Now = time.Now
