@@ -14,8 +14,8 @@ import (
 
 // Rights answers a client's rights questions (internal/rights).
 type Rights interface {
-	Access(ctx context.Context, municipality string, q rights.Question) (rights.Report, error)
-	Recipients(ctx context.Context, municipality string, q rights.Question) (rights.RecipientList, error)
+	Access(ctx context.Context, asker rights.Asker, q rights.Question) (rights.Report, error)
+	Recipients(ctx context.Context, asker rights.Asker, q rights.Question) (rights.RecipientList, error)
 }
 
 // maxStaffBody bounds a staff request body (a BSN, a reference, a reason).
@@ -103,7 +103,7 @@ func (s *Server) postAccess(document bool) http.HandlerFunc {
 		if !staffJSON(w, r, &q) {
 			return
 		}
-		rep, err := s.rights.Access(r.Context(), staff.Municipality, q)
+		rep, err := s.rights.Access(r.Context(), rights.Asker{ID: staff.ID, Municipality: staff.Municipality}, q)
 		if err != nil {
 			s.rightsError(w, "access report", err)
 			return
@@ -135,7 +135,7 @@ func (s *Server) postRecipients(w http.ResponseWriter, r *http.Request) {
 	if !staffJSON(w, r, &q) {
 		return
 	}
-	list, err := s.rights.Recipients(r.Context(), staff.Municipality, q)
+	list, err := s.rights.Recipients(r.Context(), rights.Asker{ID: staff.ID, Municipality: staff.Municipality}, q)
 	if err != nil {
 		s.rightsError(w, "recipients list", err)
 		return

@@ -236,7 +236,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	answers, err := rights.New(rights.Config{Records: g.Store, Ledger: g.Store, Archive: evidence, Providers: reg, ClientKey: p.ClientKey})
+	answers, err := rights.New(rights.Config{Records: g.Store, Ledger: g.Store, Archive: evidence, Providers: reg, Glass: g.Store, ClientKey: p.ClientKey})
 	if err != nil {
 		return nil, err
 	}

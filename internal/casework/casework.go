@@ -54,6 +54,10 @@ var NotPossibleReasons = []string{"unreachable", "safety_risk", "lacks_capacity"
 // informed.
 const ReasonStatedAtDecision = "stated_at_decision"
 
+// ReasonClientRequest: the client asked (an access request, the reason
+// of the reads an access report makes).
+const ReasonClientRequest = "client_request"
+
 // BreakGlassReasons are the reasons a break-glass read may state.
 var BreakGlassReasons = []string{"client_request", "colleague_absent", "complaint", "incident", "audit", "legal_claim"}
 

@@ -352,7 +352,7 @@ func (s *Service) ReadArchive(ctx context.Context, staff identity.Staff, disclos
 		return out, nil
 	}
 	due := now.Add(JudgeWithin)
-	it, _, err := s.store.OpenItem(ctx, Item{ID: string(KindBreakGlass) + ":" + randomID(), Kind: KindBreakGlass,
+	it, _, err := s.store.OpenItem(ctx, Item{ID: NewBreakGlassID(), Kind: KindBreakGlass,
 		DisclosureID: rec.DisclosureID, Municipality: rec.Municipality, OpenedAt: now, Due: &due, Reason: reason, Reference: reference})
 	if err != nil {
 		return Read{}, unavailable(err)
@@ -382,8 +382,9 @@ func SenderEmployee(es []ledger.Entry) string {
 	return ""
 }
 
-func randomID() string {
+// NewBreakGlassID is a fresh break-glass item id: break_glass:<32 hex>.
+func NewBreakGlassID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
+	return string(KindBreakGlass) + ":" + hex.EncodeToString(b[:])
 }

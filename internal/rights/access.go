@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluis-gateway/sluis/internal/archive"
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
@@ -73,6 +74,13 @@ type Event struct {
 	Detail map[string]string `json:"detail"`
 }
 
+// Asker is the staff member asking: their id (the token's subject, for
+// telling the sending employee's own reads) and municipality.
+type Asker struct {
+	ID           string
+	Municipality string
+}
+
 // Message states of the archived message.
 const (
 	MessageArchived    = "archived"     // Content holds the signed message
@@ -88,21 +96,32 @@ type Message struct {
 }
 
 // Access builds the access report for the client of q over the
-// disclosures of municipality, and records it in the ledger (EventAccess,
-// with the number of disclosures and of archived messages included)
-// before returning it. A client without disclosures gets an empty report.
-func (s *Service) Access(ctx context.Context, municipality string, q Question) (Report, error) {
+// disclosures of the asker's municipality, and records it in the ledger
+// (EventAccess, with the number of disclosures and of archived messages
+// included) before returning it. A client without disclosures gets an
+// empty report.
+//
+// Handing over an archived message is a read of its content: when the
+// asker is not the disclosure's sending employee it breaks the glass, with
+// the reason casework.ReasonClientRequest and the question's reference, and
+// the break_glass item stays on the coordinator's list until judged. The
+// items are opened before the report is built, so its ledger lists them.
+func (s *Service) Access(ctx context.Context, asker Asker, q Question) (Report, error) {
+	municipality := asker.Municipality
 	recs, err := s.disclosuresOf(ctx, municipality, q)
 	if err != nil {
 		return Report{}, err
 	}
 	rep := Report{Version: ReportVersion, GeneratedAt: s.now().UTC(), Municipality: municipality,
 		RequestReference: q.Reference, Disclosures: []Disclosure{}}
-	messages := 0
+	messages, glass := 0, 0
 	for _, rec := range recs {
-		d, err := s.disclosure(ctx, rec)
+		d, broke, err := s.disclosure(ctx, asker, q, rec)
 		if err != nil {
 			return Report{}, err
+		}
+		if broke {
+			glass++
 		}
 		if d.Message.Status == MessageArchived {
 			messages++
@@ -110,19 +129,37 @@ func (s *Service) Access(ctx context.Context, municipality string, q Question) (
 		rep.Disclosures = append(rep.Disclosures, d)
 	}
 	if err := s.record(ctx, EventAccess, municipality, q, map[string]string{
-		"disclosures": itoa(len(rep.Disclosures)), "messages": itoa(messages),
+		"disclosures": itoa(len(rep.Disclosures)), "messages": itoa(messages), "break_glass": itoa(glass),
 	}); err != nil {
 		return Report{}, err
 	}
 	return rep, nil
 }
 
-func (s *Service) disclosure(ctx context.Context, rec receipts.Record) (Disclosure, error) {
+// disclosure builds one disclosure of the report; broke says whether
+// handing over its message broke the glass.
+func (s *Service) disclosure(ctx context.Context, asker Asker, q Question, rec receipts.Record) (d Disclosure, broke bool, err error) {
 	es, err := s.ledger.EntriesFor(ctx, rec.DisclosureID)
 	if err != nil {
-		return Disclosure{}, fmt.Errorf("%w: ledger of %s: %w", ErrUnavailable, rec.DisclosureID, err)
+		return Disclosure{}, false, fmt.Errorf("%w: ledger of %s: %w", ErrUnavailable, rec.DisclosureID, err)
 	}
-	d := Disclosure{
+	msg := s.message(ctx, rec.DisclosureID)
+	if msg.Status == "" {
+		return Disclosure{}, false, fmt.Errorf("%w: archive of %s", ErrUnavailable, rec.DisclosureID)
+	}
+	if broke = msg.Status == MessageArchived && (asker.ID == "" || casework.SenderEmployee(es) != asker.ID); broke {
+		now := s.now().UTC()
+		due := now.Add(casework.JudgeWithin)
+		if _, _, err := s.glass.OpenItem(ctx, casework.Item{ID: casework.NewBreakGlassID(), Kind: casework.KindBreakGlass,
+			DisclosureID: rec.DisclosureID, Municipality: rec.Municipality, OpenedAt: now, Due: &due,
+			Reason: casework.ReasonClientRequest, Reference: q.Reference}); err != nil {
+			return Disclosure{}, false, fmt.Errorf("%w: break-glass of %s: %w", ErrUnavailable, rec.DisclosureID, err)
+		}
+		if es, err = s.ledger.EntriesFor(ctx, rec.DisclosureID); err != nil {
+			return Disclosure{}, false, fmt.Errorf("%w: ledger of %s: %w", ErrUnavailable, rec.DisclosureID, err)
+		}
+	}
+	d = Disclosure{
 		ID: rec.DisclosureID, ReceivedAt: rec.At[receipts.Received].UTC(), Recipient: s.recipient(rec.Recipient),
 		Standard: rec.Standard, MessageType: rec.MessageType, Purpose: rec.Purpose, LegalBasis: rec.Basis,
 		Categories: []string{}, State: string(rec.State), States: map[string]time.Time{},
@@ -152,11 +189,8 @@ func (s *Service) disclosure(ctx context.Context, rec receipts.Record) (Disclosu
 			}
 		}
 	}
-	d.Message = s.message(ctx, rec.DisclosureID)
-	if d.Message.Status == "" {
-		return Disclosure{}, fmt.Errorf("%w: archive of %s", ErrUnavailable, rec.DisclosureID)
-	}
-	return d, nil
+	d.Message = msg
+	return d, broke, nil
 }
 
 // message reads the archived message; Status "" when the archive failed.
@@ -220,9 +254,11 @@ type RecipientReceived struct {
 }
 
 // Recipients lists the providers that received (or may have received) the
-// client's data from municipality, by AGB code, and records the answer in
-// the ledger (EventRecipients, with the number of recipients).
-func (s *Service) Recipients(ctx context.Context, municipality string, q Question) (RecipientList, error) {
+// client's data from the asker's municipality, by AGB code, and records
+// the answer in the ledger (EventRecipients, with the number of
+// recipients).
+func (s *Service) Recipients(ctx context.Context, asker Asker, q Question) (RecipientList, error) {
+	municipality := asker.Municipality
 	recs, err := s.disclosuresOf(ctx, municipality, q)
 	if err != nil {
 		return RecipientList{}, err

@@ -16,6 +16,7 @@ import (
 	"github.com/sluis-gateway/sluis/docs/contract"
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/archive"
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/jsoncheck"
 	"github.com/sluis-gateway/sluis/internal/ledger"
@@ -66,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := rights.New(rights.Config{Records: s, Ledger: s, Archive: a, Providers: providers, ClientKey: clientKey,
+	svc, err := rights.New(rights.Config{Records: s, Ledger: s, Archive: a, Providers: providers, Glass: s, ClientKey: clientKey,
 		Now: func() time.Time { return t0.Add(72 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
@@ -116,14 +117,18 @@ func signed(id string) []byte {
 	return []byte(`<sluis:Envelope id="` + id + `"><Bericht><Bsn>` + bsn + `</Bsn></Bericht><ds:Signature/></sluis:Envelope>`)
 }
 
-var question = rights.Question{BSN: bsn, Reference: "ZK-2026/0042"}
+var (
+	question = rights.Question{BSN: bsn, Reference: "ZK-2026/0042"}
+	// asker is a privacy officer of 0363, not the sending employee.
+	asker = rights.Asker{ID: "s-1", Municipality: "0363"}
+)
 
 // The report lists each of the client's disclosures of the municipality
 // exactly as the ledger does, validates against the published schema, and
 // is itself a ledger entry.
 func TestAccessReportEqualsLedger(t *testing.T) {
 	f := newFixture(t)
-	rep, err := f.svc.Access(f.ctx, "0363", question)
+	rep, err := f.svc.Access(f.ctx, asker, question)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +206,30 @@ func TestAccessReportEqualsLedger(t *testing.T) {
 
 	// The request itself is in the ledger, without BSN or client key.
 	assertAnswerRecorded(t, f, rights.EventAccess, map[string]string{"municipality": "0363",
-		"request_reference": "ZK-2026/0042", "disclosures": "3", "messages": "2"})
+		"request_reference": "ZK-2026/0042", "disclosures": "3", "messages": "2", "break_glass": "2"})
+
+	// Handing over the two messages broke the glass, with the client's
+	// request as the reason: on the coordinator's list.
+	items, err := f.store.ListItems(f.ctx, "0363", casework.KindBreakGlass, true, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || items[0].DisclosureID != "d-delivered" || items[1].DisclosureID != "d-override" ||
+		items[0].Reason != casework.ReasonClientRequest || items[0].Reference != "ZK-2026/0042" {
+		t.Fatalf("break-glass items %+v", items)
+	}
+}
+
+// The sending employee's own access report breaks no glass.
+func TestAccessBySender(t *testing.T) {
+	f := newFixture(t)
+	rep, err := f.svc.Access(f.ctx, rights.Asker{ID: "e-7f3a", Municipality: "0363"}, question)
+	if err != nil || len(rep.Disclosures) != 3 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if items, err := f.store.ListItems(f.ctx, "0363", casework.KindBreakGlass, false, 10); err != nil || len(items) != 0 {
+		t.Fatalf("break-glass items %+v %v", items, err)
+	}
 }
 
 func nonNil(m map[string]string) map[string]string {
@@ -238,7 +266,7 @@ func assertAnswerRecorded(t *testing.T, f *fixture, event string, want map[strin
 
 func TestAccessReportHTML(t *testing.T) {
 	f := newFixture(t)
-	rep, err := f.svc.Access(f.ctx, "0363", question)
+	rep, err := f.svc.Access(f.ctx, asker, question)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +296,7 @@ func TestAccessAfterShredding(t *testing.T) {
 	if err := f.archive.Shred(f.ctx, clientKey(bsn)); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := f.svc.Access(f.ctx, "0363", question)
+	rep, err := f.svc.Access(f.ctx, asker, question)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +330,7 @@ func TestAccessAfterShredding(t *testing.T) {
 
 func TestRecipients(t *testing.T) {
 	f := newFixture(t)
-	got, err := f.svc.Recipients(f.ctx, "0363", question)
+	got, err := f.svc.Recipients(f.ctx, asker, question)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +376,7 @@ func TestQuestionRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.Access(f.ctx, tc.municipality, tc.q)
+			_, err := f.svc.Access(f.ctx, rights.Asker{ID: "s-1", Municipality: tc.municipality}, tc.q)
 			var re *rights.RequestError
 			if !errors.Is(err, rights.ErrBadRequest) || !errors.As(err, &re) || re.Field != tc.field {
 				t.Fatalf("err %v, want a refusal of %s", err, tc.field)
@@ -359,7 +387,7 @@ func TestQuestionRefusals(t *testing.T) {
 		})
 	}
 	// Without an actor the answer is not given: it could not be recorded.
-	if _, err := f.svc.Access(context.Background(), "0363", question); !errors.Is(err, rights.ErrUnavailable) || !errors.Is(err, actor.ErrMissing) {
+	if _, err := f.svc.Access(context.Background(), asker, question); !errors.Is(err, rights.ErrUnavailable) || !errors.Is(err, actor.ErrMissing) {
 		t.Fatalf("without an actor: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
@@ -74,6 +75,12 @@ type Archive interface {
 	Get(ctx context.Context, disclosureID string) ([]byte, error)
 }
 
+// Glass opens the break-glass item of a read of archived content by
+// someone but the sending employee (casework.Store).
+type Glass interface {
+	OpenItem(ctx context.Context, it casework.Item) (casework.Item, bool, error)
+}
+
 // Providers names a care provider by AGB code (provider.ErrUnknown when it
 // is not, or no longer, registered).
 type Providers interface {
@@ -115,6 +122,7 @@ type Service struct {
 	ledger    Ledger
 	archive   Archive
 	providers Providers
+	glass     Glass
 	clientKey func(bsn string) string
 	now       func() time.Time
 }
@@ -125,6 +133,9 @@ type Config struct {
 	Ledger    Ledger
 	Archive   Archive
 	Providers Providers
+	// Glass opens break-glass items for the archived messages an access
+	// report hands to someone but their sending employee.
+	Glass Glass
 	// ClientKey is the keyed BSN hash the pipeline uses.
 	ClientKey func(bsn string) string
 	// Now is the clock (tests); nil: time.Now.
@@ -133,13 +144,13 @@ type Config struct {
 
 // New builds the service.
 func New(c Config) (*Service, error) {
-	if c.Records == nil || c.Ledger == nil || c.Archive == nil || c.Providers == nil || c.ClientKey == nil {
-		return nil, errors.New("rights: records, ledger, archive, providers and client key are required")
+	if c.Records == nil || c.Ledger == nil || c.Archive == nil || c.Providers == nil || c.Glass == nil || c.ClientKey == nil {
+		return nil, errors.New("rights: records, ledger, archive, providers, glass and client key are required")
 	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Service{records: c.Records, ledger: c.Ledger, archive: c.Archive, providers: c.Providers,
+	return &Service{records: c.Records, ledger: c.Ledger, archive: c.Archive, providers: c.Providers, glass: c.Glass,
 		clientKey: c.ClientKey, now: c.Now}, nil
 }
 
