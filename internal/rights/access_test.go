@@ -277,7 +277,7 @@ func TestAccessReportHTML(t *testing.T) {
 	html := b.String()
 	for _, want := range []string{`<html lang="nl">`, "Overzicht van gedeelde gegevens", "ZK-2026/0042", "Zorg Noord", "AGB-code 42420002",
 		"geweigerd: niet gedeeld", "CONSENT_MISSING", "acuut veiligheidsrisico", "de cliënt informeren", "@media print",
-		"23 november 2026", "Bijlage: de verstuurde berichten", "&lt;sluis:Envelope id=&#34;d-delivered&#34;&gt;"} {
+		"23 november 2026", "Bijlage: de verstuurde berichten", "bericht ingezien door een medewerker die het niet verstuurde", "&lt;sluis:Envelope id=&#34;d-delivered&#34;&gt;"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the document lacks %q", want)
 		}

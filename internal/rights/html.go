@@ -60,6 +60,18 @@ var (
 		MessageNotArchived: "geen: er is niets verstuurd",
 	}
 	nlMessageType = map[string]string{"301": "toewijzingsbericht", "319": "antwoordbericht"}
+	nlEvent       = map[string]string{
+		"break_glass:opened":        "bericht ingezien door een medewerker die het niet verstuurde",
+		"break_glass:closed":        "inzage beoordeeld door de coördinator",
+		"archive:read":              "bericht ingezien door de verzendende medewerker",
+		"human_review:opened":       "beoordeling door een mens gevraagd",
+		"human_review:closed":       "beoordeling door een mens afgerond",
+		"inform_client:opened":      "de cliënt moet worden geïnformeerd",
+		"inform_client:closed":      "vastgelegd of de cliënt is geïnformeerd",
+		"coordinator_review:opened": "beoordeling door de coördinator gepland",
+		"coordinator_review:closed": "beoordeeld door de coördinator",
+		"consent:used":              "toestemming gebruikt",
+	}
 )
 
 func nl(m map[string]string, code string) string {
@@ -113,7 +125,7 @@ var funcs = template.FuncMap{
 		if st, ok := strings.CutPrefix(e, "state:"); ok {
 			return nl(nlState, st)
 		}
-		return e
+		return nl(nlEvent, e)
 	},
 }
 
