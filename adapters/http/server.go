@@ -66,6 +66,8 @@ type Server struct {
 	staff    Staff
 	breaches *breach.Register
 	signals  *breach.Signals
+	rights   Rights
+	casework Casework
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -109,6 +111,12 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.breaches != nil {
 		s.breachRoutes(mux)
+	}
+	if s.rights != nil {
+		s.rightsRoutes(mux)
+	}
+	if s.casework != nil {
+		s.caseworkRoutes(mux)
 	}
 	return mux
 }

@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed disclosure-v1.schema.json
 var DisclosureV1 []byte
+
+// AccessV1 is the JSON Schema of the access report (the portability
+// export), version 1: docs/client-rights.md.
+//
+//go:embed access-v1.schema.json
+var AccessV1 []byte

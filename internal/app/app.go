@@ -23,12 +23,14 @@ import (
 	"github.com/sluis-gateway/sluis/adapters/store/sqlite"
 	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/breach"
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
 // Store is everything the gateway needs of its store.
@@ -39,6 +41,8 @@ type Store interface {
 	consent.Store
 	archive.Store
 	breach.Store
+	rights.Records
+	casework.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -18,17 +18,6 @@ import (
 	"github.com/sluis-gateway/sluis/internal/testenv/browser"
 )
 
-// staffTokenAs issues a development login token for staff member id.
-func (h *harness) staffTokenAs(id string, role identity.Role, municipality string) string {
-	h.t.Helper()
-	tok, err := h.gw.Identity.DevLogin.Issue(identity.Staff{ID: id, Municipality: municipality,
-		Roles: []identity.Role{role}}, time.Hour)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return tok
-}
-
 // accessible checks the page a browser shows: Dutch, one h1, a main
 // landmark, every visible form field with a label.
 func accessible(t *testing.T, ctx context.Context, page string) {

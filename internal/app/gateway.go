@@ -18,6 +18,7 @@ import (
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
 	"github.com/sluis-gateway/sluis/internal/breach"
 	"github.com/sluis-gateway/sluis/internal/buildinfo"
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/certexpiry"
 	"github.com/sluis-gateway/sluis/internal/compose"
 	"github.com/sluis-gateway/sluis/internal/config"
@@ -29,6 +30,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
 	"github.com/sluis-gateway/sluis/internal/retour"
+	"github.com/sluis-gateway/sluis/internal/rights"
 	"github.com/sluis-gateway/sluis/internal/screen"
 	"github.com/sluis-gateway/sluis/xsd"
 )
@@ -235,11 +237,18 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	followUps, err := casework.NewTracker(casework.TrackerConfig{
+		Store: g.Store, Receipts: g.Store, Ledger: g.Store, Registerer: g.Registry, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Background jobs: one line each.
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
 		job{name: "ledger-verify", run: ledgerCheck},
 		job{name: "breach-register", run: breaches},
+		job{name: "follow-ups", run: followUps},
 	)
 
 	api, err := httpapi.New(dec, g.pub, g.Store, ids.Systems, log)
@@ -247,6 +256,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithBreaches(breaches, signals, ids.Staff)
+	answers, err := rights.New(rights.Config{Records: g.Store, Ledger: g.Store, Archive: evidence, Providers: reg, Glass: g.Store, ClientKey: p.ClientKey})
+	if err != nil {
+		return nil, err
+	}
+	work, err := casework.NewService(casework.Config{Store: g.Store, Receipts: g.Store, Ledger: g.Store, Archive: evidence, Publisher: g.pub})
+	if err != nil {
+		return nil, err
+	}
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRights(answers, ids.Staff).WithCasework(work, ids.Staff)
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err

@@ -72,10 +72,15 @@ type Restriction struct {
 	LiftedAt  *time.Time
 }
 
+// Objection is an objection to processing (AVG art. 21) for a client,
+// recorded and lifted like a restriction.
+type Objection Restriction
+
 // Register is what the caller read from the store for this client.
 type Register struct {
 	Consents     []Consent
 	Restrictions []Restriction
+	Objections   []Objection
 	// LegalRepresentativeRecorded says the client (16 or older) has a legal
 	// representative on record, whose consent then counts as the client's.
 	LegalRepresentativeRecorded bool
@@ -94,6 +99,9 @@ const (
 
 	// Restriction of processing (AVG art. 18), whatever the basis.
 	CodeRestricted Code = "RESTRICTED"
+
+	// Objection (AVG art. 21): every basis but a legal obligation.
+	CodeObjected Code = "OBJECTED"
 
 	// Relations (persons around the client).
 	CodeRelationNotAgreed Code = "RELATION_NOT_AGREED"

@@ -33,6 +33,15 @@ import (
 //     another person, for an important public interest); judging that is
 //     for the coordinator, not for this function, so the safe default is to
 //     refuse every basis and let a person lift or handle it.
+//   - An objection to processing (AVG art. 21) in force on `on` refuses
+//     every basis but a legal obligation: OBJECTED. The client objects to
+//     processing on the basis of consent or of the team's own judgement (a
+//     safety override); a legal obligation (statutory traffic after a
+//     municipal decision) is not processing the client can object to away
+//     (art. 21(1): compelling grounds; art. 6(1)(c) is outside art. 21),
+//     so it overrides the objection. A safety override is refused too: the
+//     coordinator, not this function, weighs an acute risk against the
+//     objection, and lifts or handles it.
 //   - Relations are only sent when informed and agreed, whatever the basis:
 //     RELATION_NOT_AGREED, naming them by position ("relation 2").
 //   - Basis consent: see decideConsent.
@@ -68,6 +77,7 @@ func (d *decider) decide() Decision {
 		d.refuse(CodeClientKeyMissing, "no client key was given to look up the register")
 	}
 	d.checkRestrictions()
+	d.checkObjections(basis)
 	d.checkRelations()
 
 	var allowed Decision
@@ -124,6 +134,30 @@ func (d *decider) checkRestrictions() {
 		d.refuse(CodeRestricted, "processing of the client's data is restricted (AVG article 18)")
 		return
 	}
+}
+
+func (d *decider) checkObjections(basis string) {
+	if basis == disclosure.BasisLegalObligation {
+		return // a legal obligation overrides an objection
+	}
+	for _, o := range d.reg.Objections {
+		if inForce(Restriction(o), d.clientKey, d.on) {
+			d.refuse(CodeObjected, "the client objected to the processing of their data (AVG article 21); only a legal obligation overrides that")
+			return
+		}
+	}
+}
+
+// inForce reports whether a restriction or objection of clientKey holds at
+// on. One with no client key is applied rather than ignored.
+func inForce(rs Restriction, clientKey string, on time.Time) bool {
+	if rs.ClientKey != "" && rs.ClientKey != clientKey {
+		return false
+	}
+	if rs.From.After(on) {
+		return false
+	}
+	return rs.LiftedAt == nil || rs.LiftedAt.After(on)
 }
 
 func (d *decider) checkRelations() {

@@ -426,6 +426,31 @@ func decideCases() []decideCase {
 			reg.Consents[0].WithdrawnAt = ptr(at(tb, "2026-11-02 00:00"))
 		}, want: []Code{CodeRestricted, CodeConsentWithdrawn}},
 
+		// --- objection (art. 21): every basis but a legal obligation ---
+		{name: "objection: in force refuses a consent share", basis: C, mod: objected("2026-11-01 00:00", ""), want: []Code{CodeObjected}},
+		{name: "objection: in force refuses a safety override", basis: S, mod: objected("2026-11-01 00:00", ""), want: []Code{CodeObjected}},
+		{name: "objection: a legal obligation overrides it", basis: L, mod: objected("2026-11-01 00:00", ""),
+			wantAllowed: true, want: []Code{CodeNoticeMinimisationRequired}},
+		{name: "objection: from the very moment of the share", basis: C, mod: objected(defaultOn, ""), want: []Code{CodeObjected}},
+		{name: "objection: lifted before the share", basis: C, mod: objected("2026-11-01 00:00", "2026-11-20 12:00"), wantAllowed: true, want: ok},
+		{name: "objection: lifted after the share", basis: C, mod: objected("2026-11-01 00:00", "2026-11-23 10:30"), want: []Code{CodeObjected}},
+		{name: "objection: starts after the share", basis: C, mod: objected("2026-11-24 00:00", ""), wantAllowed: true, want: ok},
+		{name: "objection: of another client", basis: C, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			objected("2026-11-01 00:00", "")(tb, r, reg)
+			reg.Objections[0].ClientKey = "ck-other"
+		}, wantAllowed: true, want: ok},
+		{name: "objection: and a restriction report both", basis: C, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			objected("2026-11-01 00:00", "")(tb, r, reg)
+			restricted("2026-11-01 00:00", "")(tb, r, reg)
+		}, want: []Code{CodeRestricted, CodeObjected}},
+		{name: "objection: a restriction still refuses the legal obligation the objection lets through", basis: L, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			objected("2026-11-01 00:00", "")(tb, r, reg)
+			restricted("2026-11-01 00:00", "")(tb, r, reg)
+		}, want: []Code{CodeRestricted}},
+		{name: "objection: with no client key still applies", basis: C, mod: func(tb testing.TB, r *disclosure.Request, reg *Register) {
+			reg.Objections = []Objection{{From: at(tb, "2026-11-01 00:00")}}
+		}, want: []Code{CodeObjected}},
+
 		// --- input ---
 		{name: "input: unknown basis", basis: "hunch", mod: none, want: []Code{CodeBasisUnknown}},
 		{name: "input: no client key", basis: L, mod: none, noKey: true, want: []Code{CodeClientKeyMissing}},
@@ -493,6 +518,16 @@ func restricted(from, lifted string) func(testing.TB, *disclosure.Request, *Regi
 			rs.LiftedAt = ptr(at(tb, lifted))
 		}
 		reg.Restrictions = append(reg.Restrictions, rs)
+	}
+}
+
+func objected(from, lifted string) func(testing.TB, *disclosure.Request, *Register) {
+	return func(tb testing.TB, _ *disclosure.Request, reg *Register) {
+		o := Objection{ClientKey: clientKey, From: at(tb, from)}
+		if lifted != "" {
+			o.LiftedAt = ptr(at(tb, lifted))
+		}
+		reg.Objections = append(reg.Objections, o)
 	}
 }
 

@@ -60,6 +60,11 @@ type CommandStore interface {
 	RecordRestriction(ctx context.Context, clientKey string, from time.Time) error
 	// LiftRestriction lifts every restriction in force at at.
 	LiftRestriction(ctx context.Context, clientKey string, at time.Time) error
+	// RecordObjection starts an objection (AVG art. 21) at from, kept like
+	// a restriction: the same start again is a no-op.
+	RecordObjection(ctx context.Context, clientKey string, from time.Time) error
+	// LiftObjection lifts every objection in force at at.
+	LiftObjection(ctx context.Context, clientKey string, at time.Time) error
 	// SetLegalRepresentative records whether the client has a legal representative.
 	SetLegalRepresentative(ctx context.Context, clientKey string, recorded bool) error
 }

@@ -9,6 +9,8 @@ const (
 	EventConsentUsed            = "consent:used"
 	EventRestrictionRecorded    = "restriction:recorded"
 	EventRestrictionLifted      = "restriction:lifted"
+	EventObjectionRecorded      = "objection:recorded"
+	EventObjectionLifted        = "objection:lifted"
 	EventRepresentativeRecorded = "representative:recorded"
 )
 

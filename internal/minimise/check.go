@@ -83,6 +83,10 @@ type Result struct {
 	Notices []Problem
 	// Profile is the profile used, name@version.
 	Profile string
+	// Categories are the distinct data categories of the fields that go
+	// (after stripping), sorted: what the access report names
+	// (docs/client-rights.md).
+	Categories []category.Category
 }
 
 // Codes returns the distinct problem codes, in order of first appearance.
@@ -234,6 +238,12 @@ func Check(req disclosure.Request, p Profile, b Basis) Result {
 	if len(strip) > 0 {
 		present = v.leaves(root)
 	}
+	for _, l := range present {
+		if f, ok := lookupField(l.pattern); ok && !f.Control && !slices.Contains(res.Categories, f.Category) {
+			res.Categories = append(res.Categories, f.Category)
+		}
+	}
+	slices.Sort(res.Categories)
 	if b.Covered != nil {
 		for _, l := range present {
 			f, ok := lookupField(l.pattern)

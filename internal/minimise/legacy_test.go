@@ -115,6 +115,14 @@ func legacyCheck(req disclosure.Request, p Profile, b Basis) Result {
 
 	// 3. Categories the basis covers.
 	present := leaves(tree)
+	seen := map[category.Category]bool{}
+	for _, l := range present {
+		if f, ok := lookupField(l.pattern); ok && !f.Control && !seen[f.Category] {
+			seen[f.Category] = true
+			res.Categories = append(res.Categories, f.Category)
+		}
+	}
+	slices.Sort(res.Categories)
 	if b.Covered != nil {
 		for _, l := range present {
 			f, ok := lookupField(l.pattern)

@@ -1,7 +1,7 @@
 // Package register is the consent register's front door: commands from
 // registration systems (record or withdraw a consent, record or lift a
-// restriction of processing, record that a client has a legal
-// representative), checked against docs/contract/consent-v1.schema.json and
+// restriction of processing or an objection, record that a client has a
+// legal representative), checked against docs/contract/consent-v1.schema.json and
 // applied to the store. The register keeps a keyed hash of the client's BSN,
 // never the BSN.
 package register
@@ -29,6 +29,8 @@ const (
 	WithdrawConsent           = "withdraw_consent"
 	RecordRestriction         = "record_restriction"
 	LiftRestriction           = "lift_restriction"
+	RecordObjection           = "record_objection"
+	LiftObjection             = "lift_objection"
 	RecordLegalRepresentative = "record_legal_representative"
 )
 
@@ -162,6 +164,10 @@ func (s *Service) Apply(ctx context.Context, data []byte) (Command, error) {
 		err = s.store.RecordRestriction(ctx, key, c.At)
 	case LiftRestriction:
 		err = s.store.LiftRestriction(ctx, key, c.At)
+	case RecordObjection:
+		err = s.store.RecordObjection(ctx, key, c.At)
+	case LiftObjection:
+		err = s.store.LiftObjection(ctx, key, c.At)
 	case RecordLegalRepresentative:
 		err = s.store.SetLegalRepresentative(ctx, key, *c.LegalRepresentative)
 	default:

@@ -62,6 +62,9 @@ func TestDecode(t *testing.T) {
 			m["consent_id"] = "c-1"
 		}), true, ""},
 		{"restriction", command(func(m map[string]any) { m["command"] = "record_restriction"; delete(m, "consent") }), true, ""},
+		{"objection", command(func(m map[string]any) { m["command"] = "record_objection"; delete(m, "consent") }), true, ""},
+		{"lift objection", command(func(m map[string]any) { m["command"] = "lift_objection"; delete(m, "consent") }), true, ""},
+		{"objection with a consent", command(func(m map[string]any) { m["command"] = "record_objection" }), false, ""},
 		{"a consent without recipient is not a consent for sharing", command(func(m map[string]any) {
 			delete(m["consent"].(map[string]any), "recipient")
 		}), false, "/consent"},

@@ -67,6 +67,13 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	}
 	m := minimise.Check(req, prof, minimise.BasisOf(req, reg, key, now))
 	detail := map[string]string{"profile": m.Profile}
+	if len(m.Categories) > 0 {
+		cats := make([]string, len(m.Categories))
+		for i, c := range m.Categories {
+			cats[i] = string(c)
+		}
+		detail["categories"] = strings.Join(cats, ",")
+	}
 	if len(m.Stripped) > 0 {
 		detail["stripped"] = strings.Join(m.Stripped, ",")
 	}

@@ -200,62 +200,95 @@ func (s *Store) WithdrawConsent(ctx context.Context, clientKey, consentID string
 	})
 }
 
+// pause is a register entry that stops shares while in force: a
+// restriction of processing (art. 18) or an objection (art. 21). Both are
+// kept alike, each in its own table.
+type pause struct {
+	table, what      string
+	recorded, lifted string // ledger events
+	detail           func(id int64, from time.Time, liftedAt *time.Time) map[string]string
+}
+
+var (
+	restriction = pause{"restrictions", "restriction", ledger.EventRestrictionRecorded, ledger.EventRestrictionLifted, storecore.RestrictionDetail}
+	objection   = pause{"objections", "objection", ledger.EventObjectionRecorded, ledger.EventObjectionLifted, storecore.ObjectionDetail}
+)
+
 // RecordRestriction implements consent.CommandStore. Recording a restriction of
 // the client with the same start again is a no-op (a redelivered command),
 // also when that restriction was lifted meanwhile.
 func (s *Store) RecordRestriction(ctx context.Context, clientKey string, from time.Time) error {
-	a, err := actor.From(ctx)
-	if err != nil {
-		return fmt.Errorf("record restriction: %w", err)
-	}
-	if err := storecore.CheckKey("client_key", clientKey); err != nil {
-		return fmt.Errorf("record restriction: %w", err)
-	}
-	if from.IsZero() {
-		return fmt.Errorf("record restriction: %w: from is zero", storecore.ErrBadArgument)
-	}
-	from = storecore.Trunc(from)
-	return s.change(ctx, "record restriction", func(tx pgx.Tx) (bool, error) {
-		now := storecore.Now()
-		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO restrictions (client_key, from_at, recorded_at)
-			VALUES ($1, $2, $3) ON CONFLICT (client_key, from_at) DO NOTHING RETURNING id`,
-			clientKey, from, now).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return false, nil // already on record
-		}
-		if err != nil {
-			return false, fmt.Errorf("record restriction: insert: %w", err)
-		}
-		if err := journal(ctx, tx, now, a.String(), "", ledger.EventRestrictionRecorded,
-			storecore.RestrictionDetail(id, from, nil)); err != nil {
-			return false, fmt.Errorf("record restriction: %w", err)
-		}
-		return true, nil
-	})
+	return s.recordPause(ctx, restriction, clientKey, from)
 }
 
 // LiftRestriction implements consent.CommandStore: every restriction of the
 // client in force at at (started at or before at, not lifted) is lifted at
 // at, with one ledger entry each. None in force is a no-op.
 func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.Time) error {
+	return s.liftPause(ctx, restriction, clientKey, at)
+}
+
+// RecordObjection implements consent.CommandStore, as RecordRestriction.
+func (s *Store) RecordObjection(ctx context.Context, clientKey string, from time.Time) error {
+	return s.recordPause(ctx, objection, clientKey, from)
+}
+
+// LiftObjection implements consent.CommandStore, as LiftRestriction.
+func (s *Store) LiftObjection(ctx context.Context, clientKey string, at time.Time) error {
+	return s.liftPause(ctx, objection, clientKey, at)
+}
+
+func (s *Store) recordPause(ctx context.Context, k pause, clientKey string, from time.Time) error {
+	op := "record " + k.what
 	a, err := actor.From(ctx)
 	if err != nil {
-		return fmt.Errorf("lift restriction: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	if err := storecore.CheckKey("client_key", clientKey); err != nil {
-		return fmt.Errorf("lift restriction: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if from.IsZero() {
+		return fmt.Errorf("%s: %w: from is zero", op, storecore.ErrBadArgument)
+	}
+	from = storecore.Trunc(from)
+	return s.change(ctx, op, func(tx pgx.Tx) (bool, error) {
+		now := storecore.Now()
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO `+k.table+` (client_key, from_at, recorded_at)
+			VALUES ($1, $2, $3) ON CONFLICT (client_key, from_at) DO NOTHING RETURNING id`,
+			clientKey, from, now).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil // already on record
+		}
+		if err != nil {
+			return false, fmt.Errorf("%s: insert: %w", op, err)
+		}
+		if err := journal(ctx, tx, now, a.String(), "", k.recorded, k.detail(id, from, nil)); err != nil {
+			return false, fmt.Errorf("%s: %w", op, err)
+		}
+		return true, nil
+	})
+}
+
+func (s *Store) liftPause(ctx context.Context, k pause, clientKey string, at time.Time) error {
+	op := "lift " + k.what
+	a, err := actor.From(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := storecore.CheckKey("client_key", clientKey); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	if at.IsZero() {
-		return fmt.Errorf("lift restriction: %w: at is zero", storecore.ErrBadArgument)
+		return fmt.Errorf("%s: %w: at is zero", op, storecore.ErrBadArgument)
 	}
 	at = storecore.Trunc(at)
-	return s.change(ctx, "lift restriction", func(tx pgx.Tx) (bool, error) {
-		rows, err := tx.Query(ctx, `UPDATE restrictions SET lifted_at = $1
+	return s.change(ctx, op, func(tx pgx.Tx) (bool, error) {
+		rows, err := tx.Query(ctx, `UPDATE `+k.table+` SET lifted_at = $1
 			WHERE client_key = $2 AND from_at <= $1 AND lifted_at IS NULL RETURNING id, from_at`,
 			at, clientKey)
 		if err != nil {
-			return false, fmt.Errorf("lift restriction: update: %w", err)
+			return false, fmt.Errorf("%s: update: %w", op, err)
 		}
 		type lifted struct {
 			id   int64
@@ -267,13 +300,12 @@ func (s *Store) LiftRestriction(ctx context.Context, clientKey string, at time.T
 			return l, err
 		})
 		if err != nil {
-			return false, fmt.Errorf("lift restriction: update: %w", err)
+			return false, fmt.Errorf("%s: update: %w", op, err)
 		}
 		now := storecore.Now()
 		for _, l := range ls {
-			if err := journal(ctx, tx, now, a.String(), "", ledger.EventRestrictionLifted,
-				storecore.RestrictionDetail(l.id, l.from, &at)); err != nil {
-				return false, fmt.Errorf("lift restriction: %w", err)
+			if err := journal(ctx, tx, now, a.String(), "", k.lifted, k.detail(l.id, l.from, &at)); err != nil {
+				return false, fmt.Errorf("%s: %w", op, err)
 			}
 		}
 		return len(ls) > 0, nil

@@ -39,12 +39,34 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 		reg.Consents = nil
 	}
 
-	rows, err = tx.Query(ctx, `SELECT from_at, lifted_at FROM restrictions
-		WHERE client_key = $1 ORDER BY from_at, id`, clientKey)
-	if err != nil {
+	if reg.Restrictions, err = readPauses(ctx, tx, "restrictions", clientKey); err != nil {
 		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
 	}
-	if reg.Restrictions, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (consent.Restriction, error) {
+	objections, err := readPauses(ctx, tx, "objections", clientKey)
+	if err != nil {
+		return consent.Register{}, fmt.Errorf("consent register: objections: %w", err)
+	}
+	for _, o := range objections {
+		reg.Objections = append(reg.Objections, consent.Objection(o))
+	}
+
+	err = tx.QueryRow(ctx, `SELECT recorded FROM legal_representatives WHERE client_key = $1`,
+		clientKey).Scan(&reg.LegalRepresentativeRecorded)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return consent.Register{}, fmt.Errorf("consent register: legal representative: %w", err)
+	}
+	return reg, nil
+}
+
+// readPauses reads the client's restrictions or objections (table) by
+// start; none is nil.
+func readPauses(ctx context.Context, tx pgx.Tx, table, clientKey string) ([]consent.Restriction, error) {
+	rows, err := tx.Query(ctx, `SELECT from_at, lifted_at FROM `+table+`
+		WHERE client_key = $1 ORDER BY from_at, id`, clientKey)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (consent.Restriction, error) {
 		var (
 			from   time.Time
 			lifted *time.Time
@@ -58,19 +80,11 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 			out.LiftedAt = &l
 		}
 		return out, nil
-	}); err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
+	})
+	if len(out) == 0 {
+		out = nil
 	}
-	if len(reg.Restrictions) == 0 {
-		reg.Restrictions = nil
-	}
-
-	err = tx.QueryRow(ctx, `SELECT recorded FROM legal_representatives WHERE client_key = $1`,
-		clientKey).Scan(&reg.LegalRepresentativeRecorded)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return consent.Register{}, fmt.Errorf("consent register: legal representative: %w", err)
-	}
-	return reg, nil
+	return out, err
 }
 
 // UseConsents implements consent.UseStore. All or none: an unknown id

@@ -303,3 +303,9 @@ func TestBreachContract(t *testing.T) {
 		return open(t, testenv.PostgresSchema(t))
 	})
 }
+
+func TestCaseworkContract(t *testing.T) {
+	storetest.RunCasework(t, func(t *testing.T) storetest.CaseworkStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

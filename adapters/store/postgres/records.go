@@ -323,3 +323,29 @@ func (s *Store) CountByState(ctx context.Context) (map[receipts.State]int64, err
 	}
 	return out, nil
 }
+
+// ByClient implements rights.Records: the municipality's disclosures of
+// one client, in registration order.
+func (s *Store) ByClient(ctx context.Context, municipality, clientKey string) ([]receipts.Record, error) {
+	if err := storecore.CheckKey("client_key", clientKey); err != nil {
+		return nil, fmt.Errorf("by client: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM disclosures
+		WHERE client_key = $1 AND municipality = $2 ORDER BY seq`, clientKey, municipality)
+	if err != nil {
+		return nil, fmt.Errorf("by client: %w", err)
+	}
+	defer rows.Close()
+	out := []receipts.Record{}
+	for rows.Next() {
+		rec, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("by client: %w", err)
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("by client: %w", err)
+	}
+	return out, nil
+}

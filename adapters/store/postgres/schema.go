@@ -171,6 +171,39 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX breaches_created ON breaches (created_at, id)`,
 	},
+	// v5 (rights): objections (art. 21), kept like restrictions; and the
+	// review items (internal/casework): break-glass reads, human reviews
+	// and the follow-ups of a safety override, open until closed.
+	{
+		`CREATE TABLE objections (
+			id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			client_key  text        NOT NULL,
+			from_at     timestamptz NOT NULL,
+			lifted_at   timestamptz,
+			recorded_at timestamptz NOT NULL,
+			UNIQUE (client_key, from_at)
+		)`,
+		`CREATE TABLE review_items (
+			seq               bigint GENERATED ALWAYS AS IDENTITY,
+			id                text        PRIMARY KEY,
+			kind              text        NOT NULL,
+			disclosure_id     text        NOT NULL,
+			municipality      text        NOT NULL,
+			opened_at         timestamptz NOT NULL,
+			opened_by         text        NOT NULL,
+			due_at            timestamptz,
+			reason            text        NOT NULL,
+			reference         text        NOT NULL,
+			closed_at         timestamptz,
+			closed_by         text        NOT NULL,
+			outcome           text        NOT NULL,
+			outcome_reason    text        NOT NULL,
+			outcome_reference text        NOT NULL
+		)`,
+		`CREATE INDEX review_items_open ON review_items (municipality, kind, seq) WHERE closed_at IS NULL`,
+		`CREATE INDEX review_items_list ON review_items (municipality, kind, seq)`,
+		`CREATE INDEX review_items_due ON review_items (due_at) WHERE closed_at IS NULL`,
+	},
 }
 
 // migrationLock is the first key of the advisory lock that serialises

@@ -19,10 +19,11 @@ const (
 		WHERE client_key = ? ORDER BY seq`
 	qRegisterRestrictions   = `SELECT from_at, lifted_at FROM restrictions WHERE client_key = ? ORDER BY from_at, id`
 	qRegisterRepresentative = `SELECT recorded FROM legal_representatives WHERE client_key = ?`
+	qRegisterObjections     = `SELECT from_at, lifted_at FROM objections WHERE client_key = ? ORDER BY from_at, id`
 )
 
 // readQueries are prepared on the readers at Open.
-var readQueries = []string{qRegisterConsents, qRegisterRestrictions, qRegisterRepresentative}
+var readQueries = []string{qRegisterConsents, qRegisterRestrictions, qRegisterRepresentative, qRegisterObjections}
 
 // ConsentRegister implements consent.UseStore: every consent of the client
 // (withdrawn and used ones too) in the order recorded, every restriction
@@ -52,29 +53,15 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 		return consent.Register{}, fmt.Errorf("consent register: consents: %w", err)
 	}
 
-	rows, err = s.readStmt(ctx, tx, qRegisterRestrictions).QueryContext(ctx, clientKey)
+	if reg.Restrictions, err = s.readPauses(ctx, tx, qRegisterRestrictions, clientKey); err != nil {
+		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
+	}
+	objections, err := s.readPauses(ctx, tx, qRegisterObjections, clientKey)
 	if err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
+		return consent.Register{}, fmt.Errorf("consent register: objections: %w", err)
 	}
-	for rows.Next() {
-		var (
-			from   int64
-			lifted sql.NullInt64
-		)
-		if err := rows.Scan(&from, &lifted); err != nil {
-			rows.Close()
-			return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
-		}
-		r := consent.Restriction{ClientKey: clientKey, From: storecore.FromMicros(from)}
-		if lifted.Valid {
-			l := storecore.FromMicros(lifted.Int64)
-			r.LiftedAt = &l
-		}
-		reg.Restrictions = append(reg.Restrictions, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return consent.Register{}, fmt.Errorf("consent register: restrictions: %w", err)
+	for _, o := range objections {
+		reg.Objections = append(reg.Objections, consent.Objection(o))
 	}
 
 	err = s.readStmt(ctx, tx, qRegisterRepresentative).QueryRowContext(ctx, clientKey).Scan(&reg.LegalRepresentativeRecorded)
@@ -82,6 +69,33 @@ func (s *Store) ConsentRegister(ctx context.Context, clientKey string) (consent.
 		return consent.Register{}, fmt.Errorf("consent register: legal representative: %w", err)
 	}
 	return reg, nil
+}
+
+// readPauses reads restrictions or objections (query) of the client by
+// start; none is nil.
+func (s *Store) readPauses(ctx context.Context, tx *sql.Tx, query, clientKey string) ([]consent.Restriction, error) {
+	rows, err := s.readStmt(ctx, tx, query).QueryContext(ctx, clientKey)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []consent.Restriction
+	for rows.Next() {
+		var (
+			from   int64
+			lifted sql.NullInt64
+		)
+		if err := rows.Scan(&from, &lifted); err != nil {
+			return nil, err
+		}
+		r := consent.Restriction{ClientKey: clientKey, From: storecore.FromMicros(from)}
+		if lifted.Valid {
+			l := storecore.FromMicros(lifted.Int64)
+			r.LiftedAt = &l
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // UseConsents implements consent.UseStore. All or none: an unknown id

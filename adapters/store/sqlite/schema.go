@@ -152,6 +152,38 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX breaches_created ON breaches (created_at, id)`,
 	},
+	// v5 (rights): objections (art. 21), kept like restrictions; and the
+	// review items (internal/casework): break-glass reads, human reviews
+	// and the follow-ups of a safety override, open until closed.
+	{
+		`CREATE TABLE objections (
+			id          INTEGER PRIMARY KEY AUTOINCREMENT,
+			client_key  TEXT    NOT NULL,
+			from_at     INTEGER NOT NULL,
+			lifted_at   INTEGER,
+			recorded_at INTEGER NOT NULL,
+			UNIQUE (client_key, from_at)
+		)`,
+		`CREATE TABLE review_items (
+			seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+			id                TEXT    NOT NULL UNIQUE,
+			kind              TEXT    NOT NULL,
+			disclosure_id     TEXT    NOT NULL,
+			municipality      TEXT    NOT NULL,
+			opened_at         INTEGER NOT NULL,
+			opened_by         TEXT    NOT NULL,
+			due_at            INTEGER,
+			reason            TEXT    NOT NULL,
+			reference         TEXT    NOT NULL,
+			closed_at         INTEGER,
+			closed_by         TEXT    NOT NULL,
+			outcome           TEXT    NOT NULL,
+			outcome_reason    TEXT    NOT NULL,
+			outcome_reference TEXT    NOT NULL
+		)`,
+		`CREATE INDEX review_items_list ON review_items (municipality, kind, seq)`,
+		`CREATE INDEX review_items_due ON review_items (due_at) WHERE closed_at IS NULL`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

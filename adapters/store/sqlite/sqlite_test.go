@@ -273,3 +273,9 @@ func TestBreachContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
 	})
 }
+
+func TestCaseworkContract(t *testing.T) {
+	storetest.RunCasework(t, func(t *testing.T) storetest.CaseworkStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}

@@ -33,6 +33,7 @@ func RunConsent(t *testing.T, newStore func(t *testing.T) ConsentStore) {
 		{"record consent of a used id with other content conflicts", testConsentConflict},
 		{"withdraw consent", testConsentWithdraw},
 		{"restrictions are recorded and only those in force lifted", testRestrictions},
+		{"objections are kept like restrictions, apart from them", testObjections},
 		{"legal representative flag", testRepresentative},
 		{"each municipality's register is its own", testMunicipalityRegisters},
 		{"use consents is all or none", testUseAllOrNone},

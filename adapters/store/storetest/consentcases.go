@@ -295,3 +295,54 @@ func testRepresentative(t *testing.T, s ConsentStore) {
 		t.Fatal("client B has the flag")
 	}
 }
+
+// testObjections: objections (art. 21) are kept like restrictions, in their
+// own list: recording and lifting one never touches the other.
+func testObjections(t *testing.T, s ConsentStore) {
+	t1 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	t2, t3 := t1.AddDate(0, 1, 0), t1.AddDate(0, 2, 0)
+	steps := []struct {
+		name string
+		do   func(ctx context.Context) error
+	}{
+		{"a restriction from t1 (left alone by the objection commands)", func(ctx context.Context) error { return s.RecordRestriction(ctx, clientA, t1) }},
+		{"record one from t1", func(ctx context.Context) error { return s.RecordObjection(ctx, clientA, t1) }},
+		{"record one from t3", func(ctx context.Context) error { return s.RecordObjection(ctx, clientA, t3) }},
+		{"record the t1 one again (no-op)", func(ctx context.Context) error { return s.RecordObjection(ctx, clientA, t1) }},
+		{"record one for client B from t1", func(ctx context.Context) error { return s.RecordObjection(ctx, clientB, t1) }},
+		{"lift at t2", func(ctx context.Context) error { return s.LiftObjection(ctx, clientA, t2) }},
+		{"lift at t2 again (nothing in force)", func(ctx context.Context) error { return s.LiftObjection(ctx, clientA, t2) }},
+		{"lift for a client without objections", func(ctx context.Context) error { return s.LiftObjection(ctx, "ck-none", t2) }},
+	}
+	for _, st := range steps {
+		if err := st.do(Ctx(t)); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+	}
+	reg := consentRegister(t, s, clientA)
+	if len(reg.Objections) != 2 {
+		t.Fatalf("%d objections, want 2: %+v", len(reg.Objections), reg.Objections)
+	}
+	o1, o3 := reg.Objections[0], reg.Objections[1]
+	if !o1.From.Equal(t1) || o1.LiftedAt == nil || !o1.LiftedAt.Equal(t2) || o1.ClientKey != clientA {
+		t.Errorf("first objection %+v, want from t1 lifted at t2", o1)
+	}
+	if !o3.From.Equal(t3) || o3.LiftedAt != nil {
+		t.Errorf("second objection %+v, want from t3, in force", o3)
+	}
+	if len(reg.Restrictions) != 1 || reg.Restrictions[0].LiftedAt != nil {
+		t.Errorf("restrictions %+v, want the one from t1 still in force", reg.Restrictions)
+	}
+	if b := consentRegister(t, s, clientB).Objections; len(b) != 1 || b[0].LiftedAt != nil {
+		t.Errorf("client B's objections %+v, want one in force", b)
+	}
+	if n := len(eventsNamed(t, s, "objection:recorded")); n != 3 {
+		t.Errorf("%d objection:recorded entries, want 3", n)
+	}
+	if n := len(eventsNamed(t, s, "objection:lifted")); n != 1 {
+		t.Errorf("%d objection:lifted entries, want 1", n)
+	}
+	if err := s.RecordObjection(context.Background(), clientA, t2); err == nil {
+		t.Error("an objection without an actor was recorded")
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
 // Store is what the suite tests: the receipts store and the ledger.
@@ -27,6 +28,7 @@ type Store interface {
 	receipts.Store
 	ledger.Reader
 	ledger.Appender
+	rights.Records
 }
 
 // Tamperer changes a stored ledger entry behind the store's back, as an
@@ -117,6 +119,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"record invalid", testRecordInvalid},
 		{"append and read the ledger", testAppend},
 		{"bad arguments are refused", testBadArguments},
+		{"by client lists one municipality's disclosures of one client in order", testByClient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -118,6 +118,16 @@ func RestrictionDetail(id int64, from time.Time, liftedAt *time.Time) map[string
 	return d
 }
 
+// ObjectionDetail is the ledger detail of an objection event (art. 21):
+// the objection's row id and start, and for a lift the moment it was lifted.
+func ObjectionDetail(id int64, from time.Time, liftedAt *time.Time) map[string]string {
+	d := map[string]string{"objection_id": strconv.FormatInt(id, 10), "from": FormatTime(from)}
+	if liftedAt != nil {
+		d["lifted_at"] = FormatTime(*liftedAt)
+	}
+	return d
+}
+
 // RepresentativeDetail is the ledger detail of representative:recorded.
 func RepresentativeDetail(recorded bool) map[string]string {
 	return map[string]string{"legal_representative": strconv.FormatBool(recorded)}
