@@ -40,7 +40,7 @@ func commands() []command {
 		{name: "ledger", args: "verify", nargs: 1, run: ledgerCmd,
 			summary: "verify the ledger's hash chain in the configured store (exit 1 naming the first bad entry)"},
 		{name: "dead", args: "SUBCOMMAND [ID]", nargs: 1, maxArgs: 2, run: deadCmd,
-			summary: "list the messages on sluis.dead (ids and reasons), show one (headers, never a kept body),\nor replay one whose content is kept back to where it came from (recorded in the ledger;\nneeds -operator); messages read are given back, not taken (docs/cli.md)"},
+			summary: "SUBCOMMAND list, show ID or replay ID: list the messages on sluis.dead (ids and reasons),\nshow one's headers (never a kept body), or replay one whose content is kept to where it\ncame from (recorded in the ledger; needs -operator); what is read is given back (docs/cli.md)"},
 		{name: "config", args: "check", nargs: 1, settings: true, run: configCheck,
 			summary: "check the SLUIS_* configuration as serve would load it, without connecting anywhere:\nprint the effective settings (passwords redacted) and exit 0, or each problem and exit 1"},
 		{name: "version", run: versionCmd, summary: "print the module version and VCS revision of this build"},
