@@ -110,10 +110,12 @@ func (dl DeadLetters) max() int {
 }
 
 // browse reads up to Max messages of sluis.dead without acking them and
-// calls visit with each; visit returns true to stop. All are requeued when
-// browse returns, except what act acked. It returns how many it read and
-// how many the queue held.
-func (dl DeadLetters) browse(ctx context.Context, visit func(conn *amqp091.Connection, m deadLetter) (bool, error)) (read, total int, err error) {
+// calls visit with each; visit returns stop to stop, and took when it
+// acked the message. All others are requeued when browse returns, and it
+// waits (up to settleWait) until the queue holds them as ready again, so
+// that the next command sees them. It returns how many it read and how
+// many the queue held.
+func (dl DeadLetters) browse(ctx context.Context, visit func(conn *amqp091.Connection, m deadLetter) (stop, took bool, err error)) (read, total int, err error) {
 	conn, err := amqp.Dial(dl.URL, "sluis-dead", 10*time.Second)
 	if err != nil {
 		return 0, 0, fmt.Errorf("broker: %w", err)
@@ -129,13 +131,19 @@ func (dl DeadLetters) browse(ctx context.Context, visit func(conn *amqp091.Conne
 		return 0, 0, fmt.Errorf("%s: %w (is the gateway's topology declared? start `sluis serve` once)", amqp.QueueDead, err)
 	}
 	var last uint64
+	taken := 0
 	defer func() {
-		if last > 0 {
-			// Give back everything read and not acked, in one nack.
-			if nerr := ch.Nack(last, true, true); nerr != nil && err == nil {
+		if last == 0 {
+			return
+		}
+		// Give back everything read and not acked, in one nack.
+		if nerr := ch.Nack(last, true, true); nerr != nil {
+			if err == nil {
 				err = fmt.Errorf("give the messages back to %s: %w", amqp.QueueDead, nerr)
 			}
+			return
 		}
+		settle(ch, q.Name, q.Messages-taken)
 	}()
 	for read < q.Messages && read < dl.max() {
 		if err := ctx.Err(); err != nil {
@@ -150,12 +158,32 @@ func (dl DeadLetters) browse(ctx context.Context, visit func(conn *amqp091.Conne
 		}
 		read++
 		last = d.DeliveryTag
-		stop, err := visit(conn, readDead(d))
+		stop, took, err := visit(conn, readDead(d))
+		if took {
+			taken++
+		}
 		if err != nil || stop {
 			return read, q.Messages, err
 		}
 	}
 	return read, q.Messages, nil
+}
+
+// settleWait bounds how long browse waits for the messages it gave back
+// to be ready again (a quorum queue requeues them asynchronously).
+const settleWait = 5 * time.Second
+
+// settle waits until queue holds at least want ready messages, or
+// settleWait passed (messages may also expire or be taken meanwhile).
+func settle(ch *amqp091.Channel, queue string, want int) {
+	deadline := time.Now().Add(settleWait)
+	for time.Now().Before(deadline) {
+		q, err := ch.QueueDeclarePassive(queue, true, false, false, false, amqp091.Table{"x-queue-type": "quorum"})
+		if err != nil || q.Messages >= want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // readDead reads what may be shown of d.
@@ -204,13 +232,13 @@ func readDead(d amqp091.Delivery) deadLetter {
 func (dl DeadLetters) List(ctx context.Context, out io.Writer) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tREASON\tFROM\tAT")
-	read, total, err := dl.browse(ctx, func(_ *amqp091.Connection, m deadLetter) (bool, error) {
+	read, total, err := dl.browse(ctx, func(_ *amqp091.Connection, m deadLetter) (bool, bool, error) {
 		at := "-"
 		if !m.At.IsZero() {
 			at = m.At.UTC().Format(time.RFC3339)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Kind, orDash(m.Reason), orDash(m.Queue), at)
-		return false, nil
+		return false, false, nil
 	})
 	if ferr := tw.Flush(); err == nil {
 		err = ferr
@@ -232,13 +260,13 @@ func (dl DeadLetters) List(ctx context.Context, out io.Writer) error {
 // its size and SHA-256 and, for a disclosure request, its id.
 func (dl DeadLetters) Show(ctx context.Context, out io.Writer, id string) error {
 	found := false
-	_, _, err := dl.browse(ctx, func(_ *amqp091.Connection, m deadLetter) (bool, error) {
+	_, _, err := dl.browse(ctx, func(_ *amqp091.Connection, m deadLetter) (bool, bool, error) {
 		if m.ID != id {
-			return false, nil
+			return false, false, nil
 		}
 		found = true
 		show(out, m)
-		return true, nil
+		return true, false, nil
 	})
 	if err == nil && !found {
 		err = fmt.Errorf("%w: %s (read at most -max %d)", ErrDeadNotFound, id, dl.max())
@@ -353,12 +381,13 @@ func (dl DeadLetters) Replay(ctx context.Context, out io.Writer, id, operator st
 	}
 	ctx = actor.With(ctx, actor.Staff(operator, string(identity.RoleOperator), ""))
 	found := false
-	_, _, err := dl.browse(ctx, func(conn *amqp091.Connection, m deadLetter) (bool, error) {
+	_, _, err := dl.browse(ctx, func(conn *amqp091.Connection, m deadLetter) (bool, bool, error) {
 		if m.ID != id {
-			return false, nil
+			return false, false, nil
 		}
 		found = true
-		return true, dl.replay(ctx, out, conn, m)
+		took, err := dl.replay(ctx, out, conn, m)
+		return true, took, err
 	})
 	if err == nil && !found {
 		err = fmt.Errorf("%w: %s (read at most -max %d)", ErrDeadNotFound, id, dl.max())
@@ -366,10 +395,10 @@ func (dl DeadLetters) Replay(ctx context.Context, out io.Writer, id, operator st
 	return err
 }
 
-func (dl DeadLetters) replay(ctx context.Context, out io.Writer, conn *amqp091.Connection, m deadLetter) error {
+func (dl DeadLetters) replay(ctx context.Context, out io.Writer, conn *amqp091.Connection, m deadLetter) (took bool, err error) {
 	to, err := replayTarget(m)
 	if err != nil {
-		return fmt.Errorf("replay %s: %w", m.ID, err)
+		return false, fmt.Errorf("replay %s: %w", m.ID, err)
 	}
 	pub := republishing(m.d)
 	pub.UserId = dl.GatewayUser
@@ -383,28 +412,28 @@ func (dl DeadLetters) replay(ctx context.Context, out io.Writer, conn *amqp091.C
 		// name the system the original, broker-validated user-id was.
 		sys, err := dl.publisherSystem(m)
 		if err != nil {
-			return fmt.Errorf("replay %s: %w", m.ID, err)
+			return false, fmt.Errorf("replay %s: %w", m.ID, err)
 		}
 		pub.Headers[string(bus.System)] = sys
 		detail["system"], detail["original_user_id"] = sys, orDash(m.UserID)
 		disclosureID = m.Disclosure
 	}
 	if _, err := dl.Ledger.Append(ctx, disclosureID, EventDeadReplayed, detail); err != nil {
-		return fmt.Errorf("ledger: %w: nothing replayed", err)
+		return false, fmt.Errorf("ledger: %w: nothing replayed", err)
 	}
 	if err := publishConfirmed(ctx, conn, to.exchange, to.key, pub); err != nil {
 		detail["error"] = err.Error()
 		if _, lerr := dl.Ledger.Append(ctx, disclosureID, EventDeadReplayError, detail); lerr != nil {
-			return fmt.Errorf("replay %s: %w; and the ledger: %v", m.ID, err, lerr)
+			return false, fmt.Errorf("replay %s: %w; and the ledger: %v", m.ID, err, lerr)
 		}
-		return fmt.Errorf("replay %s: %w: it stays on %s", m.ID, err, amqp.QueueDead)
+		return false, fmt.Errorf("replay %s: %w: it stays on %s", m.ID, err, amqp.QueueDead)
 	}
 	if err := m.d.Ack(false); err != nil {
-		return fmt.Errorf("replayed %s to %s, but taking it off %s failed (it is still there; do not replay it again): %w", m.ID, to.exchange, amqp.QueueDead, err)
+		return true, fmt.Errorf("replayed %s to %s, but taking it off %s failed (it is still there; do not replay it again): %w", m.ID, to.exchange, amqp.QueueDead, err)
 	}
 	fmt.Fprintf(out, "replayed %s from %s to %s (routing key %s), broker confirmed; removed from %s; ledger %s\n",
 		m.ID, m.Queue, to.exchange, to.key, amqp.QueueDead, EventDeadReplayed)
-	return nil
+	return true, nil
 }
 
 // publisherSystem is the registration system whose message m was, as the
