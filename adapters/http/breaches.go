@@ -26,7 +26,7 @@ func (s *Server) WithBreaches(r *breach.Register, sig *breach.Signals, v Staff) 
 }
 
 // breachRoutes adds the register's routes to mux.
-func (s *Server) breachRoutes(mux *http.ServeMux) {
+func (s *Server) breachRoutes(mux *routeList) {
 	officer := func(h http.HandlerFunc) http.Handler {
 		return identity.RequireStaff(s.staff, identity.RequireRole(identity.RolePrivacyOfficer)(h))
 	}

@@ -28,7 +28,7 @@ func (s *Server) WithCasework(c Casework, v Staff) *Server {
 	return s
 }
 
-func (s *Server) caseworkRoutes(mux *http.ServeMux) {
+func (s *Server) caseworkRoutes(mux *routeList) {
 	staff := func(h http.HandlerFunc, roles ...identity.Role) http.Handler {
 		return identity.RequireStaff(s.staff, identity.RequireRole(roles...)(h))
 	}

@@ -126,6 +126,7 @@ func TestPostRefusesAtIntake(t *testing.T) {
 			if tc.wantRule == "" {
 				return
 			}
+			checkProblem(t, rr.Result(), rr.Body.Bytes())
 			var resp struct {
 				Problems []disclosure.Problem `json:"problems"`
 			}

@@ -33,7 +33,7 @@ func (s *Server) WithRights(r Rights, v Staff) *Server {
 // staffRoles are the roles that answer a client's requests.
 var staffRoles = []identity.Role{identity.RoleEmployee, identity.RoleCoordinator, identity.RolePrivacyOfficer}
 
-func (s *Server) rightsRoutes(mux *http.ServeMux) {
+func (s *Server) rightsRoutes(mux *routeList) {
 	staff := func(h http.HandlerFunc, roles ...identity.Role) http.Handler {
 		return identity.RequireStaff(s.staff, identity.RequireRole(roles...)(h))
 	}

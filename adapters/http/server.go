@@ -19,6 +19,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/ledger"
+	"github.com/sluis-gateway/sluis/internal/problem"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/review"
 )
@@ -98,27 +99,66 @@ func (s *Server) WithReviews(l Ledger, a Appender, v Staff) *Server {
 	return s
 }
 
+// route is one pattern of the API's ServeMux and its handler.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
 // Handler returns the routes behind authentication: registration systems'
 // routes need a verified client certificate of a registered system
 // (identity.RequireSystem), the review list a coordinator's bearer token
-// (identity.RequireStaff, RequireRole).
+// (identity.RequireStaff, RequireRole); the API description and the
+// contract schemas are served to any client the TLS layer verified. A
+// request no route takes is a 404 or 405 problem (problem.Fallback).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", identity.RequireSystem(s.systems, s.SystemRoutes()))
-	if s.ledger != nil {
-		mux.Handle("GET /v1/reviews", identity.RequireStaff(s.staff,
-			identity.RequireRole(identity.RoleCoordinator)(http.HandlerFunc(s.getReviews))))
+	for _, r := range s.routes() {
+		mux.Handle(r.pattern, r.handler)
 	}
+	return problem.Fallback(mux)
+}
+
+// Patterns are the ServeMux patterns Handler routes, in order: the list
+// docs/api/openapi.json must describe (a test walks it).
+func (s *Server) Patterns() []string {
+	var out []string
+	for _, r := range s.routes() {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
+func (s *Server) routes() []route {
+	system := s.systemRoutes()
+	rs := make([]route, 0, len(system)+6)
+	for _, r := range system {
+		rs = append(rs, route{r.pattern, identity.RequireSystem(s.systems, r.handler)})
+	}
+	if s.ledger != nil {
+		rs = append(rs, route{"GET /v1/reviews", identity.RequireStaff(s.staff,
+			identity.RequireRole(identity.RoleCoordinator)(http.HandlerFunc(s.getReviews)))})
+	}
+	var staff routeList
 	if s.breaches != nil {
-		s.breachRoutes(mux)
+		s.breachRoutes(&staff)
 	}
 	if s.rights != nil {
-		s.rightsRoutes(mux)
+		s.rightsRoutes(&staff)
 	}
 	if s.casework != nil {
-		s.caseworkRoutes(mux)
+		s.caseworkRoutes(&staff)
 	}
-	return mux
+	rs = append(rs, staff...)
+	return append(rs, describeRoutes()...)
+}
+
+// routeList collects routes the way a ServeMux takes them.
+type routeList []route
+
+// Handle adds pattern with its handler.
+func (l *routeList) Handle(pattern string, h http.Handler) {
+	*l = append(*l, route{pattern, h})
 }
 
 // SystemRoutes returns the registration systems' routes without the
@@ -127,20 +167,32 @@ func (s *Server) Handler() http.Handler {
 // tests may call them with a principal of their own.
 func (s *Server) SystemRoutes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/disclosures", s.postDisclosure)
-	mux.HandleFunc("GET /v1/disclosures/{id}", s.getDisclosure)
-	if s.consents != nil {
-		mux.HandleFunc("POST /v1/consents", s.postConsent)
+	for _, r := range s.systemRoutes() {
+		mux.Handle(r.pattern, r.handler)
 	}
-	return mux
+	return problem.Fallback(mux)
 }
 
+func (s *Server) systemRoutes() []route {
+	rs := []route{
+		{"POST /v1/disclosures", http.HandlerFunc(s.postDisclosure)},
+		{"GET /v1/disclosures/{id}", http.HandlerFunc(s.getDisclosure)},
+	}
+	if s.consents != nil {
+		rs = append(rs, route{"POST /v1/consents", http.HandlerFunc(s.postConsent)})
+	}
+	return rs
+}
+
+// problemResponse is an error answer of the API (RFC 9457 problem details,
+// package problem): writeJSON and writeProblem write it with its status
+// as application/problem+json.
 type problemResponse struct {
-	Error string `json:"error"`
+	Error string
 	// Field names what was refused (a request field such as
 	// sender.municipality, or the Content-Type header), never its value.
-	Field    string               `json:"field,omitempty"`
-	Problems []disclosure.Problem `json:"problems,omitempty"`
+	Field    string
+	Problems []disclosure.Problem
 }
 
 type acceptedResponse struct {
@@ -319,14 +371,55 @@ func (s *Server) postConsent(w http.ResponseWriter, r *http.Request) {
 	case "consent_applied":
 		writeJSON(w, http.StatusOK, ev)
 	case "consent_invalid":
-		writeJSON(w, http.StatusBadRequest, ev)
+		eventProblem(w, http.StatusBadRequest, ev)
 	default:
-		writeJSON(w, http.StatusConflict, ev)
+		eventProblem(w, http.StatusConflict, ev)
 	}
 }
 
+// writeJSON answers code with v as application/json; a problemResponse
+// (every error answer) goes to writeProblem instead, so that no error of
+// this package is written in another shape.
 func writeJSON(w http.ResponseWriter, code int, v any) {
+	if p, ok := v.(problemResponse); ok {
+		writeProblem(w, code, p)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v) // a write error means the client went away
+}
+
+// writeProblem answers code with p as RFC 9457 problem details.
+func writeProblem(w http.ResponseWriter, code int, p problemResponse) {
+	pr := problem.Problem{Status: code, Detail: p.Error, Field: p.Field}
+	if len(p.Problems) > 0 {
+		pr.Problems = p.Problems
+	}
+	problem.Write(w, pr)
+}
+
+// eventProblem answers an invalid or refused consent command: problem
+// details whose detail is the event's reason, with every member of the
+// status event (state, command_id, problems, ...) as extension members.
+func eventProblem(w http.ResponseWriter, code int, ev bus.Event) {
+	var members map[string]any
+	b, err := json.Marshal(ev)
+	if err == nil {
+		err = json.Unmarshal(b, &members)
+	}
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, problemResponse{Error: "could not render the outcome"})
+		return
+	}
+	detail := ev.Reason
+	if detail == "" {
+		detail = "consent command " + ev.State
+	}
+	pr := problem.Problem{Status: code, Detail: detail, Extensions: members}
+	if len(ev.Problems) > 0 {
+		pr.Problems = ev.Problems
+	}
+	delete(pr.Extensions, "problems")
+	problem.Write(w, pr)
 }

@@ -144,6 +144,9 @@ func TestRefusals(t *testing.T) {
 			if rr.Code != c.wantCode {
 				t.Fatalf("%d, want %d: %s", rr.Code, c.wantCode, rr.Body)
 			}
+			if c.wantCode >= 400 {
+				checkProblem(t, rr.Result(), rr.Body.Bytes())
+			}
 			var resp struct {
 				Field string `json:"field"`
 			}
@@ -182,5 +185,71 @@ func TestConsentRefusalIs403(t *testing.T) {
 	_ = json.Unmarshal(rr.Body.Bytes(), &resp)
 	if rr.Code != http.StatusForbidden || resp.Field != identity.FieldSenderMunicipality {
 		t.Fatalf("%d %s", rr.Code, rr.Body)
+	}
+	checkProblem(t, rr.Result(), rr.Body.Bytes())
+}
+
+// An invalid consent command is 400 problem details that keep the status
+// event's members (state, problems), as before problem details.
+func TestConsentInvalidIsProblemWithEvent(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/v1/consents", bytes.NewReader([]byte(`{}`)))
+	r.Header.Set("Content-Type", "application/json")
+	rr := httptest.NewRecorder()
+	s := fullServer(t)
+	reg, _ := identity.Development()
+	sys, _ := reg.Get("regsys-demo")
+	s.SystemRoutes().ServeHTTP(rr, r.WithContext(identity.WithSystem(r.Context(), sys)))
+	if rr.Code != http.StatusBadRequest {
+		t.Fatalf("%d %s", rr.Code, rr.Body)
+	}
+	checkProblem(t, rr.Result(), rr.Body.Bytes())
+	var resp struct {
+		State    string               `json:"state"`
+		Version  int                  `json:"version"`
+		Detail   string               `json:"detail"`
+		Problems []disclosure.Problem `json:"problems"`
+	}
+	if err := json.Unmarshal(rr.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.State != "consent_invalid" || resp.Version != 1 || resp.Detail != "invalid consent command" || len(resp.Problems) != 1 || resp.Problems[0].Path != "/id" {
+		t.Fatalf("%s", rr.Body)
+	}
+}
+
+// A readiness check that fails is 503 problem details with every check's
+// result as a member; all passing is the plain object.
+func TestReadyz(t *testing.T) {
+	cases := []struct {
+		name  string
+		ready map[string]httpapi.Check
+		want  int
+	}{
+		{"all pass", map[string]httpapi.Check{"store": func(context.Context) error { return nil }}, 200},
+		{"the broker fails", map[string]httpapi.Check{
+			"store":  func(context.Context) error { return nil },
+			"broker": func(context.Context) error { return fmt.Errorf("not connected") }}, 503},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rr := httptest.NewRecorder()
+			httpapi.Admin{Gatherer: prometheus.NewRegistry(), Ready: c.ready}.Handler().ServeHTTP(rr, httptest.NewRequest("GET", "/readyz", nil))
+			if rr.Code != c.want {
+				t.Fatalf("%d %s", rr.Code, rr.Body)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(rr.Body.Bytes(), &m); err != nil {
+				t.Fatal(err)
+			}
+			if m["store"] != "ok" {
+				t.Errorf("store %v", m["store"])
+			}
+			if c.want == 503 {
+				checkProblem(t, rr.Result(), rr.Body.Bytes())
+				if m["broker"] != "fail: not connected" || m["detail"] != "not ready: broker failed" {
+					t.Errorf("%s", rr.Body)
+				}
+			}
+		})
 	}
 }

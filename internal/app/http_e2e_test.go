@@ -263,8 +263,29 @@ func TestHTTPAttacks(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotFound {
-				t.Errorf("API %s: %d", path, resp.StatusCode)
+			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("API %s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		}
+		// The API description is served to the verified client, and a
+		// wrong method is 405 problem details.
+		for _, c := range []struct {
+			method, path string
+			want         int
+			contentType  string
+		}{
+			{http.MethodGet, httpapi.PathOpenAPI, http.StatusOK, "application/json"},
+			{http.MethodGet, httpapi.PathDisclosureSchema, http.StatusOK, "application/schema+json"},
+			{http.MethodDelete, "/v1/disclosures/x", http.StatusMethodNotAllowed, "application/problem+json"},
+		} {
+			req, _ := http.NewRequest(c.method, h.api(c.path), nil)
+			resp, err := demo.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want || resp.Header.Get("Content-Type") != c.contentType {
+				t.Errorf("API %s %s: %d %s", c.method, c.path, resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
 		}
 		for _, path := range []string{"/metrics", "/healthz", "/livez", "/readyz"} {

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/sluis-gateway/sluis/internal/problem"
 )
 
 // OIDCConfig configures staff authentication against an OpenID Connect
@@ -195,11 +196,8 @@ func RequireRole(roles ...Role) func(http.Handler) http.Handler {
 	}
 }
 
-// writeError answers with {"error": "..."}, the HTTP API's problem shape.
+// writeError answers with the API's problem shape (RFC 9457 problem
+// details, package problem).
 func writeError(w http.ResponseWriter, status int, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
-		Error string `json:"error"`
-	}{err.Error()})
+	problem.Error(w, status, err)
 }

@@ -179,7 +179,7 @@ func (r *Registry) SystemOf(req *http.Request) (System, error) {
 // maps the request's verified client certificate to its registry entry and
 // calls next with the system in the context (WithSystem). Without a
 // verified certificate it answers 401, with one of no registered system
-// 403, each as {"error": "..."} and without calling next.
+// 403, each as problem details (package problem) and without calling next.
 func RequireSystem(r *Registry, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s, err := r.SystemOf(req)

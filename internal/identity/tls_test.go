@@ -149,8 +149,8 @@ func TestRequireSystemWithoutTLS(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	RequireSystem(reg, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	var body struct{ Error string }
-	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 401 || body.Error != ErrNoCertificate.Error() {
+	var body struct{ Error, Type string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 401 || body.Error != ErrNoCertificate.Error() || body.Type != "urn:sluis:problem:unauthenticated" || rec.Header().Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }

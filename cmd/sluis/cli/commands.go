@@ -2,18 +2,23 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/sluis-gateway/sluis/internal/app"
 	"github.com/sluis-gateway/sluis/internal/config"
+	"github.com/sluis-gateway/sluis/internal/identity"
 )
 
 // command is one sluis subcommand.
 type command struct {
 	name, args, summary string
 	nargs               int  // how many arguments after the options
+	maxArgs             int  // when above nargs: at most this many
 	settings            bool // help lists the SLUIS_* variables
 	run                 func(ctx context.Context, e *env, args []string) error
 }
@@ -34,6 +39,8 @@ func commands() []command {
 			summary: "print a staff token of the development login (SLUIS_DEV_LOGIN=true only)"},
 		{name: "ledger", args: "verify", nargs: 1, run: ledgerCmd,
 			summary: "verify the ledger's hash chain in the configured store (exit 1 naming the first bad entry)"},
+		{name: "dead", args: "SUBCOMMAND [ID]", nargs: 1, maxArgs: 2, run: deadCmd,
+			summary: "SUBCOMMAND list, show ID or replay ID: list the messages on sluis.dead (ids and reasons),\nshow one's headers (never a kept body), or replay one whose content is kept to where it\ncame from (recorded in the ledger; needs -operator); what is read is given back (docs/cli.md)"},
 		{name: "config", args: "check", nargs: 1, settings: true, run: configCheck,
 			summary: "check the SLUIS_* configuration as serve would load it, without connecting anywhere:\nprint the effective settings (passwords redacted) and exit 0, or each problem and exit 1"},
 		{name: "version", run: versionCmd, summary: "print the module version and VCS revision of this build"},
@@ -148,6 +155,76 @@ func devTokenCmd(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	return DevToken(e.stdout, cfg.Identity, *id, *role, *municipality, *ttl)
+}
+
+func deadCmd(ctx context.Context, e *env, args []string) error {
+	c := self("dead")
+	fs := c.flags()
+	maxN := fs.Int("max", 1000, "read at most this many messages of sluis.dead")
+	operator := fs.String("operator", "", "replay: the pseudonymous id of who replays, the ledger's actor (staff:ID role:operator); required")
+	if err := c.parse(e, fs, args); err != nil {
+		return err
+	}
+	sub, want := fs.Arg(0), map[string]int{"list": 1, "show": 2, "replay": 2}
+	if n, ok := want[sub]; !ok || fs.NArg() != n {
+		c.help(e.stderr, fs)
+		return fmt.Errorf("%w: want list, show ID or replay ID", errUsage)
+	}
+	if *maxN < 1 {
+		return fmt.Errorf("%w: -max must be at least 1", errUsage)
+	}
+	if sub == "replay" && !operatorID.MatchString(*operator) {
+		return fmt.Errorf("%w: %v", errUsage, ErrNoOperator)
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	url, err := app.BrokerURL(cfg)
+	if err != nil {
+		return err
+	}
+	dl := DeadLetters{URL: url, Max: *maxN}
+	switch sub {
+	case "list":
+		return dl.List(ctx, e.stdout)
+	case "show":
+		return dl.Show(ctx, e.stdout, fs.Arg(1))
+	}
+	if dl.GatewayUser, err = app.BrokerUser(cfg); err != nil {
+		return err
+	}
+	if dl.Systems, err = systemsOf(cfg); err != nil {
+		return err
+	}
+	if cfg.Store != "postgres" {
+		if _, err := os.Stat(cfg.SQLitePath); err != nil {
+			return fmt.Errorf("no SQLite store at SLUIS_SQLITE_PATH (the ledger the replay is recorded in): %w", err)
+		}
+	}
+	store, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("open %s store: %w", cfg.Store, err)
+	}
+	defer store.Close()
+	dl.Ledger = store
+	return dl.Replay(ctx, e.stdout, fs.Arg(1), *operator)
+}
+
+// systemsOf is the registry of registration systems the gateway uses:
+// SLUIS_SYSTEMS_FILE, or the development one with SLUIS_DEV_CA.
+func systemsOf(cfg config.Config) (*identity.Registry, error) {
+	if cfg.Identity.DevCA {
+		return identity.Development()
+	}
+	if cfg.Identity.SystemsFile == "" {
+		return nil, errors.New("SLUIS_SYSTEMS_FILE: not configured (the registry that maps a replayed message's broker user to its system)")
+	}
+	r, err := identity.Load(cfg.Identity.SystemsFile)
+	if err != nil {
+		return nil, fmt.Errorf("SLUIS_SYSTEMS_FILE: %w", err)
+	}
+	return r, nil
 }
 
 func ledgerCmd(ctx context.Context, e *env, args []string) error {

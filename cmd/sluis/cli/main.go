@@ -121,12 +121,20 @@ func (c command) parse(e *env, fs *flag.FlagSet, args []string) error {
 		c.help(e.stdout, fs)
 		return flag.ErrHelp
 	}
-	if err == nil && fs.NArg() != c.nargs {
-		err = fmt.Errorf("want %d argument(s) %s, got %d", c.nargs, c.args, fs.NArg())
+	if err == nil && (fs.NArg() < c.nargs || fs.NArg() > max(c.nargs, c.maxArgs)) {
+		err = fmt.Errorf("want %s argument(s) %s, got %d", c.argCount(), c.args, fs.NArg())
 	}
 	if err != nil {
 		c.help(e.stderr, fs)
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil
+}
+
+// argCount says how many arguments c takes: "1", or "1 to 2".
+func (c command) argCount() string {
+	if c.maxArgs > c.nargs {
+		return fmt.Sprintf("%d to %d", c.nargs, c.maxArgs)
+	}
+	return fmt.Sprint(c.nargs)
 }

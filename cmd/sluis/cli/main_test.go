@@ -52,7 +52,7 @@ func sluis(t *testing.T, env []string, args ...string) result {
 // list every SLUIS_* variable with its default and doc; it all works with
 // an invalid environment too.
 func TestHelpListsEverything(t *testing.T) {
-	everyCommand := []string{"serve", "send FILE", "provider", "verify FILE", "status ID", "config check", "version", "help [COMMAND]"}
+	everyCommand := []string{"serve", "send FILE", "provider", "verify FILE", "status ID", "config check", "dead SUBCOMMAND [ID]", "version", "help [COMMAND]"}
 	cases := []struct {
 		name     string
 		env      []string
@@ -74,6 +74,7 @@ func TestHelpListsEverything(t *testing.T) {
 		{"status -h", nil, []string{"status", "-h"}, []string{"usage: sluis status [OPTIONS] ID", "-api", "https://127.0.0.1:8080", "-cert"}, false},
 		{"dev-token -h", nil, []string{"dev-token", "-h"}, []string{"usage: sluis dev-token", "-role", "-municipality"}, false},
 		{"ledger -h", nil, []string{"ledger", "-h"}, []string{"usage: sluis ledger [OPTIONS] verify"}, false},
+		{"dead -h", nil, []string{"dead", "-h"}, []string{"usage: sluis dead [OPTIONS] SUBCOMMAND [ID]", "-max", "-operator"}, false},
 		{"config -h", nil, []string{"config", "-h"}, []string{"usage: sluis config [OPTIONS] check"}, true},
 		{"version -h", nil, []string{"version", "-h"}, []string{"usage: sluis version"}, false},
 		{"help -h", nil, []string{"help", "-h"}, everyCommand, true},
@@ -118,6 +119,10 @@ func TestUsageErrors(t *testing.T) {
 		{"too many arguments", []string{"version", "extra"}, "usage: sluis version"},
 		{"unknown config subcommand", []string{"config", "show"}, `unknown config subcommand "show"`},
 		{"help for an unknown command", []string{"help", "frobnicate"}, "commands:"},
+		{"dead without a subcommand", []string{"dead"}, "usage: sluis dead"},
+		{"dead with an unknown subcommand", []string{"dead", "purge"}, "want list, show ID or replay ID"},
+		{"dead show without an id", []string{"dead", "show"}, "want list, show ID or replay ID"},
+		{"dead replay without -operator", []string{"dead", "replay", "some-id"}, "-operator is required"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
