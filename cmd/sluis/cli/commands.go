@@ -34,6 +34,8 @@ func commands() []command {
 			summary: "print a staff token of the development login (SLUIS_DEV_LOGIN=true only)"},
 		{name: "ledger", args: "verify", nargs: 1, run: ledgerCmd,
 			summary: "verify the ledger's hash chain in the configured store (exit 1 naming the first bad entry)"},
+		{name: "store", args: "backup FILE | migrate", run: storeCmd,
+			summary: "backup FILE: write a consistent copy of the SQLite store while the gateway runs (PostgreSQL: pg_dump);\nmigrate: copy the SQLite store into an empty PostgreSQL store, counters and ledger included\n(gateways stopped; docs/operations.md)"},
 		{name: "config", args: "check", nargs: 1, settings: true, run: configCheck,
 			summary: "check the SLUIS_* configuration as serve would load it, without connecting anywhere:\nprint the effective settings (passwords redacted) and exit 0, or each problem and exit 1"},
 		{name: "version", run: versionCmd, summary: "print the module version and VCS revision of this build"},
