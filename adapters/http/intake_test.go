@@ -54,7 +54,8 @@ func contractMaximum(m map[string]any) {
 	for i := 0; i < 50; i++ {
 		products = append(products, map[string]any{"number": 100 + i, "provider_reference": "ref",
 			"product": map[string]any{"category": "01", "code": "01A01"}, "assigned_on": "2026-11-20",
-			"assigned_at": "12:34:56", "start": "2026-12-01", "end": "2027-11-30", "change_reason": "02",
+			// TR302: one product code, so periods that do not overlap.
+			"assigned_at": "12:34:56", "start": fmt.Sprintf("%04d-01-01", 2027+i), "end": fmt.Sprintf("%04d-12-31", 2027+i), "change_reason": "02",
 			"volume": map[string]any{"amount": 10, "unit": "01", "frequency": "2"}, "comment": "toelichting"})
 	}
 	c["relations"], c["contacts"] = rels, contacts
