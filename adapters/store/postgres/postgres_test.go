@@ -297,3 +297,9 @@ func TestArchiveContract(t *testing.T) {
 		return open(t, testenv.PostgresSchema(t))
 	})
 }
+
+func TestCountersContract(t *testing.T) {
+	storetest.RunCounters(t, func(t *testing.T) storetest.CounterStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

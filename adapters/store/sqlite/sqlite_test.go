@@ -267,3 +267,9 @@ func TestArchiveContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
 	})
 }
+
+func TestCountersContract(t *testing.T) {
+	storetest.RunCounters(t, func(t *testing.T) storetest.CounterStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}
