@@ -101,6 +101,8 @@ func TestPostRefusesAtIntake(t *testing.T) {
 		{name: "BEL in the street", raw: [2]string{`"Kerklaan"`, `"Kerk\u0007laan"`}, wantCode: 400, wantPath: "/client/contacts/0/address/street", wantRule: disclosure.RuleControl},
 		{name: "lone surrogate in the city", raw: [2]string{`"Amsterdam"`, `"Amster\udc00dam"`}, wantCode: 400, wantPath: "/client/contacts/0/address/city", wantRule: disclosure.RuleSurrogate},
 		{name: "Latin-1 byte in the street", raw: [2]string{`"Kerklaan"`, "\"Kerkl\xe4an\""}, wantCode: 400, wantPath: "/client/contacts/0/address/street", wantRule: disclosure.RuleUTF8},
+		{name: "TR134 assigned after the day of intake", mutate: func(m map[string]any) { products(m)["assigned_on"] = "2999-01-01" }, wantCode: 400, wantPath: "/assignment/products/0/assigned_on", wantRule: "TR134"},
+		{name: "TR378 a sender municipality not in the CBS list", mutate: func(m map[string]any) { m["sender"].(map[string]any)["municipality"] = "9999" }, wantCode: 400, wantPath: "/sender/municipality", wantRule: "TR378"},
 		{name: "contract maximum in full detail", mutate: contractMaximum, wantCode: 400, wantPath: "", wantRule: disclosure.RuleElements},
 	}
 	for _, tc := range cases {
