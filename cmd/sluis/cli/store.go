@@ -162,13 +162,25 @@ func StoreBackup(ctx context.Context, out io.Writer, cfg config.Config, dst stri
 	return nil
 }
 
-// StoreMigrate copies the SQLite store at from into the empty PostgreSQL
-// store at dsn (storecopy), prints what it copied, then opens the target
-// the way the gateway does and verifies its ledger against the source's
-// head.
+// StoreMigrate verifies the ledger of the SQLite store at from, copies the
+// store into the empty PostgreSQL store at dsn (storecopy), prints what it
+// copied, then opens the target the way the gateway does and verifies its
+// ledger against the source's head.
 func StoreMigrate(ctx context.Context, out io.Writer, from, dsn string) error {
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
 		return fmt.Errorf("store migrate needs the target as a postgres:// URL (-to or SLUIS_POSTGRES_URL)")
+	}
+	// A broken source chain would be copied broken: refuse before writing.
+	if _, err := os.Stat(from); err == nil {
+		src, err := sqlite.Open(ctx, from)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", from, err)
+		}
+		_, verr := ledger.VerifyReader(ctx, src, ledger.Start, 1000)
+		src.Close()
+		if verr != nil {
+			return fmt.Errorf("the source's ledger does not verify (sluis ledger verify; docs/operations.md), nothing copied: %w", verr)
+		}
 	}
 	rep, err := storecopy.SQLiteToPostgres(ctx, from, dsn)
 	if err != nil {

@@ -125,6 +125,17 @@ func TestStoreMigrateFlags(t *testing.T) {
 	if noTarget.code != 1 || !strings.Contains(noTarget.stderr, "postgres:// URL") {
 		t.Fatalf("no target: exit %d, stderr %q", noTarget.code, noTarget.stderr)
 	}
+	// A source whose ledger does not verify is not copied.
+	tampered, _ := filledStore(t)
+	testenv.TamperLedger(t, "sqlite", tampered, 3)
+	empty := testenv.PostgresDatabase(t, "sluis_migrate_tampered")
+	broken := sluis(t, []string{"SLUIS_SQLITE_PATH=" + tampered, "SLUIS_POSTGRES_URL=" + empty}, "store", "migrate")
+	if broken.code != 1 || !strings.Contains(broken.stderr, "the source's ledger does not verify") {
+		t.Fatalf("tampered source: exit %d, stderr %q", broken.code, broken.stderr)
+	}
+	if r := sluis(t, []string{"SLUIS_SQLITE_PATH=" + path, "SLUIS_POSTGRES_URL=" + empty}, "store", "migrate"); r.code != 0 {
+		t.Fatalf("the target was written by the refused copy: exit %d, %s", r.code, r.stderr)
+	}
 	if _, err := os.Stat("/nonexistent/sluis.db"); err == nil {
 		t.Fatal("migrate created the environment's SQLite store")
 	}
