@@ -57,117 +57,96 @@ func (c *checker) receiver(m Message) {
 	}
 }
 
-// cbs: TR378, a well-formed gemeentecode that is not in the CBS list.
-func (c *checker) cbs(path, code string) {
-	if !ValidGemeentecode(code) {
-		return // RS035 / the XSD report it
-	}
-	if _, ok := GemeenteName(code); !ok {
-		c.add("TR378", path, "gemeentecode not in the CBS list of "+GemeentenListDate)
-	}
+// Finding is one receiving-side rule a value breaks: the rule's code and
+// why, never the value. It says nothing of where: the checker places it at
+// the element's XML path, the intake (internal/disclosure) at the request's
+// JSON path, so both apply one rule from one place.
+type Finding struct {
+	Code    string
+	Message string
 }
 
-// birth applies CS139, TR002 and TR134 to a Geboortedatum.
-func (c *checker) birth(path string, g Geboortedatum, dag Date) {
+// BirthDateFindings applies CS139, TR002 and TR134 to a Geboortedatum
+// against the message's Dagtekening dag. TR002 is about the Client: with
+// client false (a Relatie) it is not applied. An absent or invalid date or
+// Dagtekening yields nothing (other rules report those).
+func BirthDateFindings(g Geboortedatum, dag Date, client bool) []Finding {
 	d := g.Datum
 	if d.IsZero() || !d.Valid() || dag.IsZero() || !dag.Valid() {
-		return
+		return nil
 	}
+	var fs []Finding
 	switch g.DatumGebruik {
 	case "1":
 		if d.Day != 1 {
-			c.add("CS139", path+"/Datum", "day must be 01 when DatumGebruik is 1 (day unknown)")
+			fs = append(fs, Finding{"CS139", "day must be 01 when DatumGebruik is 1 (day unknown)"})
 		}
 	case "2":
 		if d.Day != 1 || d.Month != 1 {
-			c.add("CS139", path+"/Datum", "day and month must be 01-01 when DatumGebruik is 2 (day and month unknown)")
+			fs = append(fs, Finding{"CS139", "day and month must be 01-01 when DatumGebruik is 2 (day and month unknown)"})
 		}
 	case "3":
 		if d != unknownBirth {
-			c.add("CS139", path+"/Datum", "must be 1900-01-01 when DatumGebruik is 3 (date unknown)")
+			fs = append(fs, Finding{"CS139", "must be 1900-01-01 when DatumGebruik is 3 (date unknown)"})
 		}
 	}
 	unknown := g.DatumGebruik == "3" && d == unknownBirth
 	limit := Date{dag.Year - 120, dag.Month, dag.Day}
-	if !unknown && d.Before(limit) {
-		c.add("TR002", path+"/Datum", "more than 120 years before the Dagtekening")
+	if client && !unknown && d.Before(limit) {
+		fs = append(fs, Finding{"TR002", "more than 120 years before the Dagtekening"})
 	}
-	c.notAfter(path+"/Datum", d, dag)
+	if f, ok := DateFinding(d, dag); ok {
+		fs = append(fs, f)
+	}
+	return fs
 }
 
-// notAfter: TR134, a date after the Dagtekening.
-func (c *checker) notAfter(path string, d, dag Date) {
+// DateFinding is TR134: a date after the Dagtekening dag.
+func DateFinding(d, dag Date) (Finding, bool) {
 	if !d.IsZero() && d.Valid() && !dag.IsZero() && d.After(dag) {
-		c.add("TR134", path, "after the Dagtekening of the message")
+		return Finding{"TR134", "after the Dagtekening of the message"}, true
 	}
+	return Finding{}, false
 }
 
-func (c *checker) toewijzingClient(cl *ToewijzingClient, dag Date) {
-	nummers := map[string]bool{}
-	for i := range cl.Relaties {
-		r := &cl.Relaties[i]
-		p := fmt.Sprintf("Client/Relaties/Relatie[%d]", i+1)
-		if r.Geboortedatum != nil {
-			c.birthRelatie(p+"/Geboortedatum", *r.Geboortedatum, dag)
-		}
-		if nummers[r.Nummer] {
-			c.add("TR101", p+"/Nummer", "a second Relatie with this Nummer")
-		}
-		nummers[r.Nummer] = true
-		c.contactFilled(p+"/Contact", &r.Contact)
+// GemeenteFinding is TR378: a well-formed gemeentecode that is not in the
+// embedded CBS list. A malformed one yields nothing (RS035 and the XSD
+// report it).
+func GemeenteFinding(code string) (Finding, bool) {
+	if !ValidGemeentecode(code) {
+		return Finding{}, false
 	}
-	basic := false
-	for i := range cl.Contactgegevens {
-		ct := &cl.Contactgegevens[i]
-		c.contactFilled(fmt.Sprintf("Client/Contactgegevens/Contact[%d]", i+1), ct)
-		switch ct.Soort {
-		case AdresSoortBRP, AdresSoortCorrespondentie, AdresSoortVerblijf:
-			basic = true
-		}
+	if _, ok := GemeenteName(code); !ok {
+		return Finding{"TR378", "gemeentecode not in the CBS list of " + GemeentenListDate}, true
 	}
-	if !basic && len(cl.Contactgegevens) > 0 {
-		c.add("TR061", "Client/Contactgegevens", "no Contact of Soort 01 (BRP), 02 (correspondentie) or 03 (verblijf)")
-	}
-	seen := map[int]bool{}
-	for i := range cl.ToegewezenProducten {
-		tp := &cl.ToegewezenProducten[i]
-		p := fmt.Sprintf("Client/ToegewezenProducten/ToegewezenProduct[%d]", i+1)
-		if seen[tp.ToewijzingNummer] {
-			c.add("TR101", p+"/ToewijzingNummer", "a second ToegewezenProduct with this ToewijzingNummer")
-		}
-		seen[tp.ToewijzingNummer] = true
-		c.notAfter(p+"/Toewijzingsdatum", tp.Toewijzingsdatum, dag)
-	}
-	c.overlap(cl.ToegewezenProducten)
+	return Finding{}, false
 }
 
-// birthRelatie: CS139 and TR134 for a Relatie (TR002 is about the Client).
-func (c *checker) birthRelatie(path string, g Geboortedatum, dag Date) {
-	n := len(c.errs)
-	c.birth(path, g, dag)
-	kept := c.errs[:n]
-	for _, e := range c.errs[n:] {
-		if re, ok := e.(*RuleError); ok && re.Code == "TR002" {
-			continue
+// Repeated is TR101's test: the indexes (0-based) of the keys that occur
+// earlier in keys, i.e. every duplicate after its first occurrence.
+func Repeated[K comparable](keys []K) []int {
+	seen := make(map[K]bool, len(keys))
+	var out []int
+	for i, k := range keys {
+		if seen[k] {
+			out = append(out, i)
 		}
-		kept = append(kept, e)
+		seen[k] = true
 	}
-	c.errs = kept
+	return out
 }
 
-// contactFilled: TR006, a Contact with a Telefoon and/or Huis and Postcode.
-func (c *checker) contactFilled(path string, ct *Contact) {
-	if ct.Telefoon != nil {
-		return
-	}
-	if ct.Adres != nil && ct.Adres.Huis != nil && ct.Adres.Postcode != "" {
-		return
-	}
-	c.add("TR006", path, "holds neither a Telefoon nor an Adres with Huis and Postcode")
-}
+// Overlap is a TR302 finding: toewijzing Index (0-based) overlaps the
+// earlier toewijzing Earlier of the same product.
+type Overlap struct{ Index, Earlier int }
 
-// overlap: TR302 over the toewijzingen of a 301.
-func (c *checker) overlap(tps []ToegewezenProduct) {
+// Overlaps is TR302 over a 301's toewijzingen: one Product (Code, else
+// Categorie; without Product: any) not in overlapping periods; removed
+// toewijzingen (Einddatum = Ingangsdatum with RedenWijziging 13 or 01) do
+// not count. Each toewijzing is reported once, against the first earlier
+// one it overlaps. Only Product, Ingangsdatum, Einddatum and
+// RedenWijziging are read.
+func Overlaps(tps []ToegewezenProduct) []Overlap {
 	removed := func(tp *ToegewezenProduct) bool {
 		return tp.Einddatum == tp.Ingangsdatum &&
 			(tp.RedenWijziging == RedenWijzigingVerwijderd || tp.RedenWijziging == RedenWijzigingVervallen)
@@ -186,6 +165,7 @@ func (c *checker) overlap(tps []ToegewezenProduct) {
 		aEnd, bEnd := a.Einddatum, b.Einddatum
 		return (bEnd.IsZero() || !a.Ingangsdatum.After(bEnd)) && (aEnd.IsZero() || !b.Ingangsdatum.After(aEnd))
 	}
+	var out []Overlap
 	for i := range tps {
 		if removed(&tps[i]) {
 			continue
@@ -194,30 +174,104 @@ func (c *checker) overlap(tps []ToegewezenProduct) {
 			if removed(&tps[j]) || !same(&tps[i], &tps[j]) || !overlaps(&tps[i], &tps[j]) {
 				continue
 			}
-			c.add("TR302", fmt.Sprintf("Client/ToegewezenProducten/ToegewezenProduct[%d]/Ingangsdatum", i+1),
-				fmt.Sprintf("period overlaps ToegewezenProduct[%d] of the same product", j+1))
+			out = append(out, Overlap{Index: i, Earlier: j})
 			break
 		}
 	}
+	return out
+}
+
+// cbs: TR378 at path.
+func (c *checker) cbs(path, code string) {
+	if f, ok := GemeenteFinding(code); ok {
+		c.add(f.Code, path, f.Message)
+	}
+}
+
+// birth applies CS139, TR002 and TR134 to a Client's Geboortedatum.
+func (c *checker) birth(path string, g Geboortedatum, dag Date) {
+	for _, f := range BirthDateFindings(g, dag, true) {
+		c.add(f.Code, path+"/Datum", f.Message)
+	}
+}
+
+// notAfter: TR134, a date after the Dagtekening.
+func (c *checker) notAfter(path string, d, dag Date) {
+	if f, ok := DateFinding(d, dag); ok {
+		c.add(f.Code, path, f.Message)
+	}
+}
+
+func (c *checker) toewijzingClient(cl *ToewijzingClient, dag Date) {
+	nummers := make([]string, len(cl.Relaties))
+	for i := range cl.Relaties {
+		r := &cl.Relaties[i]
+		p := fmt.Sprintf("Client/Relaties/Relatie[%d]", i+1)
+		if r.Geboortedatum != nil {
+			for _, f := range BirthDateFindings(*r.Geboortedatum, dag, false) {
+				c.add(f.Code, p+"/Geboortedatum/Datum", f.Message)
+			}
+		}
+		nummers[i] = r.Nummer
+		c.contactFilled(p+"/Contact", &r.Contact)
+	}
+	for _, i := range Repeated(nummers) {
+		c.add("TR101", fmt.Sprintf("Client/Relaties/Relatie[%d]/Nummer", i+1), "a second Relatie with this Nummer")
+	}
+	basic := false
+	for i := range cl.Contactgegevens {
+		ct := &cl.Contactgegevens[i]
+		c.contactFilled(fmt.Sprintf("Client/Contactgegevens/Contact[%d]", i+1), ct)
+		switch ct.Soort {
+		case AdresSoortBRP, AdresSoortCorrespondentie, AdresSoortVerblijf:
+			basic = true
+		}
+	}
+	if !basic && len(cl.Contactgegevens) > 0 {
+		c.add("TR061", "Client/Contactgegevens", "no Contact of Soort 01 (BRP), 02 (correspondentie) or 03 (verblijf)")
+	}
+	tps := cl.ToegewezenProducten
+	numbers := make([]int, len(tps))
+	for i := range tps {
+		numbers[i] = tps[i].ToewijzingNummer
+		c.notAfter(fmt.Sprintf("Client/ToegewezenProducten/ToegewezenProduct[%d]/Toewijzingsdatum", i+1), tps[i].Toewijzingsdatum, dag)
+	}
+	for _, i := range Repeated(numbers) {
+		c.add("TR101", fmt.Sprintf("Client/ToegewezenProducten/ToegewezenProduct[%d]/ToewijzingNummer", i+1),
+			"a second ToegewezenProduct with this ToewijzingNummer")
+	}
+	for _, o := range Overlaps(tps) {
+		c.add("TR302", fmt.Sprintf("Client/ToegewezenProducten/ToegewezenProduct[%d]/Ingangsdatum", o.Index+1),
+			fmt.Sprintf("period overlaps ToegewezenProduct[%d] of the same product", o.Earlier+1))
+	}
+}
+
+// contactFilled: TR006, a Contact with a Telefoon and/or Huis and Postcode.
+func (c *checker) contactFilled(path string, ct *Contact) {
+	if ct.Telefoon != nil {
+		return
+	}
+	if ct.Adres != nil && ct.Adres.Huis != nil && ct.Adres.Postcode != "" {
+		return
+	}
+	c.add("TR006", path, "holds neither a Telefoon nor an Adres with Huis and Postcode")
 }
 
 // declaratieClients: TR101 in a 325 (Bsn per Client, ProductReferentie per
 // Client).
 func (c *checker) declaratieClients(path string, cls []DeclaratieClient) {
-	bsns := map[string]bool{}
+	bsns := make([]string, len(cls))
 	for i := range cls {
-		p := fmt.Sprintf("%s[%d]", path, i+1)
-		if bsns[cls[i].Bsn] {
-			c.add("TR101", p+"/Bsn", "a second Client with this Bsn")
-		}
-		bsns[cls[i].Bsn] = true
-		refs := map[Referentie]bool{}
+		bsns[i] = cls[i].Bsn
+		refs := make([]Referentie, len(cls[i].Prestaties))
 		for j := range cls[i].Prestaties {
-			r := cls[i].Prestaties[j].ProductReferentie
-			if refs[r] {
-				c.add("TR101", fmt.Sprintf("%s/Prestaties/Prestatie[%d]/ProductReferentie", p, j+1), "a second Prestatie with this ProductReferentie")
-			}
-			refs[r] = true
+			refs[j] = cls[i].Prestaties[j].ProductReferentie
 		}
+		for _, j := range Repeated(refs) {
+			c.add("TR101", fmt.Sprintf("%s[%d]/Prestaties/Prestatie[%d]/ProductReferentie", path, i+1, j+1), "a second Prestatie with this ProductReferentie")
+		}
+	}
+	for _, i := range Repeated(bsns) {
+		c.add("TR101", fmt.Sprintf("%s[%d]/Bsn", path, i+1), "a second Client with this Bsn")
 	}
 }

@@ -54,7 +54,8 @@ func contractMaximum(m map[string]any) {
 	for i := 0; i < 50; i++ {
 		products = append(products, map[string]any{"number": 100 + i, "provider_reference": "ref",
 			"product": map[string]any{"category": "01", "code": "01A01"}, "assigned_on": "2026-11-20",
-			"assigned_at": "12:34:56", "start": "2026-12-01", "end": "2027-11-30", "change_reason": "02",
+			// TR302: one product code, so periods that do not overlap.
+			"assigned_at": "12:34:56", "start": fmt.Sprintf("%04d-01-01", 2027+i), "end": fmt.Sprintf("%04d-12-31", 2027+i), "change_reason": "02",
 			"volume": map[string]any{"amount": 10, "unit": "01", "frequency": "2"}, "comment": "toelichting"})
 	}
 	c["relations"], c["contacts"] = rels, contacts
@@ -100,6 +101,8 @@ func TestPostRefusesAtIntake(t *testing.T) {
 		{name: "BEL in the street", raw: [2]string{`"Kerklaan"`, `"Kerk\u0007laan"`}, wantCode: 400, wantPath: "/client/contacts/0/address/street", wantRule: disclosure.RuleControl},
 		{name: "lone surrogate in the city", raw: [2]string{`"Amsterdam"`, `"Amster\udc00dam"`}, wantCode: 400, wantPath: "/client/contacts/0/address/city", wantRule: disclosure.RuleSurrogate},
 		{name: "Latin-1 byte in the street", raw: [2]string{`"Kerklaan"`, "\"Kerkl\xe4an\""}, wantCode: 400, wantPath: "/client/contacts/0/address/street", wantRule: disclosure.RuleUTF8},
+		{name: "TR134 assigned after the day of intake", mutate: func(m map[string]any) { products(m)["assigned_on"] = "2999-01-01" }, wantCode: 400, wantPath: "/assignment/products/0/assigned_on", wantRule: "TR134"},
+		{name: "TR378 a sender municipality not in the CBS list", mutate: func(m map[string]any) { m["sender"].(map[string]any)["municipality"] = "9999" }, wantCode: 400, wantPath: "/sender/municipality", wantRule: "TR378"},
 		{name: "contract maximum in full detail", mutate: contractMaximum, wantCode: 400, wantPath: "", wantRule: disclosure.RuleElements},
 	}
 	for _, tc := range cases {

@@ -359,6 +359,16 @@ func TestEndToEndMalformedRequests(t *testing.T) {
 			m["id"] = "33333333-2222-4333-8444-555555555555"
 			delete(m, "recipient")
 		})},
+		{"a receiving side's rule (TR101)", "44444444-2222-4333-8444-555555555555", "TR101", "/assignment/products/1/number", mutate(func(m map[string]any) {
+			m["id"] = "44444444-2222-4333-8444-555555555555"
+			ps := m["assignment"].(map[string]any)["products"].([]any)
+			second := map[string]any{}
+			for k, v := range ps[0].(map[string]any) {
+				second[k] = v
+			}
+			second["product"] = map[string]any{"category": "01", "code": "01A02"}
+			m["assignment"].(map[string]any)["products"] = append(ps, second)
+		})},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/sluis-gateway/sluis/docs/contract"
 	"github.com/sluis-gateway/sluis/internal/jsoncheck"
@@ -38,22 +39,32 @@ func (request) Err() error { return ErrInvalid }
 // Decoder validates and decodes requests. It is safe for concurrent use.
 type Decoder struct {
 	schema *jsoncheck.Schema
+	now    func() time.Time
 }
 
 // NewDecoder compiles the embedded contract schema.
-func NewDecoder() (*Decoder, error) {
+func NewDecoder(opts ...Option) (*Decoder, error) {
 	s, err := jsoncheck.Compile("urn:sluis:contract:disclosure:1", contract.DisclosureV1)
 	if err != nil {
 		return nil, err
 	}
-	return &Decoder{schema: s}, nil
+	d := &Decoder{schema: s, now: time.Now}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.now == nil {
+		return nil, errors.New("disclosure decoder: nil clock")
+	}
+	return d, nil
 }
 
 // Decode checks a request against the contract and decodes it: size,
 // characters (on the raw text), JSON syntax, JSON Schema (code lists,
-// patterns and lengths as the official XSD has them), BSN 11-proef, and the
-// element count the signature can carry; the order and rules are those of
-// docs/disclosure-contract.md. Any failure is an *InvalidError.
+// patterns and lengths as the official XSD has them), BSN 11-proef, the
+// receiving side's technical rules the request alone decides (CS139, TR002,
+// TR134, TR101, TR302, TR378; dates against the day of intake in
+// Europe/Amsterdam), and the element count the signature can carry; the
+// order and rules are those of docs/disclosure-contract.md. Any failure is an *InvalidError.
 func (d *Decoder) Decode(data []byte) (Request, error) {
 	if len(data) > MaxRequestBytes {
 		return Request{}, invalid(Problem{Rule: RuleSize, Message: fmt.Sprintf("request larger than %d bytes", MaxRequestBytes)})
@@ -71,7 +82,9 @@ func (d *Decoder) Decode(data []byte) (Request, error) {
 		// The schema passed, so this is a mismatch between schema and types.
 		return Request{}, invalid(Problem{Rule: "json", Message: "does not decode into the contract types"})
 	}
-	if ps := append(check(r), elementProblems(r)...); len(ps) > 0 {
+	ps := check(r)
+	ps = append(ps, receiverProblems(r, d.intakeDay())...)
+	if ps = append(ps, elementProblems(r)...); len(ps) > 0 {
 		return Request{}, invalid(ps...)
 	}
 	return r, nil

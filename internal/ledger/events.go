@@ -17,3 +17,7 @@ const (
 // StateEvent is the event name of a disclosure entering state, e.g.
 // "state:delivered".
 func StateEvent(state string) string { return "state:" + state }
+
+// EventCountersRaised is an operator raising the Identificatie counters
+// (after restoring an older backup: docs/operations.md).
+const EventCountersRaised = "store:counters_raised"

@@ -309,3 +309,9 @@ func TestCaseworkContract(t *testing.T) {
 		return open(t, testenv.PostgresSchema(t))
 	})
 }
+
+func TestCountersContract(t *testing.T) {
+	storetest.RunCounters(t, func(t *testing.T) storetest.CounterStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -117,8 +116,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("sqlite open: %w", err)
 		}
 	}
-	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
-		return nil, fmt.Errorf("sqlite open: %w: want a plain file path", ErrBadPath)
+	if err := checkPath(path); err != nil {
+		return nil, fmt.Errorf("sqlite open: %w", err)
 	}
 	busy := fmt.Sprintf("busy_timeout(%d)", o.busyTimeout.Milliseconds())
 

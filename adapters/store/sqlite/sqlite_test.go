@@ -279,3 +279,9 @@ func TestCaseworkContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
 	})
 }
+
+func TestCountersContract(t *testing.T) {
+	storetest.RunCounters(t, func(t *testing.T) storetest.CounterStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}

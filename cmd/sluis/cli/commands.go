@@ -41,6 +41,8 @@ func commands() []command {
 			summary: "verify the ledger's hash chain in the configured store (exit 1 naming the first bad entry)"},
 		{name: "dead", args: "SUBCOMMAND [ID]", nargs: 1, maxArgs: 2, run: deadCmd,
 			summary: "SUBCOMMAND list, show ID or replay ID: list the messages on sluis.dead (ids and reasons),\nshow one's headers (never a kept body), or replay one whose content is kept to where it\ncame from (recorded in the ledger; needs -operator); what is read is given back (docs/cli.md)"},
+		{name: "store", args: "backup FILE | migrate | counters", run: storeCmd,
+			summary: "backup FILE: write a consistent copy of the SQLite store while the gateway runs (PostgreSQL: pg_dump);\nmigrate: copy the SQLite store into an empty PostgreSQL store, counters and ledger included\n(gateways stopped); counters: list the Identificatie counters, or -raise them after restoring\nan older backup (docs/operations.md)"},
 		{name: "config", args: "check", nargs: 1, settings: true, run: configCheck,
 			summary: "check the SLUIS_* configuration as serve would load it, without connecting anywhere:\nprint the effective settings (passwords redacted) and exit 0, or each problem and exit 1"},
 		{name: "version", run: versionCmd, summary: "print the module version and VCS revision of this build"},

@@ -52,7 +52,7 @@ func sluis(t *testing.T, env []string, args ...string) result {
 // list every SLUIS_* variable with its default and doc; it all works with
 // an invalid environment too.
 func TestHelpListsEverything(t *testing.T) {
-	everyCommand := []string{"serve", "send FILE", "provider", "verify FILE", "status ID", "config check", "dead SUBCOMMAND [ID]", "version", "help [COMMAND]"}
+	everyCommand := []string{"serve", "send FILE", "provider", "verify FILE", "status ID", "dead SUBCOMMAND [ID]", "store backup FILE | migrate | counters", "config check", "version", "help [COMMAND]"}
 	cases := []struct {
 		name     string
 		env      []string
@@ -75,6 +75,8 @@ func TestHelpListsEverything(t *testing.T) {
 		{"dev-token -h", nil, []string{"dev-token", "-h"}, []string{"usage: sluis dev-token", "-role", "-municipality"}, false},
 		{"ledger -h", nil, []string{"ledger", "-h"}, []string{"usage: sluis ledger [OPTIONS] verify"}, false},
 		{"dead -h", nil, []string{"dead", "-h"}, []string{"usage: sluis dead [OPTIONS] SUBCOMMAND [ID]", "-max", "-operator"}, false},
+		{"store -h", nil, []string{"store", "-h"}, []string{"usage: sluis store [OPTIONS] backup FILE | migrate | counters", "-from", "-to"}, false},
+		{"store migrate -h", nil, []string{"store", "migrate", "-h"}, []string{"usage: sluis store", "-from"}, false},
 		{"config -h", nil, []string{"config", "-h"}, []string{"usage: sluis config [OPTIONS] check"}, true},
 		{"version -h", nil, []string{"version", "-h"}, []string{"usage: sluis version"}, false},
 		{"help -h", nil, []string{"help", "-h"}, everyCommand, true},
