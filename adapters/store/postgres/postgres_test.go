@@ -297,3 +297,9 @@ func TestArchiveContract(t *testing.T) {
 		return open(t, testenv.PostgresSchema(t))
 	})
 }
+
+func TestInboundContract(t *testing.T) {
+	storetest.RunInbound(t, func(t *testing.T) storetest.InboundStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

@@ -267,3 +267,9 @@ func TestArchiveContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
 	})
 }
+
+func TestInboundContract(t *testing.T) {
+	storetest.RunInbound(t, func(t *testing.T) storetest.InboundStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}
