@@ -19,14 +19,14 @@ type Problem = jsoncheck.Problem
 // (AMQP exchange sluis.status, topic key "<municipality>.<system>.<state>").
 // It carries ids, codes and states only: never personal data.
 type Event struct {
-	Version       int       `json:"version"`
-	DisclosureID  string    `json:"disclosure_id,omitempty"`
-	CommandID     string    `json:"command_id,omitempty"` // consent register commands
-	Command       string    `json:"command,omitempty"`
+	Version      int    `json:"version"`
+	DisclosureID string `json:"disclosure_id,omitempty"`
+	CommandID    string `json:"command_id,omitempty"` // consent register commands
+	Command      string `json:"command,omitempty"`
 	// InboundID is set on the events of a provider's inbound message
 	// (states inbound_*, docs/inbound.md), Provider its sender.
-	InboundID string `json:"inbound_id,omitempty"`
-	Provider  string `json:"provider,omitempty"`
+	InboundID     string    `json:"inbound_id,omitempty"`
+	Provider      string    `json:"provider,omitempty"`
 	State         string    `json:"state"`
 	At            time.Time `json:"at"`
 	Municipality  string    `json:"municipality,omitempty"`
