@@ -24,6 +24,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/inbound"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/provider"
@@ -37,6 +38,7 @@ type Store interface {
 	ledger.Appender
 	consent.Store
 	archive.Store
+	inbound.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

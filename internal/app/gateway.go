@@ -21,6 +21,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/inbound"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/overdue"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
@@ -75,7 +76,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs()); err != nil {
+	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs(), ids.Systems.Receivers()); err != nil {
 		return nil, err
 	}
 	g := &Gateway{Registry: prometheus.NewRegistry(), Identity: ids, done: make(chan error, 1), jobs: runners{log: log}}
@@ -187,6 +188,18 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 
+	inboundMetrics, err := inbound.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	inbounds, err := inbound.New(inbound.Config{
+		Store: g.Store, Certificates: reg, Receivers: ids.Systems, Validator: g.xsd, Sealer: signer,
+		Publisher: g.pub, Metrics: inboundMetrics, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	auth, err := newPrincipals(ids.Systems, gatewayUser, func(ctx context.Context, event string, detail map[string]string) error {
 		_, err := g.Store.Append(ctx, "", event, detail)
 		return err
@@ -201,6 +214,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 			retries: "sluis_consent_handler_retries_total", help: "Retries of a consent command after a transient failure."},
 		handler{name: "retours", queue: amqp.QueueRetours, consumers: 2, handle: retours.Handle,
 			retries: "sluis_retour_handler_retries_total", help: "Retries of a retour message after a transient failure."},
+		handler{name: "inbound", queue: amqp.QueueInbound, consumers: 2, handle: inbounds.Handle,
+			retries: "sluis_inbound_handler_retries_total", help: "Retries of an inbound provider message after a transient failure."},
 	); err != nil {
 		return nil, err
 	}

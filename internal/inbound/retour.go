@@ -78,6 +78,9 @@ func TechnicalRetour(heen messages.Message, codes []messages.RetourCode, identRe
 	}
 	if heen.Kind() == "323" {
 		id, xv := h.BerichtIdentificatie, h.XsdVersie
+		if xv == (messages.XsdVersie{}) {
+			xv = messages.XsdVersie{BasisschemaXsdVersie: "1.0.0", BerichtXsdVersie: "1.0.0"}
+		}
 		return &messages.DeclaratieAntwoord{Std: heen.Standard(), Header: messages.Header{
 			Afzender: h.Ontvanger, Ontvanger: h.Afzender,
 			BerichtIdentificatie:    messages.BerichtIdentificatie{Identificatie: identRetour, Dagtekening: today},

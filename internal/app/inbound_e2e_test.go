@@ -1,0 +1,233 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/sluis-gateway/sluis/adapters/amqp"
+	"github.com/sluis-gateway/sluis/cmd/sluis/cli"
+	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/inbound"
+	"github.com/sluis-gateway/sluis/internal/provider"
+	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/messages"
+)
+
+// The development registry's regsys-demo receives for 0363.
+const inboundSystem = "regsys-demo"
+
+// TestEndToEndInbound: a provider sends each heenbericht signed (sluis
+// provider -send); a valid one reaches the municipality's registration
+// system and the provider gets the signed technical retour with 0200; one
+// that breaks a technical rule is not forwarded and its retour carries
+// 0001. A valid 323 is forwarded without a technical retour (the 325 is
+// the municipality's), a broken one gets a header-only 325 with 0001.
+func TestEndToEndInbound(t *testing.T) {
+	h := start(t)
+	verifier, err := signing.LoadVerifier(h.cfg.SigningCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		std        messages.Standard
+		kind       string
+		agb        string
+		retourKind string // "" when none
+	}{
+		{messages.IWmo, "315", "42420001", "316"},
+		{messages.IJw, "315", "65656055", "316"},
+		{messages.IWmo, "305", "42420001", "306"},
+		{messages.IWmo, "307", "42420001", "308"},
+		{messages.IJw, "317", "65656055", "318"},
+		{messages.IWmo, "323", "42420001", ""},
+	}
+	for _, tc := range cases {
+		for _, broken := range []bool{false, true} {
+			name := string(tc.std) + "-" + tc.kind
+			if broken {
+				name += "-broken"
+			}
+			t.Run(name, func(t *testing.T) {
+				res, err := cli.SendHeen(context.Background(), io.Discard, cli.SendConfig{
+					AMQPURL: h.url, AGB: tc.agb, Kind: tc.kind, Standard: string(tc.std), Municipality: "0363",
+					Break: broken, DevDir: h.cfg.DevProvidersDir,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				state := "inbound_accepted"
+				if broken {
+					state = "inbound_rejected"
+				}
+				ev := h.waitInbound(res.MessageID, state)
+				if ev.Provider != tc.agb || ev.Municipality != "0363" || ev.System != inboundSystem || ev.MessageType != res.MessageType {
+					t.Fatalf("status event %+v", ev)
+				}
+				wantDue := !broken && tc.kind != "305" && tc.kind != "307"
+				if ev.Due.IsZero() == wantDue {
+					t.Fatalf("due %v, want set: %v", ev.Due, wantDue)
+				}
+				if broken {
+					if n := h.queueMessages(amqp.SystemInboundQueue(inboundSystem)); n != 0 {
+						t.Fatalf("a broken %s reached the system: %d message(s)", tc.kind, n)
+					}
+				} else {
+					d := h.takeQueue(amqp.SystemInboundQueue(inboundSystem))
+					if d.MessageId != ev.InboundID || d.Headers[inbound.HeaderInboundID] != ev.InboundID ||
+						d.Headers[inbound.HeaderProvider] != tc.agb || d.DeliveryMode != amqp091.Persistent {
+						t.Fatalf("forwarded message id %s headers %v", d.MessageId, d.Headers)
+					}
+					m, err := messages.Parse(d.Body)
+					if err != nil || m.Kind() != tc.kind || m.Head().BerichtIdentificatie.Identificatie != res.Identificatie {
+						t.Fatalf("forwarded Bericht: %v", err)
+					}
+				}
+				retourKind, codes := tc.retourKind, []messages.RetourCode{"0200"}
+				if broken {
+					codes = []messages.RetourCode{"0001"}
+					if tc.kind == "323" {
+						retourKind = "325"
+					}
+				}
+				if retourKind == "" {
+					time.Sleep(300 * time.Millisecond)
+					if n := h.queueLength(tc.agb); n != 0 {
+						t.Fatalf("a valid 323 got a technical retour: %d message(s)", n)
+					}
+					return
+				}
+				d := h.take(tc.agb)
+				opened, err := verifier.Open(d.Body)
+				if err != nil {
+					t.Fatalf("the technical retour does not verify against the gateway's certificate: %v", err)
+				}
+				if opened.Meta.InReplyTo != res.MessageID || opened.Meta.Recipient != tc.agb || opened.Meta.Sender != "0363" {
+					t.Fatalf("retour envelope %+v", opened.Meta)
+				}
+				r, err := messages.Parse(opened.Bericht)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Kind() != retourKind || !slices.Equal(r.Head().RetourCodes, codes) {
+					t.Fatalf("retour %s with codes %v, want %s %v", r.Kind(), r.Head().RetourCodes, retourKind, codes)
+				}
+			})
+		}
+	}
+	assertNoPersonalData(t, h.logs.String())
+}
+
+// TestEndToEndInboundParked: a heenbericht signed with another provider's
+// key is parked (untrusted): nothing reaches the system or goes back.
+func TestEndToEndInboundParked(t *testing.T) {
+	h := start(t)
+	otherKey, otherCert, err := provider.DevelopmentPair(h.cfg.DevProvidersDir, "65656055")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := h.tapDead()
+	res, err := cli.SendHeen(context.Background(), io.Discard, cli.SendConfig{
+		AMQPURL: h.url, AGB: "42420001", Kind: "315", Key: otherKey, Cert: otherCert,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-dead:
+		if d.Headers["x-sluis-park-reason"] != "untrusted" || d.MessageId != res.MessageID {
+			t.Fatalf("parked %s with %v", d.MessageId, d.Headers)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("not parked")
+	}
+	if n := h.queueMessages(amqp.SystemInboundQueue(inboundSystem)); n != 0 {
+		t.Fatalf("forged message forwarded")
+	}
+	if n := h.queueLength("42420001"); n != 0 {
+		t.Fatalf("forged message answered")
+	}
+}
+
+// waitInbound waits for the status event of the inbound message with
+// envelope id messageID reaching state.
+func (h *harness) waitInbound(messageID, state string) bus.Event {
+	h.t.Helper()
+	for i, ev := range h.pending[""] {
+		if ev.MessageID == messageID && ev.State == state {
+			h.pending[""] = slices.Delete(h.pending[""], i, i+1)
+			return ev
+		}
+	}
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case d := <-h.events:
+			ev, err := bus.Parse(d.Body)
+			if err != nil {
+				h.t.Fatalf("bad status event: %v", err)
+			}
+			if ev.MessageID == messageID && ev.State == state {
+				return ev
+			}
+			h.pending[ev.DisclosureID] = append(h.pending[ev.DisclosureID], ev)
+		case <-timeout:
+			h.t.Fatalf("no status %s for message %s", state, messageID)
+		}
+	}
+}
+
+func (h *harness) takeQueue(queue string) amqp091.Delivery {
+	h.t.Helper()
+	ch, err := h.conn.Channel()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer ch.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		d, ok, err := ch.Get(queue, true)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if ok {
+			return d
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.t.Fatalf("nothing in %s", queue)
+	return amqp091.Delivery{}
+}
+
+func (h *harness) queueMessages(queue string) int {
+	h.t.Helper()
+	ch, err := h.conn.Channel()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer ch.Close()
+	q, err := ch.QueueInspect(queue)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return q.Messages
+}
+
+// tapDead consumes the parking queue.
+func (h *harness) tapDead() <-chan amqp091.Delivery {
+	h.t.Helper()
+	ch, err := h.conn.Channel()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { ch.Close() })
+	ds, err := ch.Consume(amqp.QueueDead, "", true, false, false, false, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ds
+}
