@@ -226,6 +226,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	deadlines, err := inbound.NewDeadlines(inbound.DeadlinesConfig{
+		Store: g.Store, Publisher: g.pub, Metrics: inboundMetrics, Interval: cfg.OverdueInterval, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	ledgerCheck, err := ledger.NewVerifier(ledger.VerifierConfig{
 		Reader: g.Store, Registerer: g.Registry, Interval: cfg.LedgerVerifyInterval, Logger: log,
 	})
@@ -235,6 +241,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	// Background jobs: one line each.
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
+		job{name: "inbound-deadlines", run: deadlines},
 		job{name: "ledger-verify", run: ledgerCheck},
 	)
 

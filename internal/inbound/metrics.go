@@ -51,5 +51,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	for _, r := range Reasons {
 		m.parked.WithLabelValues(string(r))
 	}
+	for _, mt := range []string{"WMO315", "JW315", "WMO317", "JW317", "WMO323", "JW323"} {
+		m.overdue.WithLabelValues(mt)
+	}
 	return m, nil
+}
+
+// OverdueCounter is the overdue counter of a message type (for tests).
+func (m *Metrics) OverdueCounter(messageType string) prometheus.Counter {
+	return m.overdue.WithLabelValues(messageType)
 }
