@@ -148,6 +148,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	inboundMetrics, err := inbound.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := inbound.NewAnswers(g.Store, g.pub, inboundMetrics, log)
+	if err != nil {
+		return nil, err
+	}
 	p, err := pipeline.New(pipeline.Config{
 		Decoder:         dec,
 		Store:           g.Store,
@@ -157,6 +165,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		Sealer:          signer,
 		Publisher:       g.pub,
 		Archive:         evidence,
+		Answers:         answers,
 		ClientKeySecret: secret,
 		Logger:          log,
 		Metrics:         metrics,
@@ -188,10 +197,6 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 
-	inboundMetrics, err := inbound.NewMetrics(g.Registry)
-	if err != nil {
-		return nil, err
-	}
 	inbounds, err := inbound.New(inbound.Config{
 		Store: g.Store, Certificates: reg, Receivers: ids.Systems, Validator: g.xsd, Sealer: signer,
 		Publisher: g.pub, Metrics: inboundMetrics, Logger: log,

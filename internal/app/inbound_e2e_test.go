@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill"
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
@@ -230,4 +232,49 @@ func (h *harness) tapDead() <-chan amqp091.Delivery {
 		h.t.Fatal(err)
 	}
 	return ds
+}
+
+// TestEndToEndInboundAnswer: the registration system answers a forwarded
+// 315 with a 319 naming it in in_reply_to; once the 319 is delivered the
+// 315 is answered (status event inbound_answered). An in_reply_to that
+// names nothing of the sender is refused.
+func TestEndToEndInboundAnswer(t *testing.T) {
+	h := start(t)
+	res, err := cli.SendHeen(context.Background(), io.Discard, cli.SendConfig{
+		AMQPURL: h.url, AGB: "42420001", Kind: "315", DevDir: h.cfg.DevProvidersDir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := h.waitInbound(res.MessageID, "inbound_accepted")
+	h.takeQueue(amqp.SystemInboundQueue(inboundSystem))
+	h.take("42420001") // the 316
+
+	answer := func(inReplyTo string) string {
+		m, _ := readExample(t, "iwmo-319.json")
+		id := watermill.NewUUID()
+		m["id"], m["in_reply_to"] = id, inReplyTo
+		body, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.send(body)
+		return id
+	}
+	id := answer(accepted.InboundID)
+	h.waitState(id, "delivered")
+	answered := h.waitInbound(res.MessageID, "inbound_answered")
+	if answered.AnsweredBy != id || answered.InboundID != accepted.InboundID {
+		t.Fatalf("answered event %+v", answered)
+	}
+	rec, err := h.gw.Store.GetInbound(context.Background(), accepted.InboundID)
+	if err != nil || rec.State != inbound.Answered || rec.AnsweredBy != id {
+		t.Fatalf("inbound record %+v, %v", rec, err)
+	}
+
+	unknown := answer("in-" + watermill.NewUUID())
+	ev := h.waitState(unknown, "refused")
+	if !slices.Equal(ev.ReasonCodes, []string{inbound.ReasonInReplyToUnknown}) {
+		t.Fatalf("refused with %v", ev.ReasonCodes)
+	}
 }

@@ -12,14 +12,17 @@ import (
 // Request is a disclosure request, contract version 1. Field comments name
 // the iWmo/iJw 3.2 element each field becomes.
 type Request struct {
-	Version     int        `json:"version"`
-	ID          string     `json:"id"`
-	Sender      Sender     `json:"sender"`
-	Recipient   Recipient  `json:"recipient"`
-	Standard    string     `json:"standard"`     // "iWmo" | "iJw"
-	MessageType string     `json:"message_type"` // "301" | "319"
-	Purpose     string     `json:"purpose"`
-	LegalBasis  LegalBasis `json:"legal_basis"`
+	Version     int       `json:"version"`
+	ID          string    `json:"id"`
+	Sender      Sender    `json:"sender"`
+	Recipient   Recipient `json:"recipient"`
+	Standard    string    `json:"standard"`     // "iWmo" | "iJw"
+	MessageType string    `json:"message_type"` // "301" | "319"
+	// InReplyTo is the inbound id ("in-" + UUID) of the provider's message
+	// this answers (internal/inbound), or empty.
+	InReplyTo  string     `json:"in_reply_to,omitempty"`
+	Purpose    string     `json:"purpose"`
+	LegalBasis LegalBasis `json:"legal_basis"`
 	// Client and Assignment are a 301's (required there); a 319 has
 	// neither and leaves them zero.
 	Client     Client     `json:"client"`
