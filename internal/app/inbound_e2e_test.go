@@ -18,6 +18,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/signing"
 	"github.com/sluis-gateway/sluis/messages"
+	"github.com/sluis-gateway/sluis/xsd"
 )
 
 // The development registry's regsys-demo receives for 0363.
@@ -276,5 +277,83 @@ func TestEndToEndInboundAnswer(t *testing.T) {
 	ev := h.waitState(unknown, "refused")
 	if !slices.Equal(ev.ReasonCodes, []string{inbound.ReasonInReplyToUnknown}) {
 		t.Fatalf("refused with %v", ev.ReasonCodes)
+	}
+}
+
+// TestEndToEndDeclaration: a provider's 323 is forwarded to the system
+// (no technical retour); the system answers it with a 325 through the
+// intake naming the 323 in in_reply_to; the provider receives the signed
+// 325, which validates against the official XSD, and the 323 is answered.
+func TestEndToEndDeclaration(t *testing.T) {
+	h := start(t)
+	verifier, err := signing.LoadVerifier(h.cfg.SigningCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := xsd.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, tc := range []struct {
+		std, example, agb string
+	}{
+		{"iWmo", "iwmo-325.json", "42420001"},
+		{"iJw", "ijw-325.json", "65656055"},
+	} {
+		t.Run(tc.std, func(t *testing.T) {
+			res, err := cli.SendHeen(context.Background(), io.Discard, cli.SendConfig{
+				AMQPURL: h.url, AGB: tc.agb, Kind: "323", Standard: tc.std, DevDir: h.cfg.DevProvidersDir,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			accepted := h.waitInbound(res.MessageID, "inbound_accepted")
+			d := h.takeQueue(amqp.SystemInboundQueue(inboundSystem))
+			heen, err := messages.Parse(d.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			decl := heen.(*messages.Declaratie)
+
+			m, _ := readExample(t, tc.example)
+			id := watermill.NewUUID()
+			m["id"], m["in_reply_to"] = id, accepted.InboundID
+			dm := m["declaration"].(map[string]any)
+			dm["identificatie"] = decl.Header.BerichtIdentificatie.Identificatie
+			dm["date"] = decl.Header.BerichtIdentificatie.Dagtekening.String()
+			dm["number"] = decl.Declaratie.DeclaratieNummer
+			body, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.send(body)
+			delivered := h.waitState(id, "delivered")
+			if delivered.MessageType != messages.MessageType(messages.Standard(tc.std), "325") {
+				t.Fatalf("delivered %+v", delivered)
+			}
+			out := h.take(tc.agb)
+			opened, err := verifier.Open(out.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.Validate(opened.Bericht); err != nil {
+				t.Fatalf("325 fails the XSD: %v", err)
+			}
+			a, err := messages.Parse(opened.Bericht)
+			if err != nil {
+				t.Fatal(err)
+			}
+			da := a.(*messages.DeclaratieAntwoord)
+			if da.Header.DeclaratieIdentificatie.Identificatie != decl.Header.BerichtIdentificatie.Identificatie ||
+				da.DeclaratieAntwoord.DeclaratieNummer != decl.Declaratie.DeclaratieNummer ||
+				!slices.Equal(da.DeclaratieAntwoord.RetourCodes, []messages.RetourCode{"8001"}) || len(da.DeclaratieAntwoord.Clienten) != 0 {
+				t.Fatalf("325 %+v %+v", da.Header, da.DeclaratieAntwoord)
+			}
+			answered := h.waitInbound(res.MessageID, "inbound_answered")
+			if answered.AnsweredBy != id {
+				t.Fatalf("answered %+v", answered)
+			}
+		})
 	}
 }

@@ -29,12 +29,15 @@ type Request struct {
 	Assignment Assignment `json:"assignment"`
 	// Answer is a 319's (required there, nil for a 301).
 	Answer *Answer `json:"answer,omitempty"`
+	// Declaration is a 325's (required there, nil otherwise).
+	Declaration *Declaration `json:"declaration,omitempty"`
 }
 
 // Message types a disclosure request can ask for.
 const (
-	MessageToewijzing      = "301" // toewijzing (assignment)
-	MessageAntwoordbericht = "319" // antwoordbericht (answer to a 315 or 317)
+	MessageToewijzing         = "301" // toewijzing (assignment)
+	MessageAntwoordbericht    = "319" // antwoordbericht (answer to a 315 or 317)
+	MessageDeclaratieAntwoord = "325" // declaratie-antwoord (answer to a 323)
 )
 
 // Sender is the registration system that asks, on behalf of a municipality.
@@ -206,4 +209,22 @@ type Answer struct {
 	Answer                string `json:"answer"`                           // VerzoekAntwoord: 1 afgewezen, 2 in onderzoek
 	RejectionReason       string `json:"rejection_reason,omitempty"`       // RedenAfwijzingVerzoek
 	ResidenceMunicipality string `json:"residence_municipality,omitempty"` // Woonplaatsbeginsel/Gemeente (iJw only)
+}
+
+// Declaration is what a 325 says (DeclaratieAntwoord): the municipality's
+// answer to a provider's declaration (323) as a whole. It carries no
+// client data (version 1 sends no rejected prestaties, so no BSN).
+type Declaration struct {
+	Identificatie string `json:"identificatie"` // DeclaratieIdentificatie/Identificatie (the 323's)
+	Date          string `json:"date"`          // DeclaratieIdentificatie/Dagtekening
+	Number        string `json:"number"`        // DeclaratieNummer
+	Claimed       Amount `json:"claimed"`       // TotaalIngediendBedrag
+	Granted       Amount `json:"granted"`       // TotaalToegekendBedrag
+	RetourCode    string `json:"retour_code"`   // DeclaratieAntwoord/RetourCodes/RetourCode
+}
+
+// Amount is CDT_TotaalBedragMetDC: eurocents and debet (D) or credit (C).
+type Amount struct {
+	Cents       int64  `json:"cents"`
+	DebitCredit string `json:"debit_credit"`
 }

@@ -28,6 +28,9 @@ const (
 	// ReasonInReplyToRejected: the inbound message was rejected by the
 	// technical rules; it needs no answer.
 	ReasonInReplyToRejected = "in_reply_to_rejected"
+	// ReasonInReplyToIdentificatie: a 325's declaration.identificatie is
+	// not the Identificatie of the 323 it names.
+	ReasonInReplyToIdentificatie = "in_reply_to_identificatie"
 )
 
 // answerable lists, per answer type, the inbound kinds it answers.
@@ -79,6 +82,8 @@ func (a *Answers) Check(ctx context.Context, req disclosure.Request) (string, st
 		return ReasonInReplyToType, fmt.Sprintf("a %s %s does not answer a %s", req.Standard, req.MessageType, rec.MessageType), nil
 	case rec.State == Rejected:
 		return ReasonInReplyToRejected, "the inbound message named by in_reply_to was rejected and needs no answer", nil
+	case req.Declaration != nil && req.Declaration.Identificatie != rec.Identificatie:
+		return ReasonInReplyToIdentificatie, "declaration.identificatie is not the Identificatie of the 323 named by in_reply_to", nil
 	}
 	return "", "", nil
 }
