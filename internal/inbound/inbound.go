@@ -249,7 +249,7 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	if !created && stored.MessageID != meta.MessageID {
 		// TR056: the provider used this Identificatie before, for another
 		// message. Answered with 9056; nothing recorded or forwarded.
-		dup := Record{ID: "dup-" + meta.MessageID, Provider: provider, Municipality: hd.Ontvanger, System: sys.ID,
+		dup := Record{ID: "dup-" + shortID(meta.MessageID), Provider: provider, Municipality: hd.Ontvanger, System: sys.ID,
 			Standard: rec.Standard, MessageType: mt, Identificatie: rec.Identificatie, MessageID: meta.MessageID,
 			State: Rejected, RetourCodes: []string{"9056"}, Rules: []string{"TR056"}, ReceivedAt: now}
 		if err := h.answer(ctx, m, dup, meta); err != nil {
