@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/inbound"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 	"github.com/sluis-gateway/sluis/messages"
 	"github.com/sluis-gateway/sluis/xsd"
 )
@@ -126,33 +130,105 @@ func TestEndToEndInbound(t *testing.T) {
 }
 
 // TestEndToEndInboundParked: a heenbericht signed with another provider's
-// key is parked (untrusted): nothing reaches the system or goes back.
+// key (forged), one published by another broker user than the signer's,
+// a retour sent as a heenbericht and one for a municipality no system
+// receives for are parked with their reason: nothing reaches the system or
+// goes back to the provider.
 func TestEndToEndInboundParked(t *testing.T) {
 	h := start(t)
 	otherKey, otherCert, err := provider.DevelopmentPair(h.cfg.DevProvidersDir, "65656055")
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, otherUserURL := testenv.BrokerUser(t, h.url, "not-the-provider-")
 	dead := h.tapDead()
-	res, err := cli.SendHeen(context.Background(), io.Discard, cli.SendConfig{
-		AMQPURL: h.url, AGB: "42420001", Kind: "315", Key: otherKey, Cert: otherCert,
-	})
+	cases := []struct {
+		name, reason string
+		c            cli.SendConfig
+	}{
+		{"forged: another provider's key", "untrusted",
+			cli.SendConfig{AMQPURL: h.url, AGB: "42420001", Kind: "315", Key: otherKey, Cert: otherCert}},
+		{"published by another broker user", "wrong_publisher",
+			cli.SendConfig{AMQPURL: otherUserURL, AGB: "42420001", Kind: "315", DevDir: h.cfg.DevProvidersDir}},
+		{"a retour sent as a heenbericht", "not_heenbericht",
+			cli.SendConfig{AMQPURL: h.url, AGB: "42420001", File: filepath.Join(testenv.Root(), "testdata", "messages", "examples", "iwmo", "WMO316.xml"),
+				DevDir: h.cfg.DevProvidersDir}},
+		{"no system receives for the municipality", "no_system",
+			cli.SendConfig{AMQPURL: h.url, AGB: "42420001", Kind: "315", Municipality: "0344", DevDir: h.cfg.DevProvidersDir}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := cli.SendHeen(context.Background(), io.Discard, tc.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case d := <-dead:
+				if d.Headers["x-sluis-park-reason"] != tc.reason || d.MessageId != res.MessageID {
+					t.Fatalf("parked %s with %v, want %s", d.MessageId, d.Headers, tc.reason)
+				}
+				if strings.Contains(string(d.Body), "999900006") {
+					t.Fatal("the parked summary holds the BSN")
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("not parked")
+			}
+			if n := h.queueMessages(amqp.SystemInboundQueue(inboundSystem)); n != 0 {
+				t.Fatalf("parked message forwarded")
+			}
+			if n := h.queueLength("42420001"); n != 0 {
+				t.Fatalf("parked message answered")
+			}
+		})
+	}
+}
+
+// TestEndToEndInboundDuplicateIdentificatie: the same Bericht sent again
+// as another message (TR056: its Identificatie already used) is answered
+// with 9056 and not forwarded again.
+func TestEndToEndInboundDuplicateIdentificatie(t *testing.T) {
+	h := start(t)
+	m, _, err := inbound.Example(messages.IWmo, "315", "42420001", "0363", "DUP1", messages.DateOf(time.Now()), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case d := <-dead:
-		if d.Headers["x-sluis-park-reason"] != "untrusted" || d.MessageId != res.MessageID {
-			t.Fatalf("parked %s with %v", d.MessageId, d.Headers)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("not parked")
+	doc, err := messages.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "wmo315.xml")
+	if err := os.WriteFile(file, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := cli.SendConfig{AMQPURL: h.url, AGB: "42420001", File: file, DevDir: h.cfg.DevProvidersDir}
+	first, err := cli.SendHeen(context.Background(), io.Discard, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitInbound(first.MessageID, "inbound_accepted")
+	h.takeQueue(amqp.SystemInboundQueue(inboundSystem))
+	h.take("42420001")
+	second, err := cli.SendHeen(context.Background(), io.Discard, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := signing.LoadVerifier(h.cfg.SigningCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened, err := verifier.Open(h.take("42420001").Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := messages.Parse(opened.Bericht)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opened.Meta.InReplyTo != second.MessageID || !slices.Equal(r.Head().RetourCodes, []messages.RetourCode{"9056"}) {
+		t.Fatalf("second 315 answered %v in reply to %s", r.Head().RetourCodes, opened.Meta.InReplyTo)
 	}
 	if n := h.queueMessages(amqp.SystemInboundQueue(inboundSystem)); n != 0 {
-		t.Fatalf("forged message forwarded")
-	}
-	if n := h.queueLength("42420001"); n != 0 {
-		t.Fatalf("forged message answered")
+		t.Fatalf("the duplicate was forwarded")
 	}
 }
 
