@@ -20,6 +20,24 @@ package messages
 //	CS139  DatumGebruik 1: day 01; 2: day and month 01-01; 3: Datum 1900-01-01
 //	TR378  every gemeentecode (Afzender / Ontvanger, Woonplaatsbeginsel/Gemeente)
 //	       is in the CBS list (GemeenteName)
+//
+// On the providers' heenberichten (what sluis receives, docs/inbound.md):
+//
+//	TR101  (305, 307) one StartProduct / StopProduct per ToewijzingNummer (or
+//	       Product when there is none) and Begindatum; (317) one
+//	       OngewijzigdProduct / TeWijzigenProduct per ToewijzingNummer;
+//	       (323) a Client's Bsn once per message, a ProductReferentie once per Client
+//	TR018  (307) Einddatum not before Begindatum
+//	TR383  (315) ReferentieAanbieder unique per AangevraagdProduct
+//	TR386  (315) one Product not in overlapping periods (ToewijzingIngangsdatum –
+//	       ToewijzingEinddatum; Code, else Categorie; without Product: any)
+//	TR352  (317) at least one OngewijzigdProduct or TeWijzigenProduct
+//	TR353  (317) at least one TeWijzigenProduct or NieuwProduct
+//	TR410  (317) one Product not in overlapping periods among the NieuweProducten
+//	TR315  (323) every VorigReferentieNummer once in the message
+//	TR316  (323) no VorigReferentieNummer equal to a ReferentieNummer of the same message
+//	TR358  (323) TotaalIngediendBedrag is the sum of the IngediendBedragen (debet
+//	       minus credit), with its DebetCredit
 
 import "fmt"
 
@@ -39,10 +57,18 @@ func (c *checker) receiver(m Message) {
 		c.toewijzingClient(&r.Client, dag)
 	case *Start:
 		c.birth("Client/Geboortedatum", r.Client.Geboortedatum, dag)
+		c.startProducts(r.Client.StartProducten)
 	case *Stop:
 		c.birth("Client/Geboortedatum", r.Client.Geboortedatum, dag)
+		c.stopProducts(r.Client.StopProducten)
 	case *VerzoekToewijzing:
 		c.birth("Client/Geboortedatum", r.Client.Geboortedatum, dag)
+		c.aangevraagd(r.Client.AangevraagdeProducten)
+	case *VerzoekWijziging:
+		c.verzoek(&r.Client.Verzoek)
+	case *Declaratie:
+		c.declaratieClients("Declaratie/Clienten/Client", r.Declaratie.Clienten)
+		c.declaratie(&r.Declaratie)
 	case *Antwoordbericht:
 		if r.Antwoord.Woonplaatsbeginsel != nil {
 			c.cbs("Antwoord/Woonplaatsbeginsel/Gemeente", r.Antwoord.Woonplaatsbeginsel.Gemeente)
@@ -273,5 +299,186 @@ func (c *checker) declaratieClients(path string, cls []DeclaratieClient) {
 	}
 	for _, i := range Repeated(bsns) {
 		c.add("TR101", fmt.Sprintf("%s[%d]/Bsn", path, i+1), "a second Client with this Bsn")
+	}
+}
+
+// productKey is the logical key of a start or stop record (TR101).
+type productKey struct {
+	nummer     int
+	hasNummer  bool
+	product    Product
+	begindatum Date
+}
+
+func keyOf(nummer *int, p *Product, begin Date) productKey {
+	k := productKey{begindatum: begin}
+	if nummer != nil {
+		k.nummer, k.hasNummer = *nummer, true
+	} else if p != nil {
+		k.product = *p
+	}
+	return k
+}
+
+// startProducts: TR101 in a 305.
+func (c *checker) startProducts(ps []StartProduct) {
+	seen := map[productKey]bool{}
+	for i := range ps {
+		k := keyOf(ps[i].ToewijzingNummer, ps[i].Product, ps[i].Begindatum)
+		if seen[k] {
+			c.add("TR101", fmt.Sprintf("Client/StartProducten/StartProduct[%d]", i+1),
+				"a second StartProduct with this ToewijzingNummer (or Product) and Begindatum")
+		}
+		seen[k] = true
+	}
+}
+
+// stopProducts: TR101 and TR018 in a 307.
+func (c *checker) stopProducts(ps []StopProduct) {
+	seen := map[productKey]bool{}
+	for i := range ps {
+		p := fmt.Sprintf("Client/StopProducten/StopProduct[%d]", i+1)
+		k := keyOf(ps[i].ToewijzingNummer, ps[i].Product, ps[i].Begindatum)
+		if seen[k] {
+			c.add("TR101", p, "a second StopProduct with this ToewijzingNummer (or Product) and Begindatum")
+		}
+		seen[k] = true
+		if b, e := ps[i].Begindatum, ps[i].Einddatum; !b.IsZero() && !e.IsZero() && e.Before(b) {
+			c.add("TR018", p+"/Einddatum", "before the Begindatum")
+		}
+	}
+}
+
+// span is a period of a product for the overlap rules (TR386, TR410).
+type span struct {
+	product    *Product
+	begin, end Date // end zero: open
+}
+
+// overlapping reports, per span, the index of an earlier span of the same
+// product whose period overlaps it (-1: none). The same product is the same
+// Code, else the same Categorie; a span without Product is the same as any.
+func overlapping(spans []span) []int {
+	same := func(a, b *Product) bool {
+		switch {
+		case a == nil || b == nil:
+			return true
+		case a.Code != "" && b.Code != "":
+			return a.Code == b.Code
+		default:
+			return a.Categorie == b.Categorie
+		}
+	}
+	out := make([]int, len(spans))
+	for i, a := range spans {
+		out[i] = -1
+		for j := 0; j < i; j++ {
+			b := spans[j]
+			if !same(a.product, b.product) {
+				continue
+			}
+			if (b.end.IsZero() || !a.begin.After(b.end)) && (a.end.IsZero() || !b.begin.After(a.end)) {
+				out[i] = j
+				break
+			}
+		}
+	}
+	return out
+}
+
+// aangevraagd: TR383 and TR386 in a 315.
+func (c *checker) aangevraagd(ps []AangevraagdProduct) {
+	refs := map[string]bool{}
+	spans := make([]span, len(ps))
+	for i := range ps {
+		p := fmt.Sprintf("Client/AangevraagdeProducten/AangevraagdProduct[%d]", i+1)
+		if refs[ps[i].ReferentieAanbieder] {
+			c.add("TR383", p+"/ReferentieAanbieder", "a second AangevraagdProduct with this ReferentieAanbieder")
+		}
+		refs[ps[i].ReferentieAanbieder] = true
+		spans[i] = span{ps[i].Product, ps[i].ToewijzingIngangsdatum, ps[i].ToewijzingEinddatum}
+	}
+	for i, j := range overlapping(spans) {
+		if j >= 0 {
+			c.add("TR386", fmt.Sprintf("Client/AangevraagdeProducten/AangevraagdProduct[%d]/ToewijzingIngangsdatum", i+1),
+				fmt.Sprintf("period overlaps AangevraagdProduct[%d] of the same product", j+1))
+		}
+	}
+}
+
+// verzoek: TR101, TR352, TR353 and TR410 in a 317.
+func (c *checker) verzoek(v *Verzoek) {
+	if len(v.OngewijzigdeProducten) == 0 && len(v.TeWijzigenProducten) == 0 {
+		c.add("TR352", "Client/Verzoek", "neither an OngewijzigdProduct nor a TeWijzigenProduct")
+	}
+	if len(v.TeWijzigenProducten) == 0 && len(v.NieuweProducten) == 0 {
+		c.add("TR353", "Client/Verzoek", "neither a TeWijzigenProduct nor a NieuwProduct")
+	}
+	nummers := map[int]bool{}
+	for i := range v.OngewijzigdeProducten {
+		n := v.OngewijzigdeProducten[i].ToewijzingNummer
+		if nummers[n] {
+			c.add("TR101", fmt.Sprintf("Client/Verzoek/OngewijzigdeProducten/OngewijzigdProduct[%d]/ToewijzingNummer", i+1),
+				"a second product with this ToewijzingNummer")
+		}
+		nummers[n] = true
+	}
+	for i := range v.TeWijzigenProducten {
+		n := v.TeWijzigenProducten[i].ToewijzingNummer
+		if nummers[n] {
+			c.add("TR101", fmt.Sprintf("Client/Verzoek/TeWijzigenProducten/TeWijzigenProduct[%d]/ToewijzingNummer", i+1),
+				"a second product with this ToewijzingNummer")
+		}
+		nummers[n] = true
+	}
+	spans := make([]span, len(v.NieuweProducten))
+	for i, np := range v.NieuweProducten {
+		spans[i] = span{np.Product, np.GewensteIngangsdatum, np.Einddatum}
+	}
+	for i, j := range overlapping(spans) {
+		if j >= 0 {
+			c.add("TR410", fmt.Sprintf("Client/Verzoek/NieuweProducten/NieuwProduct[%d]/GewensteIngangsdatum", i+1),
+				fmt.Sprintf("period overlaps NieuwProduct[%d] of the same product", j+1))
+		}
+	}
+}
+
+// declaratie: TR315, TR316 and TR358 in a 323.
+func (c *checker) declaratie(d *DeclaratieInhoud) {
+	refs := map[string]bool{}
+	for i := range d.Clienten {
+		for j := range d.Clienten[i].Prestaties {
+			refs[d.Clienten[i].Prestaties[j].ProductReferentie.ReferentieNummer] = true
+		}
+	}
+	vorig := map[string]bool{}
+	sum := 0
+	for i := range d.Clienten {
+		for j := range d.Clienten[i].Prestaties {
+			pr := &d.Clienten[i].Prestaties[j]
+			p := fmt.Sprintf("Declaratie/Clienten/Client[%d]/Prestaties/Prestatie[%d]", i+1, j+1)
+			if v := pr.ProductReferentie.VorigReferentieNummer; v != "" {
+				if vorig[v] {
+					c.add("TR315", p+"/ProductReferentie/VorigReferentieNummer", "a second Prestatie with this VorigReferentieNummer")
+				}
+				vorig[v] = true
+				if refs[v] {
+					c.add("TR316", p+"/ProductReferentie/VorigReferentieNummer", "credits a Prestatie of the same message")
+				}
+			}
+			if pr.IngediendBedrag.DebetCredit == "C" {
+				sum -= pr.IngediendBedrag.Bedrag
+			} else {
+				sum += pr.IngediendBedrag.Bedrag
+			}
+		}
+	}
+	t := d.TotaalIngediendBedrag
+	total := t.TotaalBedrag
+	if t.DebetCredit == "C" {
+		total = -total
+	}
+	if total != sum {
+		c.add("TR358", "Declaratie/TotaalIngediendBedrag", "not the sum of the IngediendBedragen (debet minus credit)")
 	}
 }

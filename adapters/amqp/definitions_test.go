@@ -27,6 +27,9 @@ const definitionsPath = "../../deploy/rabbitmq/definitions.json"
 // definitionsProviders are the example providers in definitions.json.
 var definitionsProviders = []string{"42420001", "65656055"}
 
+// definitionsReceivers are the receiving systems of deploy/systems.json.
+var definitionsReceivers = []string{"regsys-amsterdam", "regsys-wijkteams-zuid"}
+
 type definitions struct {
 	Users []struct {
 		Name         string `json:"name"`
@@ -100,7 +103,7 @@ func jsonArgs(t amqp.Table) map[string]any {
 
 func TestDefinitionsMatchTopology(t *testing.T) {
 	d := loadDefinitions(t)
-	pl, err := Topology{Providers: definitionsProviders}.plan()
+	pl, err := Topology{Providers: definitionsProviders, Systems: definitionsReceivers}.plan()
 	if err != nil {
 		t.Fatal(err)
 	}

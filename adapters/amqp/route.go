@@ -30,6 +30,12 @@ func Route(topic string, msg *message.Message) (string, string, error) {
 		return ExchangeIntake, KeyDisclosure, nil
 	case bus.TopicConsents:
 		return ExchangeIntake, KeyConsent, nil
+	case bus.TopicInbound:
+		sys := bus.Receiver.Get(msg)
+		if !systemIDRe.MatchString(sys) {
+			return "", "", fmt.Errorf("inbound message without a valid receiving system")
+		}
+		return ExchangeSystem, sys, nil
 	case bus.TopicDead:
 		return ExchangeDead, "", nil
 	}

@@ -3,6 +3,7 @@ package amqp
 import (
 	"errors"
 	"fmt"
+	"regexp"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -23,6 +24,9 @@ const (
 	// ExchangeStatus (topic) carries status events with routing key
 	// "<gemeente>.<system>.<state>"; registration systems bind their own queues.
 	ExchangeStatus = "sluis.status"
+	// ExchangeSystem (direct) routes providers' inbound messages by system
+	// id to SystemInboundQueue(id).
+	ExchangeSystem = "sluis.system"
 	// ExchangeDead (fanout) is the dead-letter exchange of every work queue.
 	ExchangeDead = "sluis.dead"
 
@@ -32,6 +36,9 @@ const (
 	QueueConsents = "sluis.consents"
 	// QueueRetours is bound to ExchangeRetour with KeyRetour.
 	QueueRetours = "sluis.retours"
+	// QueueInbound is bound to ExchangeRetour with KeyInbound: providers'
+	// heenberichten (305, 307, 315, 317, 323).
+	QueueInbound = "sluis.inbound"
 	// QueueDead is the parking queue bound to ExchangeDead.
 	QueueDead = "sluis.dead"
 	// ProviderQueuePrefix + AGB code is a provider's queue.
@@ -40,6 +47,7 @@ const (
 	KeyDisclosure = "disclosure"
 	KeyConsent    = "consent"
 	KeyRetour     = "retour"
+	KeyInbound    = "inbound"
 
 	// DeliveryLimit is the quorum-queue x-delivery-limit of the work queues:
 	// a message redelivered more often (a poison message that keeps being
@@ -50,6 +58,16 @@ const (
 
 // ErrInvalidAGB is returned for a provider code that is not 8 digits.
 var ErrInvalidAGB = errors.New("invalid AGB code: want 8 digits")
+
+// ErrInvalidSystem is returned for a system id that cannot name a queue.
+var ErrInvalidSystem = errors.New("invalid system id: want 1-64 letters, digits, '-' or '_'")
+
+// systemIDRe is identity's system id: letters, digits, '-', '_'.
+var systemIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// SystemInboundQueue is the queue of a registration system's inbound
+// provider messages: "sluis.system.<id>.inbound".
+func SystemInboundQueue(system string) string { return "sluis.system." + system + ".inbound" }
 
 // ProviderQueue is the queue name of the provider with the given AGB code.
 func ProviderQueue(agb string) string { return ProviderQueuePrefix + agb }
@@ -70,6 +88,10 @@ type Topology struct {
 	// Providers are the AGB codes that get a queue sluis.provider.<AGB>
 	// bound to ExchangeOutbound with the AGB code as routing key.
 	Providers []string
+	// Systems are the ids of the registration systems that receive inbound
+	// messages: each gets SystemInboundQueue(id) bound to ExchangeSystem
+	// with its id as routing key.
+	Systems []string
 
 	// prefix is prepended to every name; tests use it to get a private
 	// topology on the shared broker. Empty in production.
@@ -114,6 +136,11 @@ func (t Topology) plan() (plan, error) {
 			return plan{}, fmt.Errorf("topology: Providers[%d]: %w", i, ErrInvalidAGB)
 		}
 	}
+	for i, s := range t.Systems {
+		if !systemIDRe.MatchString(s) {
+			return plan{}, fmt.Errorf("topology: Systems[%d]: %w", i, ErrInvalidSystem)
+		}
+	}
 	p := t.prefix
 	pl := plan{
 		Exchanges: []exchangeDecl{
@@ -122,18 +149,21 @@ func (t Topology) plan() (plan, error) {
 			{p + ExchangeOutbound, amqp.ExchangeDirect},
 			{p + ExchangeRetour, amqp.ExchangeDirect},
 			{p + ExchangeStatus, amqp.ExchangeTopic},
+			{p + ExchangeSystem, amqp.ExchangeDirect},
 		},
 		Queues: []queueDecl{
 			{p + QueueDead, amqp.Table{"x-queue-type": "quorum"}},
 			{p + QueueDisclosures, t.workQueueArgs()},
 			{p + QueueConsents, t.workQueueArgs()},
 			{p + QueueRetours, t.workQueueArgs()},
+			{p + QueueInbound, t.workQueueArgs()},
 		},
 		Bindings: []bindingDecl{
 			{p + ExchangeDead, p + QueueDead, ""},
 			{p + ExchangeIntake, p + QueueDisclosures, KeyDisclosure},
 			{p + ExchangeIntake, p + QueueConsents, KeyConsent},
 			{p + ExchangeRetour, p + QueueRetours, KeyRetour},
+			{p + ExchangeRetour, p + QueueInbound, KeyInbound},
 		},
 	}
 	seen := make(map[string]bool, len(t.Providers))
@@ -145,6 +175,16 @@ func (t Topology) plan() (plan, error) {
 		q := p + ProviderQueue(agb)
 		pl.Queues = append(pl.Queues, queueDecl{q, t.workQueueArgs()})
 		pl.Bindings = append(pl.Bindings, bindingDecl{p + ExchangeOutbound, q, agb})
+	}
+	seen = make(map[string]bool, len(t.Systems))
+	for _, s := range t.Systems {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		q := p + SystemInboundQueue(s)
+		pl.Queues = append(pl.Queues, queueDecl{q, t.workQueueArgs()})
+		pl.Bindings = append(pl.Bindings, bindingDecl{p + ExchangeSystem, q, s})
 	}
 	return pl, nil
 }

@@ -193,19 +193,24 @@ func TestTopologyPlan(t *testing.T) {
 	tests := []struct {
 		name      string
 		providers []string
+		systems   []string
 		wantErr   error
 		queues    int
 	}{
-		{"no providers", nil, nil, 4},
-		{"two providers", []string{"42420001", "65656055"}, nil, 6},
-		{"duplicate provider declared once", []string{"42420001", "42420001"}, nil, 5},
-		{"short code", []string{"4242"}, ErrInvalidAGB, 0},
-		{"letters", []string{"4242000A"}, ErrInvalidAGB, 0},
-		{"routing metacharacters", []string{"4242.#01"}, ErrInvalidAGB, 0},
+		{"no providers", nil, nil, nil, 5},
+		{"two providers", []string{"42420001", "65656055"}, nil, nil, 7},
+		{"duplicate provider declared once", []string{"42420001", "42420001"}, nil, nil, 6},
+		{"short code", []string{"4242"}, nil, ErrInvalidAGB, 0},
+		{"letters", []string{"4242000A"}, nil, ErrInvalidAGB, 0},
+		{"routing metacharacters", []string{"4242.#01"}, nil, ErrInvalidAGB, 0},
+		{"a receiving system", nil, []string{"regsys-a"}, nil, 6},
+		{"duplicate system declared once", nil, []string{"regsys-a", "regsys-a"}, nil, 6},
+		{"system id with a dot", nil, []string{"regsys.a"}, ErrInvalidSystem, 0},
+		{"system id with routing metacharacters", nil, []string{"regsys#"}, ErrInvalidSystem, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pl, err := Topology{Providers: tc.providers}.plan()
+			pl, err := Topology{Providers: tc.providers, Systems: tc.systems}.plan()
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err %v, want %v", err, tc.wantErr)
 			}

@@ -26,6 +26,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/consent"
+	"github.com/sluis-gateway/sluis/internal/inbound"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/provider"
@@ -43,6 +44,7 @@ type Store interface {
 	breach.Store
 	rights.Records
 	casework.Store
+	inbound.Store
 	Ping(ctx context.Context) error
 	Close() error
 }

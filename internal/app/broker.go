@@ -63,8 +63,9 @@ func CheckBroker(amqpURL string) error {
 	return fmt.Errorf("RabbitMQ at %s: %w", at, err)
 }
 
-// DeclareTopology declares exchanges and queues (idempotent).
-func DeclareTopology(amqpURL string, providers []string) error {
+// DeclareTopology declares exchanges and queues (idempotent): a queue per
+// provider and per receiving registration system.
+func DeclareTopology(amqpURL string, providers, systems []string) error {
 	conn, err := amqp.Dial(amqpURL, "sluis-topology", 5*time.Second)
 	if err != nil {
 		return fmt.Errorf("declare topology: %w", err)
@@ -75,7 +76,7 @@ func DeclareTopology(amqpURL string, providers []string) error {
 		return fmt.Errorf("topology channel: %w", err)
 	}
 	defer ch.Close()
-	if err := (amqp.Topology{Providers: providers}).Declare(ch); err != nil {
+	if err := (amqp.Topology{Providers: providers, Systems: systems}).Declare(ch); err != nil {
 		return fmt.Errorf("declare topology: %w", err)
 	}
 	return nil

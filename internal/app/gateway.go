@@ -24,6 +24,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/config"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/inbound"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/overdue"
 	"github.com/sluis-gateway/sluis/internal/pipeline"
@@ -83,7 +84,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs()); err != nil {
+	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs(), ids.Systems.Receivers()); err != nil {
 		return nil, err
 	}
 	g := &Gateway{Registry: prometheus.NewRegistry(), Identity: ids, done: make(chan error, 1), jobs: runners{log: log}}
@@ -155,6 +156,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	inboundMetrics, err := inbound.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := inbound.NewAnswers(g.Store, g.pub, inboundMetrics, log)
+	if err != nil {
+		return nil, err
+	}
 	p, err := pipeline.New(pipeline.Config{
 		Decoder:         dec,
 		Store:           g.Store,
@@ -164,6 +173,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		Sealer:          signer,
 		Publisher:       g.pub,
 		Archive:         evidence,
+		Answers:         answers,
 		ClientKeySecret: secret,
 		Logger:          log,
 		Metrics:         metrics,
@@ -207,6 +217,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 
+	inbounds, err := inbound.New(inbound.Config{
+		Store: g.Store, Certificates: reg, Receivers: ids.Systems, Validator: g.xsd, Sealer: signer,
+		Publisher: g.pub, Metrics: inboundMetrics, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	auth, err := newPrincipals(ids.Systems, gatewayUser, func(ctx context.Context, event string, detail map[string]string) error {
 		_, err := g.Store.Append(ctx, "", event, detail)
 		return err
@@ -221,12 +239,20 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 			retries: "sluis_consent_handler_retries_total", help: "Retries of a consent command after a transient failure."},
 		handler{name: "retours", queue: amqp.QueueRetours, consumers: 2, handle: retours.Handle,
 			retries: "sluis_retour_handler_retries_total", help: "Retries of a retour message after a transient failure."},
+		handler{name: "inbound", queue: amqp.QueueInbound, consumers: 2, handle: inbounds.Handle,
+			retries: "sluis_inbound_handler_retries_total", help: "Retries of an inbound provider message after a transient failure."},
 	); err != nil {
 		return nil, err
 	}
 
 	scanner, err := overdue.New(overdue.Config{
 		Store: g.Store, Publisher: g.pub, Registerer: g.Registry, Interval: cfg.OverdueInterval, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	deadlines, err := inbound.NewDeadlines(inbound.DeadlinesConfig{
+		Store: g.Store, Publisher: g.pub, Metrics: inboundMetrics, Interval: cfg.OverdueInterval, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -246,6 +272,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	// Background jobs: one line each.
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
+		job{name: "inbound-deadlines", run: deadlines},
 		job{name: "ledger-verify", run: ledgerCheck},
 		job{name: "breach-register", run: breaches},
 		job{name: "follow-ups", run: followUps},
@@ -256,7 +283,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithBreaches(breaches, signals, ids.Staff)
-	answers, err := rights.New(rights.Config{Records: g.Store, Ledger: g.Store, Archive: evidence, Providers: reg, Glass: g.Store, ClientKey: p.ClientKey})
+	rightsAnswers, err := rights.New(rights.Config{Records: g.Store, Ledger: g.Store, Archive: evidence, Providers: reg, Glass: g.Store, ClientKey: p.ClientKey})
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +291,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRights(answers, ids.Staff).WithCasework(work, ids.Staff)
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRights(rightsAnswers, ids.Staff).WithCasework(work, ids.Staff)
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,10 @@ const (
 	// TopicStatus takes status events; metadata RoutingKey is the topic key
 	// "<municipality>.<system>.<state>" (Event.RoutingKey).
 	TopicStatus = "status"
+	// TopicInbound takes a provider's heenbericht for a registration
+	// system; metadata Receiver is the system's id (its queue
+	// sluis.system.<id>.inbound).
+	TopicInbound = "inbound"
 	// TopicDead is the parking topic: it must reach the dead-letter
 	// exchange (fanout, any routing key).
 	TopicDead = "dead"
@@ -54,6 +58,9 @@ const (
 	// user. Consumers trust it only on a message whose UserID is the
 	// gateway's own broker user.
 	System Key = "sluis_system"
+	// Receiver is the registration system an inbound message is for
+	// (TopicInbound).
+	Receiver Key = "sluis_receiver"
 )
 
 // Get returns k's value on m ("" when unset).

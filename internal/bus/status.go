@@ -19,10 +19,14 @@ type Problem = jsoncheck.Problem
 // (AMQP exchange sluis.status, topic key "<municipality>.<system>.<state>").
 // It carries ids, codes and states only: never personal data.
 type Event struct {
-	Version       int       `json:"version"`
-	DisclosureID  string    `json:"disclosure_id,omitempty"`
-	CommandID     string    `json:"command_id,omitempty"` // consent register commands
-	Command       string    `json:"command,omitempty"`
+	Version      int    `json:"version"`
+	DisclosureID string `json:"disclosure_id,omitempty"`
+	CommandID    string `json:"command_id,omitempty"` // consent register commands
+	Command      string `json:"command,omitempty"`
+	// InboundID is set on the events of a provider's inbound message
+	// (states inbound_*, docs/inbound.md), Provider its sender.
+	InboundID     string    `json:"inbound_id,omitempty"`
+	Provider      string    `json:"provider,omitempty"`
 	State         string    `json:"state"`
 	At            time.Time `json:"at"`
 	Municipality  string    `json:"municipality,omitempty"`
@@ -39,6 +43,10 @@ type Event struct {
 	ReasonCodes   []string  `json:"reason_codes,omitempty"`
 	RetourCodes   []string  `json:"retour_codes,omitempty"`
 	Problems      []Problem `json:"problems,omitempty"`
+	// Due is when an inbound message's answer is due; AnsweredBy the
+	// disclosure that answered it.
+	Due        time.Time `json:"due,omitzero"`
+	AnsweredBy string    `json:"answered_by,omitempty"`
 }
 
 // RoutingKey is "<municipality>.<system>.<state>"; unknown parts are
@@ -105,6 +113,8 @@ func (e Event) Message() *message.Message {
 // consent command without one "status-unknown-<state>".
 func (e Event) id() string {
 	switch {
+	case e.InboundID != "":
+		return "status-" + e.InboundID + "-" + e.State
 	case e.DisclosureID != "":
 		return "status-" + e.DisclosureID + "-" + e.State
 	case e.CommandID == "" && e.State == string(receipts.Invalid):

@@ -42,6 +42,8 @@ func (c *Composer) Compose(req disclosure.Request, rec receipts.Record) ([]byte,
 		m, err = Toewijzing(req, rec)
 	case disclosure.MessageAntwoordbericht:
 		m, err = Antwoordbericht(req, rec)
+	case disclosure.MessageDeclaratieAntwoord:
+		m, err = DeclaratieAntwoord(req, rec)
 	default:
 		return nil, fmt.Errorf("message type %s cannot be composed from a disclosure", req.MessageType)
 	}
@@ -98,6 +100,45 @@ func Antwoordbericht(req disclosure.Request, rec receipts.Record) (*messages.Ant
 		m.Antwoord.Woonplaatsbeginsel = &messages.Woonplaatsbeginsel{Gemeente: a.ResidenceMunicipality}
 	}
 	return m, nil
+}
+
+// DeclaratieAntwoord maps a 325 request onto the message type: the answer
+// to a declaration (323) as a whole. The Header names the declaration
+// (DeclaratieIdentificatie) and carries 0200, XsltVersie and
+// XsdVersieDeclaratie 1.0.0; the DeclaratieAntwoord carries the number, the
+// totals and the retour code, and no Clienten (version 1 sends no rejected
+// prestaties: no client data).
+func DeclaratieAntwoord(req disclosure.Request, rec receipts.Record) (*messages.DeclaratieAntwoord, error) {
+	std := messages.Standard(req.Standard)
+	if !std.Valid() {
+		return nil, fmt.Errorf("unknown standard")
+	}
+	d := req.Declaration
+	switch {
+	case d == nil:
+		return nil, fmt.Errorf("/declaration: a 325 needs a declaration")
+	case !req.Client.IsZero() || len(req.Assignment.Products) > 0 || req.Answer != nil:
+		return nil, fmt.Errorf("a 325 carries no client, assignment or answer data")
+	}
+	p := &parser{}
+	date := p.date("/declaration/date", d.Date)
+	if p.err != nil {
+		return nil, p.err
+	}
+	h := header(req, rec)
+	h.DeclaratieIdentificatie = &messages.BerichtIdentificatie{Identificatie: d.Identificatie, Dagtekening: date}
+	h.XsltVersie = "1.0.0"
+	h.XsdVersieDeclaratie = &messages.XsdVersie{BasisschemaXsdVersie: "1.0.0", BerichtXsdVersie: "1.0.0"}
+	h.RetourCodes = []messages.RetourCode{messages.RetourGeenOpmerking}
+	total := func(a disclosure.Amount) messages.TotaalBedragMetDC {
+		return messages.TotaalBedragMetDC{TotaalBedrag: int(a.Cents), DebetCredit: messages.DebetCredit(a.DebitCredit)}
+	}
+	return &messages.DeclaratieAntwoord{Std: std, Header: h, DeclaratieAntwoord: &messages.DeclaratieAntwoordInhoud{
+		DeclaratieNummer:      d.Number,
+		TotaalIngediendBedrag: total(d.Claimed),
+		TotaalToegekendBedrag: total(d.Granted),
+		RetourCodes:           []messages.RetourCode{messages.RetourCode(d.RetourCode)},
+	}}, nil
 }
 
 // Toewijzing maps a 301 request onto the message type.

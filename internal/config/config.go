@@ -160,7 +160,8 @@ type Config struct {
 	// ConfirmTimeout bounds the wait for a broker confirm.
 	ConfirmTimeout time.Duration `env:"SLUIS_CONFIRM_TIMEOUT" envDefault:"10s"`
 	// OverdueInterval is how often deliveries without a retour are checked
-	// against the 3-working-day deadline (OP090).
+	// against the 3-working-day deadline (OP090), and providers' inbound
+	// messages without an answer against theirs (docs/inbound.md).
 	OverdueInterval time.Duration `env:"SLUIS_OVERDUE_INTERVAL" envDefault:"1m"`
 	// LedgerVerifyInterval is how often the gateway verifies the ledger's
 	// hash chain (the whole chain at start, then the entries added since);

@@ -88,7 +88,7 @@ var Settings = []Setting{
 	{Name: "SLUIS_CONFIRM_TIMEOUT", Field: "ConfirmTimeout", Default: "10s", Type: "duration", Section: "Processing",
 		Doc: "SLUIS_CONFIRM_TIMEOUT bounds the wait for a broker confirm."},
 	{Name: "SLUIS_OVERDUE_INTERVAL", Field: "OverdueInterval", Default: "1m", Type: "duration", Section: "Processing",
-		Doc: "SLUIS_OVERDUE_INTERVAL is how often deliveries without a retour are checked against the 3-working-day deadline (OP090)."},
+		Doc: "SLUIS_OVERDUE_INTERVAL is how often deliveries without a retour are checked against the 3-working-day deadline (OP090), and providers' inbound messages without an answer against theirs (docs/inbound.md)."},
 	{Name: "SLUIS_LEDGER_VERIFY_INTERVAL", Field: "LedgerVerifyInterval", Default: "1h", Type: "duration", Section: "Processing",
 		Doc: "SLUIS_LEDGER_VERIFY_INTERVAL is how often the gateway verifies the ledger's hash chain (the whole chain at start, then the entries added since); see docs/operations.md, \"Verifying the ledger\". At least 1s."},
 	{Name: "SLUIS_LOG_LEVEL", Field: "LogLevel", Default: "info", Type: "string", Section: "Operations",

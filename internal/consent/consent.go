@@ -151,7 +151,7 @@ const (
 // after a municipal decision, and so may go on the basis of a legal
 // obligation: 301 (toewijzing, assignment) and 319 (antwoordbericht, the
 // answer to a request for assignment or change).
-var StatutoryMessageTypes = map[string]bool{"301": true, "319": true}
+var StatutoryMessageTypes = map[string]bool{"301": true, "319": true, "325": true}
 
 // FollowUpKind names what must happen after an allowed decision.
 type FollowUpKind string

@@ -180,7 +180,7 @@ func (d *decider) decideLegalObligation() Decision {
 	lb := d.r.LegalBasis
 	ok := true
 	if !StatutoryMessageTypes[d.r.MessageType] {
-		d.refuse(CodeLegalObligationNotStatutory, "message type %s is not statutory traffic after a municipal decision (only 301 and 319 are)", safeToken(d.r.MessageType))
+		d.refuse(CodeLegalObligationNotStatutory, "message type %s is not statutory traffic after a municipal decision (only 301, 319 and 325 are)", safeToken(d.r.MessageType))
 		ok = false
 	}
 	if strings.TrimSpace(lb.DecisionRef) == "" {

@@ -67,10 +67,10 @@ func diff(contract, xsd []string) string {
 // Every code list of the contract equals the enumeration of the official
 // XSD (through messages' code lists, which TestCodeListsMatchXSD holds equal
 // to the embedded basisschemas), for each standard it applies to; and every
-// code list a 301 or 319 field of the contract carries is there.
+// code list a 301, 319 or 325 field of the contract carries is there.
 func TestContractCodeListsEqualXSD(t *testing.T) {
 	defs := codeListDefs(t, contractSchema(t))
-	want := []string{"AanduidingWoonadres", "AdresSoort", "Communicatievorm", "DatumGebruik", "Eenheid",
+	want := []string{"AanduidingWoonadres", "AdresSoort", "Communicatievorm", "DatumGebruik", "DebetCredit", "Eenheid",
 		"Frequentie", "Geslacht", "JuridischeStatus", "LandCode", "NaamGebruik", "ProductCategorie-iJw",
 		"ProductCategorie-iWmo", "RedenAfwijzingVerzoek", "RedenWijziging", "SoortRelatie", "VerzoekAntwoord",
 		"WettelijkeVertegenwoordiging"}

@@ -98,6 +98,35 @@ func check(r Request) []Problem {
 	if !r.Client.IsZero() && !messages.ValidBSN(r.Client.BSN) {
 		ps = append(ps, Problem{Path: "/client/bsn", Rule: "CS002", Message: "BSN fails the 11-proef (CS002)"})
 	}
+	if d := r.Declaration; d != nil {
+		ps = append(ps, checkDeclaration(messages.Standard(r.Standard), d)...)
+	}
+	return ps
+}
+
+// checkDeclaration: the 325's rules on the answer as a whole (TR342 with
+// no rejected prestaties, CS325, the retour code list WJ001).
+func checkDeclaration(std messages.Standard, d *Declaration) []Problem {
+	var ps []Problem
+	code := messages.RetourCode(d.RetourCode)
+	if _, ok := code.Meaning(std); !ok || code == messages.RetourGeenOpmerking || code == messages.RetourNietBeoordeeld {
+		ps = append(ps, Problem{Path: "/declaration/retour_code", Rule: "WJ001", Message: "not a retour code of the standard other than 0200 and 0233"})
+	}
+	granted := d.Granted == d.Claimed
+	rejected := d.Granted == Amount{Cents: 0, DebitCredit: "D"}
+	switch {
+	case !granted && !rejected:
+		ps = append(ps, Problem{Path: "/declaration/granted", Rule: "TR342", Message: "must equal claimed (granted as a whole) or be 0 D (rejected as a whole)"})
+	case granted && code != "8001":
+		ps = append(ps, Problem{Path: "/declaration/retour_code", Rule: "TR342", Message: "8001 when the whole declaration is granted"})
+	case rejected && !granted && code == "8001":
+		ps = append(ps, Problem{Path: "/declaration/retour_code", Rule: "TR342", Message: "not 8001 when the declaration is rejected"})
+	}
+	for path, a := range map[string]Amount{"/declaration/claimed": d.Claimed, "/declaration/granted": d.Granted} {
+		if a.Cents == 0 && a.DebitCredit != "D" {
+			ps = append(ps, Problem{Path: path + "/debit_credit", Rule: "CS325", Message: "D when the amount is 0"})
+		}
+	}
 	return ps
 }
 

@@ -29,6 +29,12 @@ func BerichtElements(r Request) int {
 		// RedenAfwijzingVerzoek, Woonplaatsbeginsel/Gemeente.
 		n += 1 + 2 + opt(r.Answer.RejectionReason) + 2*opt(r.Answer.ResidenceMunicipality)
 	}
+	if r.Declaration != nil {
+		// DeclaratieIdentificatie (3), XsltVersie, XsdVersieDeclaratie (3),
+		// RetourCodes (2); DeclaratieAntwoord, DeclaratieNummer, two totals
+		// (3 each), RetourCodes (2).
+		n += 3 + 1 + 3 + 2 + 1 + 1 + 6 + 2
+	}
 	if r.Client.IsZero() && len(r.Assignment.Products) == 0 {
 		return n
 	}

@@ -12,26 +12,32 @@ import (
 // Request is a disclosure request, contract version 1. Field comments name
 // the iWmo/iJw 3.2 element each field becomes.
 type Request struct {
-	Version     int        `json:"version"`
-	ID          string     `json:"id"`
-	Sender      Sender     `json:"sender"`
-	Recipient   Recipient  `json:"recipient"`
-	Standard    string     `json:"standard"`     // "iWmo" | "iJw"
-	MessageType string     `json:"message_type"` // "301" | "319"
-	Purpose     string     `json:"purpose"`
-	LegalBasis  LegalBasis `json:"legal_basis"`
+	Version     int       `json:"version"`
+	ID          string    `json:"id"`
+	Sender      Sender    `json:"sender"`
+	Recipient   Recipient `json:"recipient"`
+	Standard    string    `json:"standard"`     // "iWmo" | "iJw"
+	MessageType string    `json:"message_type"` // "301" | "319"
+	// InReplyTo is the inbound id ("in-" + UUID) of the provider's message
+	// this answers (internal/inbound), or empty.
+	InReplyTo  string     `json:"in_reply_to,omitempty"`
+	Purpose    string     `json:"purpose"`
+	LegalBasis LegalBasis `json:"legal_basis"`
 	// Client and Assignment are a 301's (required there); a 319 has
 	// neither and leaves them zero.
 	Client     Client     `json:"client"`
 	Assignment Assignment `json:"assignment"`
 	// Answer is a 319's (required there, nil for a 301).
 	Answer *Answer `json:"answer,omitempty"`
+	// Declaration is a 325's (required there, nil otherwise).
+	Declaration *Declaration `json:"declaration,omitempty"`
 }
 
 // Message types a disclosure request can ask for.
 const (
-	MessageToewijzing      = "301" // toewijzing (assignment)
-	MessageAntwoordbericht = "319" // antwoordbericht (answer to a 315 or 317)
+	MessageToewijzing         = "301" // toewijzing (assignment)
+	MessageAntwoordbericht    = "319" // antwoordbericht (answer to a 315 or 317)
+	MessageDeclaratieAntwoord = "325" // declaratie-antwoord (answer to a 323)
 )
 
 // Sender is the registration system that asks, on behalf of a municipality.
@@ -203,4 +209,22 @@ type Answer struct {
 	Answer                string `json:"answer"`                           // VerzoekAntwoord: 1 afgewezen, 2 in onderzoek
 	RejectionReason       string `json:"rejection_reason,omitempty"`       // RedenAfwijzingVerzoek
 	ResidenceMunicipality string `json:"residence_municipality,omitempty"` // Woonplaatsbeginsel/Gemeente (iJw only)
+}
+
+// Declaration is what a 325 says (DeclaratieAntwoord): the municipality's
+// answer to a provider's declaration (323) as a whole. It carries no
+// client data (version 1 sends no rejected prestaties, so no BSN).
+type Declaration struct {
+	Identificatie string `json:"identificatie"` // DeclaratieIdentificatie/Identificatie (the 323's)
+	Date          string `json:"date"`          // DeclaratieIdentificatie/Dagtekening
+	Number        string `json:"number"`        // DeclaratieNummer
+	Claimed       Amount `json:"claimed"`       // TotaalIngediendBedrag
+	Granted       Amount `json:"granted"`       // TotaalToegekendBedrag
+	RetourCode    string `json:"retour_code"`   // DeclaratieAntwoord/RetourCodes/RetourCode
+}
+
+// Amount is CDT_TotaalBedragMetDC: eurocents and debet (D) or credit (C).
+type Amount struct {
+	Cents       int64  `json:"cents"`
+	DebitCredit string `json:"debit_credit"`
 }

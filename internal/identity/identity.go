@@ -46,6 +46,9 @@ var (
 	// ErrInvalidRegistry: the registry of systems is malformed; the error
 	// names the entry and the field.
 	ErrInvalidRegistry = errors.New("invalid system registry")
+	// ErrNoReceiver: no system of the registry receives the inbound
+	// provider messages of this municipality (receives_for).
+	ErrNoReceiver = errors.New("no system receives for this municipality")
 )
 
 // Legal bases a system may be allowed to use (the request's

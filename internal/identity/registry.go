@@ -34,6 +34,13 @@ type System struct {
 	// broker-validated user-id of its messages); empty: the system does not
 	// use AMQP.
 	BrokerUser string `json:"broker_user,omitempty"`
+	// ReceivesFor are the municipalities (a subset of Municipalities) whose
+	// inbound provider messages (305, 307, 315, 317, 323) this system
+	// receives on its queue sluis.system.<id>.inbound (docs/inbound.md).
+	// At most one system receives for a municipality; a municipality no
+	// system receives for has its inbound messages parked (no_system).
+	// Receiving needs a BrokerUser (the queue is read over AMQP).
+	ReceivesFor []string `json:"receives_for,omitempty"`
 }
 
 // CertificateMatch recognises a client certificate (already verified
@@ -58,6 +65,8 @@ type Registry struct {
 	systems []System // in file order
 	byID    map[string]int
 	byUser  map[string]int
+	// receiver: municipality → index of the system that receives for it.
+	receiver map[string]int
 }
 
 var (
@@ -73,7 +82,7 @@ var knownBases = []string{BasisConsent, BasisLegalObligation, BasisSafetyOverrid
 // New checks and indexes systems. Every problem is an ErrInvalidRegistry
 // naming the entry (its position and id) and the field.
 func New(systems []System) (*Registry, error) {
-	r := &Registry{byID: map[string]int{}, byUser: map[string]int{}}
+	r := &Registry{byID: map[string]int{}, byUser: map[string]int{}, receiver: map[string]int{}}
 	for i, s := range systems {
 		entry := fmt.Sprintf("system %d", i+1)
 		if s.ID != "" {
@@ -98,6 +107,12 @@ func New(systems []System) (*Registry, error) {
 				}
 			}
 		}
+		for _, m := range s.ReceivesFor {
+			if j, dup := r.receiver[m]; dup {
+				return nil, fmt.Errorf("%w: %s: receives_for: %s is also received by system %d", ErrInvalidRegistry, entry, m, j+1)
+			}
+			r.receiver[m] = i
+		}
 		r.byID[s.ID] = i
 		r.systems = append(r.systems, s.clone())
 	}
@@ -109,6 +124,7 @@ func New(systems []System) (*Registry, error) {
 func (s System) clone() System {
 	s.Municipalities = slices.Clone(s.Municipalities)
 	s.LegalBases = slices.Clone(s.LegalBases)
+	s.ReceivesFor = slices.Clone(s.ReceivesFor)
 	if s.Certificate != nil {
 		c := *s.Certificate
 		s.Certificate = &c
@@ -142,6 +158,17 @@ func (s System) check() error {
 		if slices.Index(s.LegalBases, b) != k {
 			return fmt.Errorf("legal_bases[%d]: %s listed twice", k, b)
 		}
+	}
+	for k, m := range s.ReceivesFor {
+		switch {
+		case !slices.Contains(s.Municipalities, m):
+			return fmt.Errorf("receives_for[%d]: %q is not one of the system's municipalities", k, m)
+		case slices.Index(s.ReceivesFor, m) != k:
+			return fmt.Errorf("receives_for[%d]: %s listed twice", k, m)
+		}
+	}
+	if len(s.ReceivesFor) > 0 && s.BrokerUser == "" {
+		return fmt.Errorf("receives_for: a receiving system needs a broker_user to read its inbound queue")
 	}
 	if s.Certificate == nil && s.BrokerUser == "" {
 		return fmt.Errorf("certificate, broker_user: the system needs at least one way to authenticate")
@@ -253,6 +280,29 @@ func (r *Registry) ByBrokerUser(user string) (System, error) {
 		return System{}, ErrUnknownBrokerUser
 	}
 	return r.systems[i].clone(), nil
+}
+
+// Receiver returns the system that receives the inbound provider messages
+// of a municipality, or ErrNoReceiver.
+func (r *Registry) Receiver(municipality string) (System, error) {
+	i, ok := r.receiver[municipality]
+	if !ok {
+		return System{}, fmt.Errorf("%w: %s", ErrNoReceiver, municipality)
+	}
+	return r.systems[i].clone(), nil
+}
+
+// Receivers lists the ids of the systems that receive for a municipality,
+// sorted (each gets an inbound queue).
+func (r *Registry) Receivers() []string {
+	var out []string
+	for _, s := range r.systems {
+		if len(s.ReceivesFor) > 0 {
+			out = append(out, s.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // IDs lists the registered system ids, sorted.

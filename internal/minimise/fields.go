@@ -159,6 +159,19 @@ func buildFieldTable() []Field {
 	add("/answer/rejection_reason", ca, Optional, "Antwoord/RedenAfwijzingVerzoek")
 	add("/answer/residence_municipality", ca, Optional, "Antwoord/Woonplaatsbeginsel/Gemeente")
 	t[len(t)-1].Standard = "iJw"
+
+	// The 325 (declaratie-antwoord) on a declaration as a whole: no client
+	// data (no rejected prestaties, so no BSN), the settlement of the
+	// assigned care, so care_assignment.
+	mt = "325"
+	add("/declaration/identificatie", ca, Always, "Header/DeclaratieIdentificatie/Identificatie")
+	add("/declaration/date", ca, Always, "Header/DeclaratieIdentificatie/Dagtekening")
+	add("/declaration/number", ca, Always, "DeclaratieAntwoord/DeclaratieNummer")
+	add("/declaration/claimed/cents", ca, Always, "DeclaratieAntwoord/TotaalIngediendBedrag/TotaalBedrag")
+	add("/declaration/claimed/debit_credit", ca, Always, "DeclaratieAntwoord/TotaalIngediendBedrag/DebetCredit")
+	add("/declaration/granted/cents", ca, Always, "DeclaratieAntwoord/TotaalToegekendBedrag/TotaalBedrag")
+	add("/declaration/granted/debit_credit", ca, Always, "DeclaratieAntwoord/TotaalToegekendBedrag/DebetCredit")
+	add("/declaration/retour_code", ca, Always, "DeclaratieAntwoord/RetourCodes/RetourCode")
 	return t
 }
 

@@ -41,6 +41,20 @@ func answerRequest(std string) disclosure.Request {
 	return r
 }
 
+// declarationRequest is a valid 325 request: a declaration granted as a
+// whole, no client, no assignment, no answer.
+func declarationRequest(std string) disclosure.Request {
+	r := baseRequest(std, "care_declaration")
+	r.MessageType = "325"
+	r.Client = disclosure.Client{}
+	r.Assignment = disclosure.Assignment{}
+	r.InReplyTo = "in-6f1c2a3e-8b4d-4c1a-9e2f-3a5b7c9d1e01"
+	amount := disclosure.Amount{Cents: 5000, DebitCredit: "D"}
+	r.Declaration = &disclosure.Declaration{Identificatie: "P0A1B2C3D4E5", Date: "2026-12-01", Number: "P0A1B2C3D4E5",
+		Claimed: amount, Granted: amount, RetourCode: "8001"}
+	return r
+}
+
 // fullAnswerRequest fills every answer field (iJw: a rejection on the
 // woonplaatsbeginsel with the municipality).
 func fullAnswerRequest(std string) disclosure.Request {

@@ -12,10 +12,11 @@ import (
 )
 
 // dataRoots are the parts of the request that can reach the Bericht as
-// data (client and assignment of a 301, answer of a 319); the rest (sender,
+// data (client and assignment of a 301, answer of a 319, declaration of a
+// 325); the rest (sender, in_reply_to,
 // recipient, standard, legal basis, ...) is the envelope of the request and
 // not governed by profiles.
-var dataRoots = []string{"client", "assignment", "answer"}
+var dataRoots = []string{"client", "assignment", "answer", "declaration"}
 
 // fieldPlan is one JSON key of a struct type.
 type fieldPlan struct {

@@ -217,6 +217,7 @@ func TestEmbedded(t *testing.T) {
 		"iwmo-301-care_assignment@1": true, "ijw-301-care_assignment@1": true,
 		"iwmo-301-assignment_minimal@1": true, "ijw-301-assignment_minimal@1": true,
 		"iwmo-319-care_assignment@1": true, "ijw-319-care_assignment@1": true,
+		"iwmo-325-care_declaration@1": true, "ijw-325-care_declaration@1": true,
 	}
 	for _, p := range ps.All() {
 		if !want[p.Key()] {
@@ -273,8 +274,12 @@ func TestFieldTableCoversTheRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	declaration, err := toTree(declarationRequest("iWmo"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
-	for _, l := range append(leaves(tree), leaves(answer)...) {
+	for _, l := range append(append(leaves(tree), leaves(answer)...), leaves(declaration)...) {
 		if _, ok := lookupField(l.pattern); !ok {
 			t.Errorf("request field %s is not in the table", l.pattern)
 		}

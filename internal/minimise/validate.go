@@ -25,7 +25,7 @@ func (p Profile) Validate() error {
 		bad("standard", "must be iWmo or iJw")
 	}
 	if !composedTypes[p.MessageType] {
-		bad("message_type", "must be 301 or 319 (the message types composed from a disclosure request)")
+		bad("message_type", "must be 301, 319 or 325 (the message types composed from a disclosure request)")
 	}
 	if strings.TrimSpace(p.Purpose) == "" {
 		bad("purpose", "required")
@@ -128,7 +128,7 @@ func (p Profile) Validate() error {
 }
 
 // composedTypes are the message types a disclosure request can ask for.
-var composedTypes = map[string]bool{"301": true, "319": true}
+var composedTypes = map[string]bool{"301": true, "319": true, "325": true}
 
 // wholeElementWithheld reports whether every field of the array element
 // containing leaf pattern f is never sent or stripped, so the element (and

@@ -46,6 +46,7 @@ type Pipeline struct {
 	seal      Sealer
 	pub       Publisher
 	archive   Archiver
+	answers   Answers
 	clientKey []byte
 	now       func() time.Time
 	log       *slog.Logger
@@ -64,6 +65,9 @@ type Config struct {
 	// Archive keeps the signed message of every delivered disclosure
 	// (see publish); nil archives nothing (component tests, benchmarks).
 	Archive Archiver
+	// Answers checks and links in_reply_to; nil: a request naming one is
+	// refused (nothing could link it).
+	Answers Answers
 	// ClientKeySecret keys the hash of the BSN kept in the store.
 	ClientKeySecret []byte
 	Now             func() time.Time
@@ -101,7 +105,7 @@ func New(c Config) (*Pipeline, error) {
 	}
 	return &Pipeline{
 		dec: c.Decoder, store: c.Store, ledger: c.Store, screen: c.Screener, compose: c.Composer,
-		validate: c.Validator, seal: c.Sealer, pub: c.Publisher, archive: c.Archive,
+		validate: c.Validator, seal: c.Sealer, pub: c.Publisher, archive: c.Archive, answers: c.Answers,
 		clientKey: c.ClientKeySecret, now: c.Now, log: c.Logger, metrics: c.Metrics,
 	}, nil
 }
@@ -183,11 +187,32 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 func (p *Pipeline) advance(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record) error {
 	switch rec.State {
 	case receipts.Received, receipts.Allowed, receipts.Published:
+	case receipts.Delivered, receipts.Accepted, receipts.Rejected, receipts.Overdue:
+		// Delivered before: link the answer again (a crash may have come
+		// between the delivery and the link), tell the sender, ack.
+		if err := p.answered(ctx, req, rec); err != nil {
+			return err
+		}
+		ob.announce(rec, nil, p.now())
+		return nil
 	default:
 		// Final or waiting: tell the sender where it is (again, after a
 		// redelivery) and ack.
 		ob.announce(rec, nil, p.now())
 		return nil
+	}
+	if rec.State == receipts.Received && req.InReplyTo != "" {
+		code, sentence := ReasonInReplyTo, "in_reply_to cannot be checked here"
+		if p.answers != nil {
+			var err error
+			if code, sentence, err = p.answers.Check(ctx, req); err != nil {
+				return fmt.Errorf("check in_reply_to of %s: %w", rec.DisclosureID, err)
+			}
+		}
+		if code != "" {
+			_, err := p.move(ctx, ob, rec, receipts.Change{To: receipts.Refused, Reason: sentence, ReasonCodes: []string{code}})
+			return err
+		}
 	}
 	t0 := p.now()
 	s, err := p.screen.Screen(ctx, req, rec)
@@ -227,7 +252,22 @@ func (p *Pipeline) advance(ctx context.Context, ob *outbox, req disclosure.Reque
 			return err
 		}
 	}
-	return p.publish(ctx, ob, rec, signed)
+	return p.publish(ctx, ob, req, rec, signed)
+}
+
+// ReasonInReplyTo is the reason code of a request refused because it names
+// an in_reply_to nothing can check.
+const ReasonInReplyTo = "in_reply_to"
+
+// answered links a delivered answer to the inbound message it names.
+func (p *Pipeline) answered(ctx context.Context, req disclosure.Request, rec receipts.Record) error {
+	if req.InReplyTo == "" || p.answers == nil {
+		return nil
+	}
+	if err := p.answers.Delivered(ctx, req, rec); err != nil {
+		return fmt.Errorf("link %s to %s: %w", rec.DisclosureID, req.InReplyTo, err)
+	}
+	return nil
 }
 
 func refusal(s Screening) receipts.Change {
@@ -249,7 +289,7 @@ func screeningDetail(s Screening) map[string]string {
 
 // publish sends the signed message of a published disclosure to its
 // provider's queue and records the outcome.
-func (p *Pipeline) publish(ctx context.Context, ob *outbox, rec receipts.Record, signed []byte) error {
+func (p *Pipeline) publish(ctx context.Context, ob *outbox, req disclosure.Request, rec receipts.Record, signed []byte) error {
 	out := message.NewMessage(rec.MessageID, signed)
 	bus.AGB.Set(out, rec.Recipient)
 	bus.ContentType.Set(out, "application/xml")
@@ -263,8 +303,11 @@ func (p *Pipeline) publish(ctx context.Context, ob *outbox, rec receipts.Record,
 		if err := p.archiveSigned(ctx, rec, signed, at); err != nil {
 			return err
 		}
-		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, At: at, Detail: map[string]string{"message_id": rec.MessageID}})
-		return err
+		next, err := p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, At: at, Detail: map[string]string{"message_id": rec.MessageID}})
+		if err != nil {
+			return err
+		}
+		return p.answered(ctx, req, next)
 	case errors.Is(err, bus.ErrUnroutable):
 		_, err = p.move(ctx, ob, rec, receipts.Change{To: receipts.Failed, Reason: ReasonNotConnected})
 		return err

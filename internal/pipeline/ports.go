@@ -47,6 +47,18 @@ type Screener interface {
 	Screen(ctx context.Context, req disclosure.Request, rec receipts.Record) (Screening, error)
 }
 
+// Answers knows what a disclosure answers: its in_reply_to, a provider's
+// inbound message (internal/inbound). Safe for concurrent use.
+type Answers interface {
+	// Check returns "" when req names nothing or what it may answer;
+	// otherwise a reason code and a sentence (no personal data) to refuse
+	// it with. An error is transient.
+	Check(ctx context.Context, req disclosure.Request) (code, sentence string, err error)
+	// Delivered records that rec, delivered, answered req.InReplyTo; it is
+	// called again after a redelivery and must be idempotent.
+	Delivered(ctx context.Context, req disclosure.Request, rec receipts.Record) error
+}
+
 // Composer turns an allowed request into the Bericht's XML. An error that is
 // the request's fault (a rule of the standard) is permanent: the disclosure
 // fails with the error's text as reason, which must hold no personal data.

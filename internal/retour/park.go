@@ -38,7 +38,7 @@ const ParkContentType = "application/json"
 // the retour (documented in docs/receipts.md): ids, the reason, the size
 // and a hash of the body, never its content.
 type Parked struct {
-	// Kind is always "retour".
+	// Kind is "retour" (internal/retour) or "inbound" (internal/inbound).
 	Kind string `json:"kind"`
 	// MessageID is the parked message's AMQP message id (or
 	// "retour-parked" when it had none).
@@ -111,33 +111,37 @@ func parkFor(rec receipts.Record, signer string, r Reason, format string, args .
 // dead-letter exchange with the reason; an error means it is not parked
 // (the caller nacks).
 func (h *Handler) park(ctx context.Context, msg *message.Message, pe *parkError) error {
+	return Park(ctx, h.pub, msg, Parked{Kind: "retour", Reason: pe.reason, Detail: pe.detail, Source: h.source,
+		DisclosureID: pe.disclosureID, ParkedAt: h.now().UTC()})
+}
+
+// Park publishes p, completed from msg (its id, content type, size and
+// SHA-256; never its body), to the dead-letter exchange with the park
+// headers. An error means it is not parked: the caller nacks.
+func Park(ctx context.Context, pub Publisher, msg *message.Message, p Parked) error {
 	id := msg.UUID
 	if id == "" {
-		id = "retour-parked"
+		id = p.Kind + "-parked"
 	}
 	ct := bus.ContentType.Get(msg)
 	if ct == "" {
 		ct = "application/xml"
 	}
 	sum := sha256.Sum256(msg.Payload)
-	p := Parked{
-		Kind: "retour", MessageID: id, Reason: pe.reason, Detail: pe.detail, Source: h.source,
-		DisclosureID: pe.disclosureID, ContentType: ct, Size: len(msg.Payload),
-		SHA256: hex.EncodeToString(sum[:]), ParkedAt: h.now().UTC(),
-	}
+	p.MessageID, p.ContentType, p.Size, p.SHA256 = id, ct, len(msg.Payload), hex.EncodeToString(sum[:])
 	body, err := json.Marshal(p)
 	if err != nil {
-		return fmt.Errorf("park retour %s: %w", msg.UUID, err)
+		return fmt.Errorf("park %s %s: %w", p.Kind, msg.UUID, err)
 	}
 	out := message.NewMessage(id, body)
 	bus.ContentType.Set(out, ParkContentType)
-	out.Metadata.Set(HeaderParkReason, string(pe.reason))
-	out.Metadata.Set(HeaderParkDetail, pe.detail)
-	out.Metadata.Set(HeaderParkSource, h.source)
+	out.Metadata.Set(HeaderParkReason, string(p.Reason))
+	out.Metadata.Set(HeaderParkDetail, p.Detail)
+	out.Metadata.Set(HeaderParkSource, p.Source)
 	out.Metadata.Set(HeaderParkSHA256, p.SHA256)
 	out.Metadata.Set(HeaderParkSize, strconv.Itoa(p.Size))
-	if err := h.pub.PublishContext(ctx, bus.TopicDead, out)[0]; err != nil {
-		return fmt.Errorf("park retour %s (%s): %w", msg.UUID, pe.reason, err)
+	if err := pub.PublishContext(ctx, bus.TopicDead, out)[0]; err != nil {
+		return fmt.Errorf("park %s %s (%s): %w", p.Kind, msg.UUID, p.Reason, err)
 	}
 	return nil
 }

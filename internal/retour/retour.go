@@ -200,47 +200,18 @@ func (h *Handler) Handle(msg *message.Message) error {
 
 // handle returns the outcome, a *parkError, or a transient error.
 func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, error) {
-	// 1. Who claims to have sent it; not trusted, only used to pick the
-	// one certificate the signature must verify against.
-	claimed, err := peekSender(msg.Payload)
+	// 1-2. Verified against the claimed provider's certificate, published
+	// by its broker user.
+	verified, err := Verify(h.certs, msg)
+	var rf *Refusal
+	if errors.As(err, &rf) {
+		return "", park(rf.Reason, "%s", rf.Detail)
+	}
 	if err != nil {
-		return "", park(ReasonMalformed, "%v", err)
+		return "", err
 	}
-	if !messages.ValidAGB(claimed) {
-		return "", park(ReasonUnknownProvider, "envelope Sender is not an AGB code")
-	}
-	certs, err := h.certs.RetourCertificates(claimed)
-	switch {
-	case errors.Is(err, provider.ErrUnknown):
-		return "", park(ReasonUnknownProvider, "provider %s not in registry", claimed)
-	case err != nil:
-		return "", park(ReasonNoCertificate, "provider %s has no usable retour certificate", claimed)
-	}
-	v, err := signing.NewVerifier(certs...)
-	if err != nil {
-		return "", park(ReasonNoCertificate, "provider %s retour certificate not usable: %v", claimed, err)
-	}
-
-	// 2. Verify: from here on only what the signature covers is read.
-	opened, err := v.Open(msg.Payload)
-	switch {
-	case errors.Is(err, signing.ErrUntrusted):
-		return "", park(ReasonUntrusted, "provider %s: signer is not the provider's certificate", claimed)
-	case errors.Is(err, signing.ErrBadSignature):
-		return "", park(ReasonBadSignature, "provider %s: signature does not verify", claimed)
-	case err != nil:
-		return "", park(ReasonMalformed, "provider %s: %v", claimed, err)
-	}
+	claimed, opened := verified.Provider, verified.Opened
 	meta := opened.Meta
-	if meta.Sender != claimed {
-		return "", park(ReasonSenderMismatch, "provider %s: signed Sender differs", claimed)
-	}
-	// The broker-validated publisher must be the signer's own account: a
-	// provider cannot hand in another's signed retour.
-	if want, err := h.certs.BrokerUser(claimed); err != nil || want == "" || bus.UserID.Get(msg) != want {
-		return "", park(ReasonWrongPublisher, "provider %s: published by broker user %q, not the provider's",
-			claimed, bus.UserID.Get(msg))
-	}
 
 	// 3. Schemas.
 	if err := h.val.ValidateEnvelope(msg.Payload); err != nil {
@@ -302,4 +273,70 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 	// 7. Record.
 	ctx = actor.With(ctx, actor.Actor{Kind: "provider", ID: claimed})
 	return h.record(ctx, rec, meta, res)
+}
+
+// Refusal is why Verify would not take a message: a park reason and a
+// detail without personal data.
+type Refusal struct {
+	Reason Reason
+	Detail string
+}
+
+func (r *Refusal) Error() string { return string(r.Reason) + ": " + r.Detail }
+
+func refuse(r Reason, format string, args ...any) error {
+	return &Refusal{Reason: r, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Verified is a provider's signed envelope that passed Verify.
+type Verified struct {
+	// Provider is the AGB code of the signer, who also published it.
+	Provider string
+	Opened   signing.Opened
+}
+
+// Verify checks a provider's signed envelope as every message from a
+// provider is checked (retours here, heenberichten in internal/inbound):
+// the envelope's Sender, read without trusting it, picks the one provider
+// whose retour certificate the signature must verify against; the signed
+// Sender must be that provider; and the broker-validated publisher must be
+// that provider's broker user, so no one hands in another's signed
+// message. Every failure is a *Refusal with its park reason.
+func Verify(certs Certificates, msg *message.Message) (Verified, error) {
+	claimed, err := peekSender(msg.Payload)
+	if err != nil {
+		return Verified{}, refuse(ReasonMalformed, "%v", err)
+	}
+	if !messages.ValidAGB(claimed) {
+		return Verified{}, refuse(ReasonUnknownProvider, "envelope Sender is not an AGB code")
+	}
+	cs, err := certs.RetourCertificates(claimed)
+	switch {
+	case errors.Is(err, provider.ErrUnknown):
+		return Verified{}, refuse(ReasonUnknownProvider, "provider %s not in registry", claimed)
+	case err != nil:
+		return Verified{}, refuse(ReasonNoCertificate, "provider %s has no usable retour certificate", claimed)
+	}
+	v, err := signing.NewVerifier(cs...)
+	if err != nil {
+		return Verified{}, refuse(ReasonNoCertificate, "provider %s retour certificate not usable: %v", claimed, err)
+	}
+	// From here on only what the signature covers is read.
+	opened, err := v.Open(msg.Payload)
+	switch {
+	case errors.Is(err, signing.ErrUntrusted):
+		return Verified{}, refuse(ReasonUntrusted, "provider %s: signer is not the provider's certificate", claimed)
+	case errors.Is(err, signing.ErrBadSignature):
+		return Verified{}, refuse(ReasonBadSignature, "provider %s: signature does not verify", claimed)
+	case err != nil:
+		return Verified{}, refuse(ReasonMalformed, "provider %s: %v", claimed, err)
+	}
+	if opened.Meta.Sender != claimed {
+		return Verified{}, refuse(ReasonSenderMismatch, "provider %s: signed Sender differs", claimed)
+	}
+	if want, err := certs.BrokerUser(claimed); err != nil || want == "" || bus.UserID.Get(msg) != want {
+		return Verified{}, refuse(ReasonWrongPublisher, "provider %s: published by broker user %q, not the provider's",
+			claimed, bus.UserID.Get(msg))
+	}
+	return Verified{Provider: claimed, Opened: opened}, nil
 }

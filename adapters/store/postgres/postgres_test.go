@@ -315,3 +315,9 @@ func TestCountersContract(t *testing.T) {
 		return open(t, testenv.PostgresSchema(t))
 	})
 }
+
+func TestInboundContract(t *testing.T) {
+	storetest.RunInbound(t, func(t *testing.T) storetest.InboundStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

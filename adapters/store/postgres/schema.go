@@ -204,6 +204,30 @@ var migrations = [][]string{
 		`CREATE INDEX review_items_list ON review_items (municipality, kind, seq)`,
 		`CREATE INDEX review_items_due ON review_items (due_at) WHERE closed_at IS NULL`,
 	},
+	{ // v6 (inbound): providers' heenberichten (internal/inbound): ids,
+		// codes and dates only, unique per provider, type and Identificatie
+		// (TR056); the open answers by due time.
+		`CREATE TABLE inbound_messages (
+			inbound_id    text        PRIMARY KEY,
+			provider      text        NOT NULL,
+			municipality  text        NOT NULL,
+			system        text        NOT NULL,
+			standard      text        NOT NULL,
+			message_type  text        NOT NULL,
+			identificatie text        NOT NULL,
+			message_id    text        NOT NULL,
+			state         text        NOT NULL,
+			retour_codes  jsonb       NOT NULL,
+			rules         jsonb       NOT NULL,
+			received_at   timestamptz NOT NULL,
+			due           timestamptz,
+			answered_by   text        NOT NULL,
+			answered_at   timestamptz,
+			overdue_at    timestamptz,
+			UNIQUE (provider, message_type, identificatie)
+		)`,
+		`CREATE INDEX inbound_messages_due ON inbound_messages (state, due)`,
+	},
 }
 
 // migrationLock is the first key of the advisory lock that serialises

@@ -184,6 +184,30 @@ var migrations = [][]string{
 		`CREATE INDEX review_items_list ON review_items (municipality, kind, seq)`,
 		`CREATE INDEX review_items_due ON review_items (due_at) WHERE closed_at IS NULL`,
 	},
+	{ // v6 (inbound): providers' heenberichten (internal/inbound): ids,
+		// codes and dates only, unique per provider, type and Identificatie
+		// (TR056); the open answers by due time.
+		`CREATE TABLE inbound_messages (
+			inbound_id    TEXT    PRIMARY KEY,
+			provider      TEXT    NOT NULL,
+			municipality  TEXT    NOT NULL,
+			system        TEXT    NOT NULL,
+			standard      TEXT    NOT NULL,
+			message_type  TEXT    NOT NULL,
+			identificatie TEXT    NOT NULL,
+			message_id    TEXT    NOT NULL,
+			state         TEXT    NOT NULL,
+			retour_codes  TEXT    NOT NULL,
+			rules         TEXT    NOT NULL,
+			received_at   INTEGER NOT NULL,
+			due           INTEGER,
+			answered_by   TEXT    NOT NULL,
+			answered_at   INTEGER,
+			overdue_at    INTEGER,
+			UNIQUE (provider, message_type, identificatie)
+		)`,
+		`CREATE INDEX inbound_messages_due ON inbound_messages (state, due)`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

@@ -285,3 +285,9 @@ func TestCountersContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
 	})
 }
+
+func TestInboundContract(t *testing.T) {
+	storetest.RunInbound(t, func(t *testing.T) storetest.InboundStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}

@@ -132,6 +132,12 @@ var tables = []table{
 		{"opened_at", micros}, {"opened_by", text}, {"due_at", nullMicro}, {"reason", text}, {"reference", text},
 		{"closed_at", nullMicro}, {"closed_by", text}, {"outcome", text}, {"outcome_reason", text}, {"outcome_reference", text},
 	}},
+	{name: "inbound_messages", columns: []column{
+		{"inbound_id", text}, {"provider", text}, {"municipality", text}, {"system", text}, {"standard", text},
+		{"message_type", text}, {"identificatie", text}, {"message_id", text}, {"state", text},
+		{"retour_codes", jsonText}, {"rules", jsonText}, {"received_at", micros}, {"due", nullMicro},
+		{"answered_by", text}, {"answered_at", nullMicro}, {"overdue_at", nullMicro},
+	}},
 }
 
 // Tables not copied: schema_version on both sides (each is migrated by

@@ -94,11 +94,23 @@ func providerCmd(ctx context.Context, e *env, args []string) error {
 	answer := fs.String("answer", "accept", "answer each verified 301/319 with a signed 302/320: none, accept or reject:CODE")
 	key := fs.String("key", "", "PEM private key to sign retours with (default: development pair in SLUIS_DEV_PROVIDERS_DIR/<AGB>/, var/dev/providers/<AGB>/)")
 	cert := fs.String("cert", "", "PEM certificate of -key")
+	send := fs.String("send", "", "send one heenbericht instead of receiving: 305, 307, 315, 317 or 323 (docs/inbound.md)")
+	file := fs.String("file", "", "with -send: the Bericht (XML) to send; default a generated example")
+	standard := fs.String("standard", "iWmo", "with -send: iWmo or iJw (generated example)")
+	to := fs.String("to", "0363", "with -send: the gemeentecode to address (generated example)")
+	breakRule := fs.Bool("break", false, "with -send: the generated example breaks one technical rule")
 	if err := c.parse(e, fs, args); err != nil {
 		return err
 	}
 	cfg, err := e.config()
 	if err != nil {
+		return err
+	}
+	if *send != "" || *file != "" {
+		_, err := SendHeen(ctx, e.stdout, SendConfig{
+			AMQPURL: cfg.AMQPURL, AGB: *agb, Kind: *send, File: *file, Standard: *standard, Municipality: *to,
+			Break: *breakRule, Key: *key, Cert: *cert, DevDir: cfg.DevProvidersDir,
+		})
 		return err
 	}
 	return RunProvider(ctx, e.stdout, ProviderConfig{

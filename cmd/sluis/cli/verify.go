@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/beevik/etree"
 
@@ -21,11 +22,22 @@ type Summary struct {
 	Dagtekening   string
 	Products      int
 	Signer        string
+	// InReplyTo and RetourCodes (the Header's, e.g. of a technical retour,
+	// docs/inbound.md) are printed when set.
+	InReplyTo   string
+	RetourCodes []string
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%s message_id=%s from=%s to=%s identificatie=%s dagtekening=%s products=%d signer=%q",
+	line := fmt.Sprintf("%s message_id=%s from=%s to=%s identificatie=%s dagtekening=%s products=%d signer=%q",
 		s.MessageType, s.MessageID, s.Sender, s.Recipient, s.Identificatie, s.Dagtekening, s.Products, s.Signer)
+	if s.InReplyTo != "" {
+		line += " in_reply_to=" + s.InReplyTo
+	}
+	if len(s.RetourCodes) > 0 {
+		line += " retour_codes=" + strings.Join(s.RetourCodes, ",")
+	}
+	return line
 }
 
 // Check verifies a signed envelope against the trusted certificates,
@@ -44,7 +56,7 @@ func Check(v *signing.Verifier, val *xsd.Validator, signed []byte) (Summary, []b
 	s := Summary{
 		MessageID: opened.Meta.MessageID, MessageType: opened.Meta.MessageType,
 		Sender: opened.Meta.Sender, Recipient: opened.Meta.Recipient,
-		Signer: opened.Signer.Subject.CommonName,
+		Signer: opened.Signer.Subject.CommonName, InReplyTo: opened.Meta.InReplyTo,
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(opened.Bericht); err == nil {
@@ -55,6 +67,11 @@ func Check(v *signing.Verifier, val *xsd.Validator, signed []byte) (Summary, []b
 			s.Dagtekening = el.Text()
 		}
 		s.Products = len(doc.FindElements("//ToegewezenProduct"))
+		if root := doc.Root(); root != nil {
+			for _, el := range root.FindElements("./Header/RetourCodes/RetourCode") {
+				s.RetourCodes = append(s.RetourCodes, el.Text())
+			}
+		}
 	}
 	return s, opened.Bericht, nil
 }
