@@ -42,11 +42,13 @@ type Gateway struct {
 	Identity *identity.Setup
 	router   *message.Router
 	pub      *amqp.Publisher
-	srv      *http.Server
-	admin    *http.Server
-	xsd      *xsd.Validator
-	done     chan error
-	jobs     runners
+	// consumers is the one connection every consumer's channel is on.
+	consumers *amqp.Consumers
+	srv       *http.Server
+	admin     *http.Server
+	xsd       *xsd.Validator
+	done      chan error
+	jobs      runners
 	// closeSigner stops the SIGHUP reload and releases the key source.
 	closeSigner func()
 }
@@ -194,7 +196,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	if g.router, err = newRouter(cfg.AMQPURL, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)},
+	if g.consumers, err = amqp.NewConsumers(cfg.AMQPURL, "sluis-consumers", quietLogger{watermill.NewSlogLogger(log)}); err != nil {
+		return nil, err
+	}
+	if g.router, err = newRouter(g.consumers, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)},
 		handler{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
 			retries: "sluis_handler_retries_total", help: "Retries of an intake message after a transient failure."},
 		handler{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
@@ -270,6 +275,9 @@ func (g *Gateway) Stop(ctx context.Context) {
 	g.jobs.stop()
 	if g.router != nil {
 		_ = g.router.Close()
+	}
+	if g.consumers != nil {
+		_ = g.consumers.Close()
 	}
 	if g.pub != nil {
 		_ = g.pub.Close()

@@ -24,8 +24,9 @@ type handler struct {
 }
 
 // newRouter builds the router: the recoverer for every handler, then per
-// handler its retry policy, counted in the handler's own metric.
-func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log watermill.LoggerAdapter, hs ...handler) (*message.Router, error) {
+// handler its retry policy, counted in the handler's own metric. Every
+// consumer is a channel of its own on the one shared consumer connection.
+func newRouter(conn *amqp.Consumers, prefetch int, reg prometheus.Registerer, log watermill.LoggerAdapter, hs ...handler) (*message.Router, error) {
 	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 15 * time.Second}, log)
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log wate
 			return nil, fmt.Errorf("%s retry metric: %w", h.name, err)
 		}
 		for i := 0; i < h.consumers; i++ {
-			sub, err := amqp.NewSubscriber(amqpURL, h.queue, prefetch, log)
+			sub, err := conn.Subscriber(h.queue, prefetch, log)
 			if err != nil {
 				return nil, fmt.Errorf("%s subscriber: %w", h.name, err)
 			}
