@@ -166,7 +166,7 @@ func TestGatewayHoldsOneConnectionPerRole(t *testing.T) {
 
 	// The consumers' channels open as the router starts its handlers.
 	workers := h.cfg.Workers
-	wantConsumers := workers + 2 + 2 // intake, consents, retours
+	wantConsumers := workers + 2 + 2 // intake, consents, one per development provider's retour queue
 	var conns map[string]int
 	var total int
 	deadline := time.Now().Add(30 * time.Second)

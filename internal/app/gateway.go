@@ -77,7 +77,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs()); err != nil {
+	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs(), log); err != nil {
 		return nil, err
 	}
 	g := &Gateway{Registry: prometheus.NewRegistry(), Identity: ids, done: make(chan error, 1), jobs: runners{log: log}}
@@ -182,12 +182,6 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	retours, err := retour.New(retour.Config{
-		Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: g.pub, Metrics: retourMetrics, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
 
 	auth, err := newPrincipals(ids.Systems, gatewayUser, func(ctx context.Context, event string, detail map[string]string) error {
 		_, err := g.Store.Append(ctx, "", event, detail)
@@ -199,14 +193,27 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if g.consumers, err = amqp.NewConsumers(cfg.AMQPURL, "sluis-consumers", quietLogger{watermill.NewSlogLogger(log)}); err != nil {
 		return nil, err
 	}
-	if g.router, err = newRouter(g.consumers, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)},
-		handler{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
-			retries: "sluis_handler_retries_total", help: "Retries of an intake message after a transient failure."},
-		handler{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
-			retries: "sluis_consent_handler_retries_total", help: "Retries of a consent command after a transient failure."},
-		handler{name: "retours", queue: amqp.QueueRetours, consumers: 2, handle: retours.Handle,
-			retries: "sluis_retour_handler_retries_total", help: "Retries of a retour message after a transient failure."},
-	); err != nil {
+	hs := []handler{
+		{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
+			retries: retryMetric{"sluis_handler_retries_total", "Retries of an intake message after a transient failure."}},
+		{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
+			retries: retryMetric{"sluis_consent_handler_retries_total", "Retries of a consent command after a transient failure."}},
+	}
+	rhs, err := retourHandlers(reg.AGBs(), func(agb string) (message.NoPublishHandlerFunc, error) {
+		h, err := retour.New(retour.Config{
+			Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: g.pub, Metrics: retourMetrics, Logger: log,
+			Source: amqp.RetourQueue(agb),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	hs = append(hs, rhs...)
+	if g.router, err = newRouter(g.consumers, cfg.Prefetch, g.pub, g.Registry, quietLogger{watermill.NewSlogLogger(log)}, hs...); err != nil {
 		return nil, err
 	}
 
