@@ -127,7 +127,8 @@ func TestStartNamesTheBrokerProblem(t *testing.T) {
 func brokerConnections(t *testing.T, vhostURL string) (map[string]int, int) {
 	t.Helper()
 	vhost := strings.TrimPrefix(parseURL(t, vhostURL).Path, "/")
-	out, err := exec.Command("rabbitmqctl", "-q", "--no-table-headers", "list_connections", "-p", vhost, "channels", "client_properties").CombinedOutput()
+	// list_connections lists every vhost's connections (it takes no -p).
+	out, err := exec.Command("rabbitmqctl", "-q", "--no-table-headers", "list_connections", "vhost", "channels", "client_properties").CombinedOutput()
 	if err != nil {
 		t.Fatalf("list_connections: %v\n%s", err, out)
 	}
@@ -136,11 +137,11 @@ func brokerConnections(t *testing.T, vhostURL string) (map[string]int, int) {
 	nameRE := regexp.MustCompile(`\{"connection_name","([^"]*)"\}`)
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 {
+		if len(f) < 3 || f[0] != vhost {
 			continue
 		}
 		total++
-		channels, err := strconv.Atoi(f[0])
+		channels, err := strconv.Atoi(f[1])
 		if err != nil {
 			t.Fatalf("list_connections line %q: %v", line, err)
 		}
@@ -148,10 +149,10 @@ func brokerConnections(t *testing.T, vhostURL string) (map[string]int, int) {
 		if m := nameRE.FindStringSubmatch(line); m != nil {
 			name = m[1]
 		}
-		named[name] += channels
-		if name != "" && strings.Count(string(out), `"`+name+`"`) > 1 {
-			t.Errorf("more than one connection named %s:\n%s", name, out)
+		if _, dup := named[name]; dup && name != "" {
+			t.Errorf("more than one connection named %s in vhost %s", name, vhost)
 		}
+		named[name] += channels
 	}
 	return named, total
 }
