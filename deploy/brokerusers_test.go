@@ -23,6 +23,14 @@ func TestBrokerUsersMatchDefinitions(t *testing.T) {
 			User  string `json:"user"`
 			Write string `json:"write"`
 		} `json:"permissions"`
+		TopicPermissions []struct {
+			User     string `json:"user"`
+			Exchange string `json:"exchange"`
+			Write    string `json:"write"`
+		} `json:"topic_permissions"`
+		Queues []struct {
+			Name string `json:"name"`
+		} `json:"queues"`
 	}
 	if err := json.Unmarshal(b, &defs); err != nil {
 		t.Fatal(err)
@@ -56,6 +64,29 @@ func TestBrokerUsersMatchDefinitions(t *testing.T) {
 		}
 		if !writes(user, "sluis.retour") {
 			t.Errorf("provider %s: broker user %s may not publish to sluis.retour in definitions.json", agb, user)
+		}
+		// Its retours go with its own AGB code as routing key, the only key
+		// its topic permission allows, into its own retour queue.
+		keys := 0
+		for _, tp := range defs.TopicPermissions {
+			if tp.User != user || tp.Exchange != "sluis.retour" {
+				continue
+			}
+			keys++
+			re := regexp.MustCompile(tp.Write)
+			if !re.MatchString(agb) || re.MatchString("#") || re.MatchString("99999999") || re.MatchString(agb+".x") {
+				t.Errorf("provider %s: topic permission write %q on sluis.retour must allow exactly its AGB code", agb, tp.Write)
+			}
+		}
+		if keys != 1 {
+			t.Errorf("provider %s: %d topic permissions on sluis.retour, want 1 (without one it could publish any key)", agb, keys)
+		}
+		found := false
+		for _, q := range defs.Queues {
+			found = found || q.Name == "sluis.retours."+agb
+		}
+		if !found {
+			t.Errorf("provider %s: no retour queue sluis.retours.%s in definitions.json", agb, agb)
 		}
 	}
 	systems, err := identity.Load("systems.json")

@@ -310,7 +310,7 @@ func TestDefinitionsProviderPermissions(t *testing.T) {
 			{"reads no intake", read, QueueDisclosures, false},
 			{"writes retour", write, ExchangeRetour, true},
 			{"writes no outbound", write, ExchangeOutbound, false},
-			{"writes no retours queue", write, QueueRetours, false},
+			{"writes no retour queue", write, RetourQueue(agb), false},
 			{"configures nothing", configure, ProviderQueue(agb), false},
 		}
 		for _, tc := range tests {
@@ -321,40 +321,6 @@ func TestDefinitionsProviderPermissions(t *testing.T) {
 			})
 		}
 	}
-}
-
-// ensureQueue declares name with args if absent and deletes it at cleanup
-// only if this test created it (the real provider queues may be in use).
-func ensureQueue(t *testing.T, name string, args amqp.Table) {
-	t.Helper()
-	conn, ch := dial(t)
-	if _, err := ch.QueueDeclarePassive(name, true, false, false, false, nil); err == nil {
-		return
-	}
-	ch, err := conn.Channel() // the failed passive declare closed the channel
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(name, true, false, false, false, args); err != nil {
-		t.Fatalf("declare %s: %v", name, err)
-	}
-	t.Cleanup(func() { deleteQueue(t, name) })
-}
-
-func ensureExchange(t *testing.T, name, kind string) {
-	t.Helper()
-	conn, ch := dial(t)
-	if err := ch.ExchangeDeclarePassive(name, kind, true, false, false, false, nil); err == nil {
-		return
-	}
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.ExchangeDeclare(name, kind, true, false, false, false, nil); err != nil {
-		t.Fatalf("declare %s: %v", name, err)
-	}
-	t.Cleanup(func() { deleteExchange(t, name) })
 }
 
 func rabbitmqctl(t *testing.T, args ...string) {
@@ -371,28 +337,38 @@ func isAccessRefused(err error) bool {
 }
 
 // TestProviderUserIsConfinedToItsQueue creates a real broker user with the
-// permissions definitions.json gives provider-42420001 and checks what the
-// broker lets it do.
+// permissions and topic permissions definitions.json gives
+// provider-42420001, in a private vhost with the gateway's topology, and
+// checks what the broker lets it do: read its own queue, publish retours
+// with its own AGB code only (into its own retour queue), nothing else.
 func TestProviderUserIsConfinedToItsQueue(t *testing.T) {
+	t.Parallel()
 	requireRabbitmqctl(t)
 	own, other := definitionsProviders[0], definitionsProviders[1]
-	configure, write, read := loadDefinitions(t).permission(t, "provider-"+own)
+	d := loadDefinitions(t)
+	configure, write, read := d.permission(t, "provider-"+own)
+	topicWrite, topicRead := d.topicPermission(t, "provider-"+own, ExchangeRetour)
 
-	args := Topology{}.workQueueArgs()
-	ensureQueue(t, ProviderQueue(own), args)
-	ensureQueue(t, ProviderQueue(other), args)
-	ensureExchange(t, ExchangeRetour, amqp.ExchangeDirect)
-	ensureExchange(t, ExchangeOutbound, amqp.ExchangeDirect)
-
-	user, pass := "test-h3-provider-"+randHex(4), randHex(12)
-	rabbitmqctl(t, "add_user", user, pass)
-	t.Cleanup(func() { _ = exec.Command("rabbitmqctl", "delete_user", user).Run() })
-	rabbitmqctl(t, "set_permissions", "-p", "/", user, configure, write, read)
-
-	u, err := url.Parse(testURL())
+	vhostURL := testenv.VHost(t)
+	_, ach := testenv.Channel(t, vhostURL)
+	if err := (Topology{Providers: definitionsProviders}).Declare(ach); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(vhostURL)
 	if err != nil {
 		t.Fatal(err)
 	}
+	vhost := strings.TrimPrefix(u.Path, "/")
+	user, pass := "test-h3-provider-"+randHex(4), randHex(12)
+	importDefinitions(t, map[string]any{
+		"users": []map[string]any{{"name": user, "password_hash": hashOf(pass),
+			"hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []string{}, "limits": map[string]any{}}},
+		"permissions": []map[string]string{{"user": user, "vhost": vhost, "configure": configure, "write": write, "read": read}},
+		"topic_permissions": []map[string]string{{"user": user, "vhost": vhost, "exchange": ExchangeRetour,
+			"write": topicWrite, "read": topicRead}},
+	})
+	t.Cleanup(func() { _ = exec.Command("rabbitmqctl", "delete_user", user).Run() })
+
 	u.User = url.UserPassword(user, pass)
 	conn, err := amqp.Dial(u.String())
 	if err != nil {
@@ -421,20 +397,20 @@ func TestProviderUserIsConfinedToItsQueue(t *testing.T) {
 			t.Fatalf("passive declare own queue: %v", err)
 		}
 	})
-	t.Run("refused another provider's queue", func(t *testing.T) {
-		ch := channel()
-		_, err := ch.Consume(ProviderQueue(other), "", false, false, false, false, nil)
-		if !isAccessRefused(err) {
-			t.Fatalf("consume other queue: %v, want 403 ACCESS_REFUSED", err)
-		}
-	})
-	t.Run("refused basic.get on another provider's queue", func(t *testing.T) {
-		ch := channel()
-		_, _, err := ch.Get(ProviderQueue(other), false)
-		if !isAccessRefused(err) {
-			t.Fatalf("get other queue: %v, want 403", err)
-		}
-	})
+	for _, q := range []string{ProviderQueue(other), RetourQueue(own), RetourQueue(other), QueueDisclosures} {
+		t.Run("refused consuming "+q, func(t *testing.T) {
+			_, err := channel().Consume(q, "", false, false, false, false, nil)
+			if !isAccessRefused(err) {
+				t.Fatalf("consume %s: %v, want 403 ACCESS_REFUSED", q, err)
+			}
+		})
+		t.Run("refused basic.get on "+q, func(t *testing.T) {
+			_, _, err := channel().Get(q, false)
+			if !isAccessRefused(err) {
+				t.Fatalf("get %s: %v, want 403", q, err)
+			}
+		})
+	}
 	t.Run("refused declaring queues", func(t *testing.T) {
 		ch := channel()
 		_, err := ch.QueueDeclare("test.h3.rogue."+randHex(3), true, false, false, false, nil)
@@ -442,20 +418,39 @@ func TestProviderUserIsConfinedToItsQueue(t *testing.T) {
 			t.Fatalf("declare: %v, want 403", err)
 		}
 	})
-	t.Run("publishes to retour", func(t *testing.T) {
+	t.Run("publishes a retour with its own AGB code into its own retour queue", func(t *testing.T) {
 		ch := channel()
 		defer ch.Close()
 		if err := ch.Confirm(false); err != nil {
 			t.Fatal(err)
 		}
-		dc, err := ch.PublishWithDeferredConfirm(ExchangeRetour, "test-h3-no-binding-"+randHex(3), false, false, amqp.Publishing{Body: []byte("x")})
+		dc, err := ch.PublishWithDeferredConfirm(ExchangeRetour, own, true, false, amqp.Publishing{Body: []byte("x")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ok := dc.Wait(); !ok {
 			t.Fatal("retour publish nacked")
 		}
+		q, err := ach.QueueDeclarePassive(RetourQueue(own), true, false, false, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Messages != 1 {
+			t.Fatalf("%s holds %d messages, want 1", RetourQueue(own), q.Messages)
+		}
 	})
+	for _, key := range []string{other, "#", own + ".x", "retour"} {
+		t.Run("refused publishing a retour with key "+key+" (topic permission)", func(t *testing.T) {
+			ch := channel()
+			closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+			if err := ch.Publish(ExchangeRetour, key, false, false, amqp.Publishing{Body: []byte("x")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-closed; err == nil || err.Code != amqp.AccessRefused {
+				t.Fatalf("channel closed with %v, want 403", err)
+			}
+		})
+	}
 	t.Run("refused publishing to outbound", func(t *testing.T) {
 		ch := channel()
 		closed := ch.NotifyClose(make(chan *amqp.Error, 1))
@@ -517,7 +512,7 @@ func TestDefinitionsRegistrationSystemPermissions(t *testing.T) {
 			{"reads no consents", read, QueueConsents, false},
 			{"reads no intake exchange", read, ExchangeIntake, false},
 			{"reads no provider queue", read, ProviderQueue(definitionsProviders[0]), false},
-			{"reads no retours", read, QueueRetours, false},
+			{"reads no retour queue", read, RetourQueue(definitionsProviders[0]), false},
 			{"reads no dead letters", read, QueueDead, false},
 			{"configures its own status queue", configure, statusQueue(system), true},
 			{"configures nothing else", configure, QueueDisclosures, false},
@@ -655,7 +650,7 @@ func TestRegistrationSystemUserIsConfined(t *testing.T) {
 			t.Fatalf("consume own status queue: %v", err)
 		}
 	})
-	for _, q := range []string{QueueDisclosures, QueueConsents, QueueRetours, QueueDead, ProviderQueue(definitionsProviders[0]), statusQueue(other)} {
+	for _, q := range []string{QueueDisclosures, QueueConsents, RetourQueue(definitionsProviders[0]), QueueDead, ProviderQueue(definitionsProviders[0]), statusQueue(other)} {
 		t.Run("refused consuming "+q, func(t *testing.T) {
 			_, err := channel(t).Consume(q, "", false, false, false, false, nil)
 			refused(t, "consume "+q, err)

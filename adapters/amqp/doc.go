@@ -8,17 +8,22 @@
 //	sluis.intake   (direct)  --disclosure--> sluis.disclosures
 //	                         --consent-----> sluis.consents
 //	sluis.outbound (direct)  --<AGB>-------> sluis.provider.<AGB>   (one per provider)
-//	sluis.retour   (direct)  --retour------> sluis.retours
+//	sluis.retour   (topic)   --<AGB>-------> sluis.retours.<AGB>    (one per provider)
 //	sluis.status   (topic)   <gemeente>.<system>.<state>; registration systems bind their own queues
 //	sluis.dead     (fanout)  -------------->  sluis.dead (parking)
 //
-// The work queues (disclosures, consents, provider, retours) dead-letter to
-// sluis.dead (reason in the x-death / x-first-death-* headers) and have
-// x-delivery-limit DeliveryLimit. deploy/rabbitmq/definitions.json holds the
-// same topology for example providers 42420001 and 65656055; a test keeps
-// the two equal. sluis.dead is declared without TTL or length arguments:
-// its retention is the policy sluis-dead-retention in definitions.json
-// (docs/broker.md), which an operator may change.
+// Every queue is declared with x-queue-type quorum and nothing else: the
+// work queues' dead-lettering to sluis.dead, delivery limit, length limits
+// with overflow reject-publish (intake, consents, each retour queue) and
+// sluis.dead's retention are RabbitMQ policies in
+// deploy/rabbitmq/definitions.json (sluis-intake, sluis-retours,
+// sluis-provider, sluis-dead-retention; docs/broker.md), which an operator
+// may change without a declaration ever conflicting. DeclareOn keeps a
+// queue an earlier sluis declared with x-arguments (Kept) instead of
+// failing. definitions.json holds the same topology for example providers
+// 42420001 and 65656055; a test keeps the two equal. A provider publishes
+// its retours with its own AGB code as routing key; its topic permission on
+// sluis.retour allows no other, so no provider can fill another's queue.
 //
 // # Broker users in deploy/rabbitmq/definitions.json
 //
@@ -61,8 +66,12 @@
 //
 // # Consuming
 //
-// NewSubscriber / SubscriberConfig consume an existing queue with manual
-// acks, one message at a time per Subscribe call; Marshaler turns the
+// Consumers is the one connection (sluis-consumers) every consumer of a
+// gateway shares; Consumers.Subscriber gives a watermill subscriber on it
+// (watermill-amqp's NewSubscriberWithConnection), each Subscribe call a
+// channel of its own. NewSubscriber (a connection of its own, for tests and
+// tools) / SubscriberConfig consume an existing queue with manual acks, one
+// message at a time per Subscribe call; Marshaler turns the
 // quorum queue's integer x-delivery-count (and any other non-string
 // header) into string metadata instead of rejecting the delivery.
 package amqp

@@ -3,6 +3,7 @@ package amqp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
@@ -58,7 +60,7 @@ func deadPolicy(t *testing.T) policy {
 func TestDefinitionsDeadRetention(t *testing.T) {
 	p := deadPolicy(t)
 	re := regexp.MustCompile(p.Pattern)
-	for _, q := range []string{QueueDead, QueueDisclosures, QueueConsents, QueueRetours, ProviderQueue("42420001"), "sluis.deadx"} {
+	for _, q := range []string{QueueDead, QueueDisclosures, QueueConsents, RetourQueue("42420001"), ProviderQueue("42420001"), "sluis.deadx"} {
 		if got, want := re.MatchString(q), q == QueueDead; got != want {
 			t.Errorf("pattern %q matches %s: %v, want %v", p.Pattern, q, got, want)
 		}
@@ -79,11 +81,134 @@ func TestDefinitionsDeadRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range pl.Queues {
-		for _, k := range []string{"x-message-ttl", "x-max-length", "x-max-length-bytes", "x-overflow"} {
+		for _, k := range []string{"x-message-ttl", "x-max-length", "x-max-length-bytes", "x-overflow", "x-dead-letter-exchange", "x-delivery-limit"} {
 			if _, ok := q.Args[k]; ok {
 				t.Errorf("queue %s declares %s: a policy could then not change it", q.Name, k)
 			}
 		}
+	}
+}
+
+// policyFor returns the one policy of definitions.json whose pattern
+// matches queue (RabbitMQ applies one policy per queue: overlapping
+// patterns would make one of them silently not apply).
+func policyFor(t *testing.T, queue string) policy {
+	t.Helper()
+	var found []policy
+	for _, p := range loadPolicies(t) {
+		if p.ApplyTo == "queues" && regexp.MustCompile(p.Pattern).MatchString(queue) {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("queue %s matches %d policies of definitions.json, want exactly 1", queue, len(found))
+	}
+	return found[0]
+}
+
+// TestDefinitionsWorkQueuePolicies: every queue of the topology has exactly
+// one policy; every work queue's dead-letters to sluis.dead with the
+// delivery limit sluis enforces itself; the intake, consent and retour
+// queues are bounded and refuse (nack) publishes when full.
+func TestDefinitionsWorkQueuePolicies(t *testing.T) {
+	pl, err := Topology{Providers: definitionsProviders}.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bounded := map[string]bool{QueueDisclosures: true, QueueConsents: true}
+	for _, agb := range definitionsProviders {
+		bounded[RetourQueue(agb)] = true
+	}
+	for _, q := range pl.Queues {
+		t.Run(q.Name, func(t *testing.T) {
+			p := policyFor(t, q.Name)
+			if p.Vhost != "/" || p.Priority < 1 {
+				t.Errorf("policy %s: vhost %q priority %d", p.Name, p.Vhost, p.Priority)
+			}
+			if q.Name == QueueDead {
+				return // TestDefinitionsDeadRetention
+			}
+			if p.Definition["dead-letter-exchange"] != ExchangeDead {
+				t.Errorf("policy %s: dead-letter-exchange %v, want %s", p.Name, p.Definition["dead-letter-exchange"], ExchangeDead)
+			}
+			if v, _ := p.Definition["delivery-limit"].(float64); int(v) != DeliveryLimit {
+				t.Errorf("policy %s: delivery-limit %v, want %d", p.Name, p.Definition["delivery-limit"], DeliveryLimit)
+			}
+			if !bounded[q.Name] {
+				return
+			}
+			for _, k := range []string{"max-length", "max-length-bytes"} {
+				if v, ok := p.Definition[k].(float64); !ok || v <= 0 {
+					t.Errorf("policy %s: %s = %v, want a positive number", p.Name, k, p.Definition[k])
+				}
+			}
+			if p.Definition["overflow"] != "reject-publish" {
+				t.Errorf("policy %s: overflow %v, want reject-publish (the publisher is told)", p.Name, p.Definition["overflow"])
+			}
+		})
+	}
+}
+
+// TestOperatorPoliciesNeverBlockStartUp: with every policy of
+// definitions.json changed to other values (and an operator policy on top),
+// a gateway starting declares its topology as before.
+func TestOperatorPoliciesNeverBlockStartUp(t *testing.T) {
+	requireRabbitmqctl(t)
+	vh := testenv.VHost(t)
+	conn, ch := testenv.Channel(t, vh)
+	top := Topology{Providers: definitionsProviders}
+	if err := top.Declare(ch); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range loadPolicies(t) {
+		setPolicy(t, vh, p, map[string]any{"delivery-limit": 3, "max-length": 7, "dead-letter-exchange": "elsewhere", "message-ttl": 60000})
+	}
+	u, err := url.Parse(vh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rabbitmqctl(t, "-q", "set_operator_policy", "-p", strings.TrimPrefix(u.Path, "/"), "--apply-to", "queues",
+		"operator-cap", "^sluis\\.", `{"max-length":5}`)
+	if err := top.Declare(ch); err != nil {
+		t.Fatalf("Declare under other policies: %v", err)
+	}
+	if kept, err := top.DeclareOn(conn); err != nil || len(kept) != 0 {
+		t.Fatalf("DeclareOn under other policies: kept %v, %v", kept, err)
+	}
+}
+
+// TestFullIntakeQueueNacksThePublisher: the intake policy's max-length with
+// overflow reject-publish (lowered for the test) makes the broker nack a
+// publish to a full sluis.disclosures; Enqueue reports bus.ErrRefused. A
+// quorum queue takes one message beyond max-length before it refuses.
+func TestFullIntakeQueueNacksThePublisher(t *testing.T) {
+	requireRabbitmqctl(t)
+	vh := testenv.VHost(t)
+	_, ch := testenv.Channel(t, vh)
+	if err := (Topology{}).Declare(ch); err != nil {
+		t.Fatal(err)
+	}
+	setPolicy(t, vh, policyFor(t, QueueDisclosures), map[string]any{"max-length": 2})
+	pub := newTestPublisher(t, PublisherConfig{URL: vh, Route: Route}, nil)
+	var accepted, refused int
+	for i := range 6 {
+		err := pub.Enqueue(context.Background(), fmt.Sprintf("full-%d-%s", i, randHex(3)), []byte(`{}`))
+		switch {
+		case err == nil:
+			accepted++
+		case errors.Is(err, bus.ErrRefused) && errors.Is(err, ErrNacked):
+			refused++
+		default:
+			t.Fatalf("publish %d: %v, want nil or ErrNacked", i, err)
+		}
+	}
+	if accepted > 3 || refused < 3 {
+		t.Fatalf("%d accepted, %d refused; want at most max-length+1 = 3 accepted and the rest refused", accepted, refused)
+	}
+	// The other intake queue is not affected.
+	m := newMsg("consent-" + randHex(3))
+	if err := pub.PublishContext(context.Background(), bus.TopicConsents, m)[0]; err != nil {
+		t.Fatalf("consent publish beside a full disclosures queue: %v", err)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/sluis-gateway/sluis/internal/bus"
 )
 
 // Outcomes of a publish. Every message handed to Publish ends in exactly one
@@ -20,8 +22,9 @@ import (
 // matching one of these (errors.Is).
 var (
 	// ErrNacked: the broker refused the message (basic.nack), e.g. a full
-	// queue with x-overflow reject-publish. May succeed later.
-	ErrNacked = errors.New("amqp: message nacked by broker")
+	// queue whose policy sets overflow reject-publish. May succeed later.
+	// It matches bus.ErrRefused.
+	ErrNacked = fmt.Errorf("amqp: message nacked by broker: %w", bus.ErrRefused)
 	// ErrConfirmTimeout: no confirm arrived within ConfirmTimeout. The
 	// message may or may not have been stored: retry with the same message
 	// id so that the receiver can deduplicate.

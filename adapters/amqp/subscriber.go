@@ -21,8 +21,9 @@ const MetadataDeliveryCount = "x-delivery-count"
 // existing queue (declared by Topology, whatever topic is passed to
 // Subscribe) with manual acks and the given prefetch. It declares nothing:
 // it only checks passively that the queue exists, so its arguments can never
-// clash with the topology's. A nacked message is requeued; the quorum queue's
-// x-delivery-limit dead-letters it after DeliveryLimit deliveries.
+// clash with the topology's. A nacked message is requeued; the gateway parks
+// it once it was delivered DeliveryLimit times (its x-delivery-count), and
+// the queue's policy delivery-limit dead-letters it on the broker.
 //
 // Each Subscribe call opens its own channel and consumer and hands over one
 // message at a time (the next comes after Ack/Nack); call Subscribe several

@@ -5,10 +5,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
 // testAGB returns a random valid AGB code.
@@ -65,7 +67,7 @@ func TestTopologyDeclareIsIdempotentAcrossInstances(t *testing.T) {
 	}
 }
 
-func TestTopologyQueuesAreQuorumWithDeadLettering(t *testing.T) {
+func TestTopologyQueuesAreQuorumWithOnlyTheirType(t *testing.T) {
 	agb := testAGB()
 	top := privateTopology(t, agb)
 	_, ch := dial(t)
@@ -73,26 +75,17 @@ func TestTopologyQueuesAreQuorumWithDeadLettering(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := top.prefix
-	tests := []struct {
-		name  string
-		queue string
-		args  amqp.Table
-	}{
-		{"disclosures", p + QueueDisclosures, top.workQueueArgs()},
-		{"consents", p + QueueConsents, top.workQueueArgs()},
-		{"retours", p + QueueRetours, top.workQueueArgs()},
-		{"provider", p + ProviderQueue(agb), top.workQueueArgs()},
-		{"dead", p + QueueDead, amqp.Table{"x-queue-type": "quorum"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			// Redeclaring with the expected arguments succeeds only if the
-			// queue has exactly them; a classic redeclare must be refused.
+	for _, q := range []string{p + QueueDisclosures, p + QueueConsents, p + RetourQueue(agb), p + ProviderQueue(agb), p + QueueDead} {
+		t.Run(q, func(t *testing.T) {
+			// Redeclaring with only x-queue-type succeeds only if the queue
+			// has exactly it (a queue with x-delivery-limit or
+			// x-dead-letter-exchange would refuse); a classic redeclare is
+			// refused.
 			_, ch := dial(t)
-			if _, err := ch.QueueDeclare(tc.queue, true, false, false, false, tc.args); err != nil {
-				t.Fatalf("redeclare with expected args: %v", err)
+			if _, err := ch.QueueDeclare(q, true, false, false, false, amqp.Table{"x-queue-type": "quorum"}); err != nil {
+				t.Fatalf("redeclare with only x-queue-type: %v", err)
 			}
-			_, err := ch.QueueDeclare(tc.queue, true, false, false, false, amqp.Table{"x-queue-type": "classic"})
+			_, err := ch.QueueDeclare(q, true, false, false, false, amqp.Table{"x-queue-type": "classic"})
 			var aerr *amqp.Error
 			if !errors.As(err, &aerr) || aerr.Code != amqp.PreconditionFailed {
 				t.Fatalf("classic redeclare: %v, want 406", err)
@@ -120,7 +113,8 @@ func TestTopologyRoutes(t *testing.T) {
 		{"consent to intake", p + ExchangeIntake, KeyConsent, p + QueueConsents},
 		{"outbound to provider", p + ExchangeOutbound, agb, p + ProviderQueue(agb)},
 		{"outbound to unknown provider", p + ExchangeOutbound, other, ""},
-		{"retour", p + ExchangeRetour, KeyRetour, p + QueueRetours},
+		{"retour of a provider", p + ExchangeRetour, agb, p + RetourQueue(agb)},
+		{"retour of an unknown provider", p + ExchangeRetour, other, ""},
 		{"status without subscribers", p + ExchangeStatus, "0363.wijkteam.delivered", ""},
 		{"dead letter", p + ExchangeDead, "anything", p + QueueDead},
 	}
@@ -147,30 +141,94 @@ func TestTopologyRoutes(t *testing.T) {
 	}
 }
 
+// TestTopologyDeadLettersRejectedMessages: in a vhost with the policies of
+// definitions.json (testenv.VHost loads them), a rejected work message is
+// dead-lettered to sluis.dead; the queue itself has no such argument.
 func TestTopologyDeadLettersRejectedMessages(t *testing.T) {
 	agb := testAGB()
-	top := privateTopology(t, agb)
-	_, ch := dial(t)
-	if err := top.Declare(ch); err != nil {
+	vh := testenv.VHost(t)
+	_, ch := testenv.Channel(t, vh)
+	if err := (Topology{Providers: []string{agb}}).Declare(ch); err != nil {
 		t.Fatal(err)
 	}
-	p := top.prefix
-	pub := newTestPublisher(t, PublisherConfig{Route: RouteTo(p + ExchangeOutbound)}, nil)
-	msg := newMsg("dl-" + randHex(4))
-	if err := pub.Publish(agb, msg); err != nil {
+	for _, q := range []string{ProviderQueue(agb), RetourQueue(agb), QueueDisclosures, QueueConsents} {
+		t.Run(q, func(t *testing.T) {
+			id := "dl-" + randHex(4)
+			if err := ch.Publish("", q, false, false, amqp.Publishing{MessageId: id, Body: []byte("x")}); err != nil {
+				t.Fatal(err)
+			}
+			var d amqp.Delivery
+			for deadline := time.Now().Add(30 * time.Second); ; {
+				var ok bool
+				var err error
+				if d, ok, err = ch.Get(q, false); err != nil {
+					t.Fatal(err)
+				} else if ok {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the message never arrived")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err := d.Nack(false, false); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(30 * time.Second); ; {
+				dd, ok, err := ch.Get(QueueDead, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok {
+					if dd.MessageId != id {
+						t.Fatalf("dead letter %s, want %s", dd.MessageId, id)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("rejected message not dead-lettered")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// TestTopologyDeclareOnKeepsQueuesWithOldArguments: queues an earlier sluis
+// declared with x-dead-letter-exchange and x-delivery-limit make Declare
+// fail (406) but DeclareOn keep them and name them; an exchange of another
+// type stays a conflict.
+func TestTopologyDeclareOnKeepsQueuesWithOldArguments(t *testing.T) {
+	vh := testenv.VHost(t)
+	conn, ch := testenv.Channel(t, vh)
+	old := amqp.Table{"x-queue-type": "quorum", "x-dead-letter-exchange": ExchangeDead, "x-delivery-limit": int64(20)}
+	if _, err := ch.QueueDeclare(QueueDisclosures, true, false, false, false, old); err != nil {
 		t.Fatal(err)
 	}
-	_, cch := dial(t)
-	d, ok, err := cch.Get(p+ProviderQueue(agb), false)
-	if err != nil || !ok {
-		t.Fatalf("get: ok=%v err=%v", ok, err)
+	_, ch2 := testenv.Channel(t, vh)
+	if err := (Topology{}).Declare(ch2); !errors.Is(err, ErrTopologyConflict) || !strings.Contains(err.Error(), "inequivalent arg") {
+		t.Fatalf("Declare: %v, want ErrTopologyConflict naming the argument", err)
 	}
-	if err := d.Nack(false, false); err != nil {
+	kept, err := (Topology{}).DeclareOn(conn)
+	if err != nil {
+		t.Fatalf("DeclareOn: %v", err)
+	}
+	if len(kept) != 1 || kept[0].Queue != QueueDisclosures || kept[0].Argument == "" {
+		t.Fatalf("kept %v, want %s", kept, QueueDisclosures)
+	}
+	// The rest of the topology was declared after the kept queue.
+	_, ch3 := testenv.Channel(t, vh)
+	if _, err := ch3.QueueDeclarePassive(QueueDead, true, false, false, false, nil); err != nil {
+		t.Fatalf("sluis.dead not declared: %v", err)
+	}
+
+	vh2 := testenv.VHost(t)
+	conn2, ch4 := testenv.Channel(t, vh2)
+	if err := ch4.ExchangeDeclare(ExchangeRetour, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	got := queueIDs(t, p+QueueDead, map[string]bool{msg.UUID: true})
-	if got[msg.UUID] != 1 {
-		t.Fatalf("rejected message not dead-lettered: %v", got)
+	if _, err := (Topology{}).DeclareOn(conn2); !errors.Is(err, ErrTopologyConflict) || !strings.Contains(err.Error(), ExchangeRetour) {
+		t.Fatalf("DeclareOn over a direct %s: %v, want ErrTopologyConflict naming it", ExchangeRetour, err)
 	}
 }
 
@@ -184,7 +242,7 @@ func TestTopologyDeclareNamesConflictingQueue(t *testing.T) {
 	_, ch2 := dial(t)
 	err := top.Declare(ch2)
 	var aerr *amqp.Error
-	if !errors.As(err, &aerr) || aerr.Code != amqp.PreconditionFailed || !strings.Contains(err.Error(), QueueDisclosures) {
+	if !errors.As(err, &aerr) || aerr.Code != amqp.PreconditionFailed || !errors.Is(err, ErrTopologyConflict) || !strings.Contains(err.Error(), QueueDisclosures) {
 		t.Fatalf("Declare over a conflicting queue: %v, want 406 naming the queue", err)
 	}
 }
@@ -197,14 +255,14 @@ func TestTopologyPlan(t *testing.T) {
 		wantErr   error
 		queues    int
 	}{
-		{"no providers", nil, nil, nil, 5},
-		{"two providers", []string{"42420001", "65656055"}, nil, nil, 7},
+		{"no providers", nil, nil, nil, 4},
+		{"two providers", []string{"42420001", "65656055"}, nil, nil, 8},
 		{"duplicate provider declared once", []string{"42420001", "42420001"}, nil, nil, 6},
 		{"short code", []string{"4242"}, nil, ErrInvalidAGB, 0},
 		{"letters", []string{"4242000A"}, nil, ErrInvalidAGB, 0},
 		{"routing metacharacters", []string{"4242.#01"}, nil, ErrInvalidAGB, 0},
-		{"a receiving system", nil, []string{"regsys-a"}, nil, 6},
-		{"duplicate system declared once", nil, []string{"regsys-a", "regsys-a"}, nil, 6},
+		{"a receiving system", nil, []string{"regsys-a"}, nil, 5},
+		{"duplicate system declared once", nil, []string{"regsys-a", "regsys-a"}, nil, 5},
 		{"system id with a dot", nil, []string{"regsys.a"}, ErrInvalidSystem, 0},
 		{"system id with routing metacharacters", nil, []string{"regsys#"}, ErrInvalidSystem, 0},
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/sluis-gateway/sluis/internal/breach"
@@ -184,6 +185,15 @@ func (s *Server) systemRoutes() []route {
 	return rs
 }
 
+// ErrIntakeFull is the 503 problem of a disclosure request the broker
+// refused because the intake queue is full (its policy's max-length,
+// overflow reject-publish): nothing was taken; the same request may be
+// sent again, with the same id, after Retry-After seconds.
+var ErrIntakeFull = errors.New("the intake queue is full: the request was not taken; try again later with the same id")
+
+// intakeFullRetryAfter is the Retry-After (seconds) of ErrIntakeFull.
+const intakeFullRetryAfter = 30
+
 // problemResponse is an error answer of the API (RFC 9457 problem details,
 // package problem): writeJSON and writeProblem write it with its status
 // as application/problem+json.
@@ -267,6 +277,12 @@ func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.intake.Enqueue(r.Context(), req.ID, body); err != nil {
 		s.log.Error("enqueue disclosure", "disclosure_id", req.ID, "err", err)
+		if errors.Is(err, bus.ErrRefused) {
+			// The intake queue is at its policy's max-length.
+			w.Header().Set("Retry-After", strconv.Itoa(intakeFullRetryAfter))
+			writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: ErrIntakeFull.Error()})
+			return
+		}
 		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "the intake queue did not confirm the request; try again with the same id"})
 		return
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -64,20 +65,26 @@ func CheckBroker(amqpURL string) error {
 }
 
 // DeclareTopology declares exchanges and queues (idempotent): a queue per
-// provider and per receiving registration system.
-func DeclareTopology(amqpURL string, providers, systems []string) error {
+// provider (and its retour queue) and per receiving registration system,
+// each queue with only x-queue-type quorum: their limits and
+// dead-lettering are the policies of deploy/rabbitmq/definitions.json. A
+// queue that already exists with arguments of its own (an earlier sluis
+// declared x-dead-letter-exchange and x-delivery-limit) is kept and named in
+// a warning; an exchange of another type or a queue that is not a quorum
+// queue stops start-up (amqp.ErrTopologyConflict).
+func DeclareTopology(amqpURL string, providers, systems []string, log *slog.Logger) error {
 	conn, err := amqp.Dial(amqpURL, "sluis-topology", 5*time.Second)
 	if err != nil {
 		return fmt.Errorf("declare topology: %w", err)
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
+	kept, err := (amqp.Topology{Providers: providers, Systems: systems}).DeclareOn(conn)
 	if err != nil {
-		return fmt.Errorf("topology channel: %w", err)
-	}
-	defer ch.Close()
-	if err := (amqp.Topology{Providers: providers, Systems: systems}).Declare(ch); err != nil {
 		return fmt.Errorf("declare topology: %w", err)
+	}
+	for _, k := range kept {
+		log.Warn("queue keeps the arguments it was declared with; they override its policy where both set a value (docs/broker.md#upgrading)",
+			"queue", k.Queue, "argument", k.Argument)
 	}
 	return nil
 }

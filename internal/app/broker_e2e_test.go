@@ -5,10 +5,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/app"
@@ -62,8 +66,8 @@ func TestEndToEndOverTLS(t *testing.T) {
 		publisher = publisher || strings.Contains(line, "sluis-gateway")
 	}
 	t.Logf("%d TLS connections as %s", tlsConns, b.ExternalUser)
-	if tlsConns < 2 || !publisher {
-		t.Fatalf("want the gateway's publisher and subscribers over TLS in vhost %s, got:\n%s", vhost, out)
+	if tlsConns != 2 || !publisher {
+		t.Fatalf("want exactly two TLS connections (publisher, consumers) in vhost %s, got:\n%s", vhost, out)
 	}
 }
 
@@ -114,5 +118,87 @@ func TestStartNamesTheBrokerProblem(t *testing.T) {
 				t.Errorf("the error holds the password: %v", err)
 			}
 		})
+	}
+}
+
+// brokerConnections lists the connections in the vhost of vhostURL as the
+// broker sees them: connection name (client property) -> its channels.
+// Connections without a name count under "".
+func brokerConnections(t *testing.T, vhostURL string) (map[string]int, int) {
+	t.Helper()
+	vhost := strings.TrimPrefix(parseURL(t, vhostURL).Path, "/")
+	// list_connections lists every vhost's connections (it takes no -p).
+	out, err := exec.Command("rabbitmqctl", "-q", "--no-table-headers", "list_connections", "vhost", "channels", "client_properties").CombinedOutput()
+	if err != nil {
+		t.Fatalf("list_connections: %v\n%s", err, out)
+	}
+	named := map[string]int{}
+	total := 0
+	nameRE := regexp.MustCompile(`\{"connection_name","([^"]*)"\}`)
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != vhost {
+			continue
+		}
+		total++
+		channels, err := strconv.Atoi(f[1])
+		if err != nil {
+			t.Fatalf("list_connections line %q: %v", line, err)
+		}
+		name := ""
+		if m := nameRE.FindStringSubmatch(line); m != nil {
+			name = m[1]
+		}
+		if _, dup := named[name]; dup && name != "" {
+			t.Errorf("more than one connection named %s in vhost %s", name, vhost)
+		}
+		named[name] += channels
+	}
+	return named, total
+}
+
+// TestGatewayHoldsOneConnectionPerRole: a running gateway holds exactly two
+// broker connections, sluis-gateway (publishing) and sluis-consumers (one
+// channel per consumer), and its health checks dial none.
+func TestGatewayHoldsOneConnectionPerRole(t *testing.T) {
+	h := &harness{t: t, url: testenv.VHost(t), logs: &syncBuffer{}, pending: map[string][]bus.Event{}}
+	h.configure(t.TempDir())
+	h.startGateway()
+
+	// The consumers' channels open as the router starts its handlers.
+	workers := h.cfg.Workers
+	wantConsumers := workers + 2 + 2 // intake, consents, one per development provider's retour queue
+	var conns map[string]int
+	var total int
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conns, total = brokerConnections(t, h.url)
+		if conns["sluis-consumers"] >= wantConsumers || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if total != 2 {
+		t.Fatalf("the gateway holds %d connections, want 2 (sluis-gateway, sluis-consumers): %v", total, conns)
+	}
+	if _, ok := conns["sluis-gateway"]; !ok {
+		t.Errorf("no publishing connection sluis-gateway: %v", conns)
+	}
+	if got := conns["sluis-consumers"]; got != wantConsumers {
+		t.Errorf("sluis-consumers has %d channels, want one per consumer (%d)", got, wantConsumers)
+	}
+
+	for _, path := range []string{"/healthz", "/readyz", "/healthz"} {
+		resp, err := http.Get(h.admin(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	if _, after := brokerConnections(t, h.url); after != 2 {
+		t.Fatalf("after the health checks %d connections, want still 2", after)
 	}
 }

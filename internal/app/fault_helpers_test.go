@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -120,7 +121,7 @@ func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 
 	// The topology first, so that the test's status queue can be bound
 	// before any disclosure moves.
-	if err := app.DeclareTopology(e.url, []string{agbWmo, agbJw}, nil); err != nil {
+	if err := app.DeclareTopology(e.url, []string{agbWmo, agbJw}, nil, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 	declareStatusQueue(t, e.url)

@@ -50,12 +50,14 @@ type Gateway struct {
 	Identity *identity.Setup
 	router   *message.Router
 	pub      *amqp.Publisher
-	srv      *http.Server
-	admin    *http.Server
-	console  *http.Server
-	xsd      *xsd.Validator
-	done     chan error
-	jobs     runners
+	// consumers is the one connection every consumer's channel is on.
+	consumers *amqp.Consumers
+	srv       *http.Server
+	admin     *http.Server
+	console   *http.Server
+	xsd       *xsd.Validator
+	done      chan error
+	jobs      runners
 	// closeSigner stops the SIGHUP reload and releases the key source.
 	closeSigner func()
 }
@@ -84,7 +86,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs(), ids.Systems.Receivers()); err != nil {
+	if err := DeclareTopology(cfg.AMQPURL, reg.AGBs(), ids.Systems.Receivers(), log); err != nil {
 		return nil, err
 	}
 	g := &Gateway{Registry: prometheus.NewRegistry(), Identity: ids, done: make(chan error, 1), jobs: runners{log: log}}
@@ -209,14 +211,6 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	retours, err := retour.New(retour.Config{
-		Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: g.pub, Metrics: retourMetrics, Logger: log,
-		Observer: signals,
-	})
-	if err != nil {
-		return nil, err
-	}
-
 	inbounds, err := inbound.New(inbound.Config{
 		Store: g.Store, Certificates: reg, Receivers: ids.Systems, Validator: g.xsd, Sealer: signer,
 		Publisher: g.pub, Metrics: inboundMetrics, Logger: log,
@@ -232,16 +226,32 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	if g.router, err = newRouter(cfg.AMQPURL, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)},
-		handler{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
-			retries: "sluis_handler_retries_total", help: "Retries of an intake message after a transient failure."},
-		handler{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
-			retries: "sluis_consent_handler_retries_total", help: "Retries of a consent command after a transient failure."},
-		handler{name: "retours", queue: amqp.QueueRetours, consumers: 2, handle: retours.Handle,
-			retries: "sluis_retour_handler_retries_total", help: "Retries of a retour message after a transient failure."},
-		handler{name: "inbound", queue: amqp.QueueInbound, consumers: 2, handle: inbounds.Handle,
-			retries: "sluis_inbound_handler_retries_total", help: "Retries of an inbound provider message after a transient failure."},
-	); err != nil {
+	if g.consumers, err = amqp.NewConsumers(cfg.AMQPURL, "sluis-consumers", quietLogger{watermill.NewSlogLogger(log)}); err != nil {
+		return nil, err
+	}
+	hs := []handler{
+		{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
+			retries: retryMetric{"sluis_handler_retries_total", "Retries of an intake message after a transient failure."}},
+		{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
+			retries: retryMetric{"sluis_consent_handler_retries_total", "Retries of a consent command after a transient failure."}},
+	}
+	rhs, err := retourHandlers(reg.AGBs(), func(agb string) (message.NoPublishHandlerFunc, error) {
+		h, err := retour.New(retour.Config{
+			Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: g.pub, Metrics: retourMetrics, Logger: log,
+			Source: amqp.RetourQueue(agb), Observer: signals,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	hs = append(hs, rhs...)
+	hs = append(hs, handler{name: "inbound", queue: amqp.QueueInbound, consumers: 2, handle: inbounds.Handle,
+		retries: retryMetric{"sluis_inbound_handler_retries_total", "Retries of an inbound provider message after a transient failure."}})
+	if g.router, err = newRouter(g.consumers, cfg.Prefetch, g.pub, g.Registry, quietLogger{watermill.NewSlogLogger(log)}, hs...); err != nil {
 		return nil, err
 	}
 
@@ -353,6 +363,9 @@ func (g *Gateway) Stop(ctx context.Context) {
 	g.jobs.stop()
 	if g.router != nil {
 		_ = g.router.Close()
+	}
+	if g.consumers != nil {
+		_ = g.consumers.Close()
 	}
 	if g.pub != nil {
 		_ = g.pub.Close()

@@ -122,7 +122,8 @@ func (c *limitedConn) Close() error {
 
 // readyChecks are the admin listener's readiness checks, none of which
 // dials: the store answers a ping, the gateway's publisher holds a live
-// broker connection, the router's consumers run.
+// broker connection, the router's consumers run on a live consumer
+// connection.
 func (g *Gateway) readyChecks() map[string]httpapi.Check {
 	return map[string]httpapi.Check{
 		"store": g.Store.Ping,
@@ -135,6 +136,9 @@ func (g *Gateway) readyChecks() map[string]httpapi.Check {
 		"consumers": func(context.Context) error {
 			if !g.router.IsRunning() || g.router.IsClosed() {
 				return errors.New("router not running")
+			}
+			if !g.consumers.Connected() {
+				return errors.New("consumer connection to the broker lost")
 			}
 			return nil
 		},

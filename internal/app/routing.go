@@ -1,7 +1,12 @@
 package app
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -10,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
+	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/retour"
 )
 
 // handler is one kind of message handler of the router: the queue it
@@ -18,34 +25,171 @@ type handler struct {
 	name      string // handler names are name-0, name-1, ...
 	queue     string
 	consumers int
-	handle    message.NoPublishHandlerFunc
-	// retries is the counter's name and help; every handler has its own.
-	retries, help string
+	// prefetch, when set, replaces the configured prefetch (SLUIS_PREFETCH).
+	prefetch int
+	handle   message.NoPublishHandlerFunc
+	// retries names the counter of the handler's retries; handlers with the
+	// same name share it.
+	retries retryMetric
+}
+
+// retryMetric is a retry counter's name and help.
+type retryMetric struct{ name, help string }
+
+// retourRetries counts the retries of every provider's retour handler.
+var retourRetries = retryMetric{"sluis_retour_handler_retries_total", "Retries of a retour message after a transient failure."}
+
+// retourWorkers is how many retours are handled at once, whatever the
+// number of providers (each provider's queue has one consumer).
+const retourWorkers = 2
+
+// parker publishes a dead-letter summary (the gateway's Publisher).
+type parker interface {
+	PublishContext(ctx context.Context, topic string, msgs ...*message.Message) []error
 }
 
 // newRouter builds the router: the recoverer for every handler, then per
-// handler its retry policy, counted in the handler's own metric.
-func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log watermill.LoggerAdapter, hs ...handler) (*message.Router, error) {
+// handler the delivery limit and its retry policy, counted in the handler's
+// metric. Every consumer is a channel of its own on the one shared consumer
+// connection.
+func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.Registerer, log watermill.LoggerAdapter, hs ...handler) (*message.Router, error) {
 	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 15 * time.Second}, log)
 	if err != nil {
 		return nil, err
 	}
 	r.AddMiddleware(middleware.Recoverer)
+	counters := map[string]prometheus.Counter{}
 	for _, h := range hs {
-		retries := prometheus.NewCounter(prometheus.CounterOpts{Name: h.retries, Help: h.help})
-		if err := reg.Register(retries); err != nil {
-			return nil, fmt.Errorf("%s retry metric: %w", h.name, err)
+		retries, ok := counters[h.retries.name]
+		if !ok {
+			retries = prometheus.NewCounter(prometheus.CounterOpts{Name: h.retries.name, Help: h.retries.help})
+			if err := reg.Register(retries); err != nil {
+				return nil, fmt.Errorf("%s retry metric: %w", h.name, err)
+			}
+			counters[h.retries.name] = retries
+		}
+		pf := prefetch
+		if h.prefetch > 0 {
+			pf = h.prefetch
 		}
 		for i := 0; i < h.consumers; i++ {
-			sub, err := amqp.NewSubscriber(amqpURL, h.queue, prefetch, log)
+			sub, err := conn.Subscriber(h.queue, pf, log)
 			if err != nil {
 				return nil, fmt.Errorf("%s subscriber: %w", h.name, err)
 			}
 			r.AddConsumerHandler(fmt.Sprintf("%s-%d", h.name, i), h.queue, sub, h.handle).
-				AddMiddleware(retry(retries, log))
+				AddMiddleware(deliveryLimit(h.queue, dead, log), retry(retries, log))
 		}
 	}
 	return r, nil
+}
+
+// ReasonDeliveryLimit is the park reason of a message the gateway parks
+// because it was delivered amqp.DeliveryLimit times before.
+const ReasonDeliveryLimit retour.Reason = "delivery_limit"
+
+// deliveryLimit parks, instead of handling, a delivery that the quorum
+// queue already delivered amqp.DeliveryLimit times or more (its
+// x-delivery-count): a summary without the body goes to sluis.dead and the
+// delivery is acknowledged. It holds whether or not the queue's policy
+// sets a delivery-limit, so a poison message never loops for ever. When the
+// summary cannot be published the delivery is nacked (tried again).
+func deliveryLimit(queue string, dead parker, log watermill.LoggerAdapter) message.HandlerMiddleware {
+	return func(next message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			n, err := strconv.Atoi(msg.Metadata.Get(amqp.MetadataDeliveryCount))
+			if err != nil || n < amqp.DeliveryLimit {
+				return next(msg)
+			}
+			out, err := parkedSummary(queue, n, msg)
+			if err != nil {
+				return nil, err
+			}
+			if err := dead.PublishContext(msg.Context(), bus.TopicDead, out)[0]; err != nil {
+				return nil, fmt.Errorf("park message %s after %d deliveries: %w", msg.UUID, n, err)
+			}
+			log.Error("message parked: delivered too often", nil, watermill.LogFields{
+				"queue": queue, "message_id": msg.UUID, "delivery_count": n})
+			return nil, nil
+		}
+	}
+}
+
+// parkedSummary is the dead letter of a message parked at the delivery
+// limit: the retour package's Parked summary (docs/receipts.md), ids,
+// size and SHA-256, never the body.
+func parkedSummary(queue string, count int, msg *message.Message) (*message.Message, error) {
+	id := msg.UUID
+	if id == "" {
+		id = "parked"
+	}
+	sum := sha256.Sum256(msg.Payload)
+	detail := fmt.Sprintf("delivered %d times before (limit %d)", count, amqp.DeliveryLimit)
+	p := retour.Parked{
+		Kind: kindOf(queue), MessageID: id, Reason: ReasonDeliveryLimit, Detail: detail, Source: queue,
+		ContentType: bus.ContentType.Get(msg), Size: len(msg.Payload), SHA256: hex.EncodeToString(sum[:]),
+		ParkedAt: time.Now().UTC(),
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("park message %s: %w", msg.UUID, err)
+	}
+	out := message.NewMessage(id, body)
+	bus.ContentType.Set(out, retour.ParkContentType)
+	out.Metadata.Set(retour.HeaderParkReason, string(ReasonDeliveryLimit))
+	out.Metadata.Set(retour.HeaderParkDetail, detail)
+	out.Metadata.Set(retour.HeaderParkSource, queue)
+	out.Metadata.Set(retour.HeaderParkSHA256, p.SHA256)
+	out.Metadata.Set(retour.HeaderParkSize, strconv.Itoa(p.Size))
+	return out, nil
+}
+
+// kindOf is what a queue carries: "disclosure", "consent" or "retour".
+func kindOf(queue string) string {
+	switch queue {
+	case amqp.QueueDisclosures:
+		return "disclosure"
+	case amqp.QueueConsents:
+		return "consent"
+	}
+	return "retour"
+}
+
+// retourHandlers are the retour handlers: per provider one consumer
+// (prefetch 1) on its own queue amqp.RetourQueue(agb), handle(agb)
+// handling it, all of them sharing retourWorkers turns.
+func retourHandlers(agbs []string, handle func(agb string) (message.NoPublishHandlerFunc, error)) ([]handler, error) {
+	t := newTurns(retourWorkers)
+	hs := make([]handler, 0, len(agbs))
+	for _, agb := range agbs {
+		h, err := handle(agb)
+		if err != nil {
+			return nil, fmt.Errorf("retour handler %s: %w", agb, err)
+		}
+		hs = append(hs, handler{name: "retours-" + agb, queue: amqp.RetourQueue(agb), consumers: 1, prefetch: 1,
+			handle: t.wrap(h), retries: retourRetries})
+	}
+	return hs, nil
+}
+
+// turns lets at most n handlers run at once; waiting handlers get their
+// turn in the order they asked (a Go channel's waiters are served first in,
+// first out), so each provider's one consumer takes its turn between
+// another's retours instead of waiting behind all of them.
+type turns chan struct{}
+
+func newTurns(n int) turns { return make(turns, n) }
+
+func (t turns) wrap(h message.NoPublishHandlerFunc) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		select {
+		case t <- struct{}{}:
+		case <-msg.Context().Done():
+			return msg.Context().Err()
+		}
+		defer func() { <-t }()
+		return h(msg)
+	}
 }
 
 // retry retries a handler after a transient failure (broker nack, confirm

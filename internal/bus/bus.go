@@ -74,3 +74,9 @@ func (k Key) Set(m *message.Message, v string) { m.Metadata.Set(string(k), v) }
 // recipient is not connected; for a status event that the sender bound no
 // status queue.
 var ErrUnroutable = errors.New("message unroutable")
+
+// ErrRefused is what a Publisher returns (wrapped) for a message the broker
+// refused to take (basic.nack): a queue it is routed to is full (policy
+// overflow reject-publish) or could not store it. It may succeed later;
+// the HTTP intake answers 503 with Retry-After.
+var ErrRefused = errors.New("message refused by the broker (queue full)")

@@ -155,7 +155,8 @@ type Config struct {
 
 	// Workers is how many intake messages are processed at once.
 	Workers int `env:"SLUIS_WORKERS" envDefault:"32"`
-	// Prefetch is the AMQP prefetch per worker.
+	// Prefetch is the AMQP prefetch of each intake and consent consumer
+	// (each provider's retour consumer takes 1, docs/broker.md).
 	Prefetch int `env:"SLUIS_PREFETCH" envDefault:"4"`
 	// ConfirmTimeout bounds the wait for a broker confirm.
 	ConfirmTimeout time.Duration `env:"SLUIS_CONFIRM_TIMEOUT" envDefault:"10s"`

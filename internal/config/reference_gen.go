@@ -84,7 +84,7 @@ var Settings = []Setting{
 	{Name: "SLUIS_WORKERS", Field: "Workers", Default: "32", Type: "integer", Section: "Processing",
 		Doc: "SLUIS_WORKERS is how many intake messages are processed at once."},
 	{Name: "SLUIS_PREFETCH", Field: "Prefetch", Default: "4", Type: "integer", Section: "Processing",
-		Doc: "SLUIS_PREFETCH is the AMQP prefetch per worker."},
+		Doc: "SLUIS_PREFETCH is the AMQP prefetch of each intake and consent consumer (each provider's retour consumer takes 1, docs/broker.md)."},
 	{Name: "SLUIS_CONFIRM_TIMEOUT", Field: "ConfirmTimeout", Default: "10s", Type: "duration", Section: "Processing",
 		Doc: "SLUIS_CONFIRM_TIMEOUT bounds the wait for a broker confirm."},
 	{Name: "SLUIS_OVERDUE_INTERVAL", Field: "OverdueInterval", Default: "1m", Type: "duration", Section: "Processing",

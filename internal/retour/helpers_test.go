@@ -36,6 +36,16 @@ const (
 	municipality = "0384"
 )
 
+// testRetours is the one queue the harness's handler consumes: bound to
+// the retour exchange with "#", it takes every provider's retour (the
+// gateway consumes one queue per provider, amqp.RetourQueue; the handler
+// does not depend on which). testRetourKey reaches it and no provider's
+// retour queue.
+const (
+	testRetours   = "test.retours"
+	testRetourKey = "test"
+)
+
 // route maps the handler's topics the way the gateway must.
 func route(topic string, msg *message.Message) (string, string, error) {
 	switch topic {
@@ -44,7 +54,7 @@ func route(topic string, msg *message.Message) (string, string, error) {
 	case bus.TopicStatus:
 		return amqp.ExchangeStatus, msg.Metadata.Get("routing_key"), nil
 	case "retour":
-		return amqp.ExchangeRetour, amqp.KeyRetour, nil
+		return amqp.ExchangeRetour, testRetourKey, nil
 	}
 	return "", "", fmt.Errorf("unknown topic %q", topic)
 }
@@ -78,6 +88,12 @@ func newHarness(t *testing.T) *harness {
 
 	_, hs.ch = testenv.Channel(t, hs.url)
 	if err := (amqp.Topology{Providers: []string{agbA, agbB}}).Declare(hs.ch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hs.ch.QueueDeclare(testRetours, true, false, false, false, amqp091.Table{"x-queue-type": "quorum"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.ch.QueueBind(testRetours, "#", amqp.ExchangeRetour, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	hs.events = testenv.Tap(t, hs.ch, amqp.ExchangeStatus, "#")
@@ -264,10 +280,10 @@ func (hs *harness) noEvent() {
 }
 
 // consume runs h as the gateway does: a watermill router consuming
-// sluis.retours, until the test ends. It returns the router's context.
+// testRetours, until the test ends. It returns the router's context.
 func (hs *harness) consume(h *retour.Handler) context.Context {
 	hs.t.Helper()
-	sub, err := amqp.NewSubscriber(hs.url, amqp.QueueRetours, 1, watermill.NopLogger{})
+	sub, err := amqp.NewSubscriber(hs.url, testRetours, 1, watermill.NopLogger{})
 	if err != nil {
 		hs.t.Fatal(err)
 	}
@@ -275,7 +291,7 @@ func (hs *harness) consume(h *retour.Handler) context.Context {
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	router.AddConsumerHandler("retours", amqp.QueueRetours, sub, h.Handle)
+	router.AddConsumerHandler("retours", testRetours, sub, h.Handle)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- router.Run(ctx) }()

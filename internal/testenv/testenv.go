@@ -30,9 +30,10 @@ func amqpHost() string {
 }
 
 // VHost creates a fresh RabbitMQ virtual host for the test (guest has full
-// rights on it), deletes it when the test ends, and returns its AMQP URL. The
-// gateway's real exchange and queue names can then be used without meeting
-// another test or a running gateway.
+// rights on it) with the policies of deploy/rabbitmq/definitions.json
+// (dead-lettering, delivery limits, length limits), deletes it when the
+// test ends, and returns its AMQP URL. The gateway's real exchange and queue
+// names can then be used without meeting another test or a running gateway.
 func VHost(t testing.TB) string {
 	t.Helper()
 	ctl, err := exec.LookPath("rabbitmqctl")
@@ -65,6 +66,7 @@ func VHost(t testing.TB) string {
 		t.Logf("could not delete RabbitMQ vhost %s; remove it with rabbitmqctl delete_vhost", name)
 	})
 	run("-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+	loadPolicies(t, ctl, name)
 	return "amqp://guest:guest@" + amqpHost() + "/" + name
 }
 

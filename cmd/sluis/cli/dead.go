@@ -360,7 +360,7 @@ func replayTarget(m deadLetter) (target, error) {
 		return target{amqp.ExchangeIntake, amqp.KeyDisclosure}, nil
 	case q == amqp.QueueConsents:
 		return target{amqp.ExchangeIntake, amqp.KeyConsent}, nil
-	case q == amqp.QueueRetours:
+	case strings.HasPrefix(q, amqp.RetourQueuePrefix), q == amqp.QueueInbound:
 		return target{}, ErrReplayRetour
 	case strings.HasPrefix(q, amqp.ProviderQueuePrefix) && messages.ValidAGB(strings.TrimPrefix(q, amqp.ProviderQueuePrefix)):
 		return target{amqp.ExchangeOutbound, strings.TrimPrefix(q, amqp.ProviderQueuePrefix)}, nil

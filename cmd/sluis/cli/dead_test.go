@@ -73,12 +73,12 @@ func newDeadBroker(t *testing.T) *deadBroker {
 	b.reject(t, amqp.ExchangeOutbound, deadAGB, amqp.ProviderQueue(deadAGB), amqp091.Publishing{
 		MessageId: idOutbound, ContentType: "application/xml", UserId: "guest", Body: []byte(`<signed/>`),
 		Headers: amqp091.Table{"agb": deadAGB, "message_type": "WMO301"}})
-	b.reject(t, amqp.ExchangeRetour, amqp.KeyRetour, amqp.QueueRetours, amqp091.Publishing{
+	b.reject(t, amqp.ExchangeRetour, deadAGB, amqp.RetourQueue(deadAGB), amqp091.Publishing{
 		MessageId: idRetour, ContentType: "application/xml", Body: []byte(`<retour/>`)})
 	b.publish(t, amqp.ExchangeDead, "", amqp091.Publishing{
 		MessageId: idParked, ContentType: "application/json",
 		Headers: amqp091.Table{retour.HeaderParkReason: "unmatched", retour.HeaderParkDetail: "provider 42420001: no WMO301 0363/9",
-			retour.HeaderParkSource: amqp.QueueRetours, retour.HeaderParkSHA256: strings.Repeat("ab", 32), retour.HeaderParkSize: "9"},
+			retour.HeaderParkSource: amqp.RetourQueue("42420001"), retour.HeaderParkSHA256: strings.Repeat("ab", 32), retour.HeaderParkSize: "9"},
 		Body: []byte(`{"kind":"retour","message_id":"dead-parked-1","reason":"unmatched"}`)})
 	b.waitDead(t, 6)
 	return b

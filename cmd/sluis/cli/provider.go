@@ -128,7 +128,7 @@ func RunProvider(ctx context.Context, out io.Writer, c ProviderConfig) error {
 		pub, err := amqp.NewPublisher(amqp.PublisherConfig{
 			URL: c.AMQPURL, ConnectionName: "sluis-provider-" + agb, UserID: amqp.UserOf(c.AMQPURL),
 			Route: func(string, *message.Message) (string, string, error) {
-				return amqp.ExchangeRetour, amqp.KeyRetour, nil
+				return amqp.ExchangeRetour, agb, nil // its own routing key: its topic permission allows no other
 			},
 		}, watermill.NopLogger{}, nil)
 		if err != nil {

@@ -123,7 +123,7 @@ func SendHeen(ctx context.Context, out io.Writer, c SendConfig) (SendResult, err
 	pub, err := amqp.NewPublisher(amqp.PublisherConfig{
 		URL: c.AMQPURL, ConnectionName: "sluis-provider-" + c.AGB, UserID: amqp.UserOf(c.AMQPURL),
 		Route: func(string, *message.Message) (string, string, error) {
-			return amqp.ExchangeRetour, amqp.KeyInbound, nil
+			return amqp.ExchangeRetour, amqp.InboundKey(c.AGB), nil
 		},
 	}, watermill.NopLogger{}, nil)
 	if err != nil {

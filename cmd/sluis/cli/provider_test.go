@@ -177,10 +177,11 @@ func cycle(t *testing.T, answer string, want receipts.State, codes []string) {
 		}
 	}
 
-	// The retour is on sluis.retours (the provider waited for the confirm).
-	d, ok, err := ch.Get(amqp.QueueRetours, true)
+	// The retour is on the provider's own retour queue (the provider
+	// waited for the confirm).
+	d, ok, err := ch.Get(amqp.RetourQueue(agb), true)
 	if err != nil || !ok {
-		t.Fatalf("no retour on %s: %v", amqp.QueueRetours, err)
+		t.Fatalf("no retour on %s: %v", amqp.RetourQueue(agb), err)
 	}
 	reg, err := provider.New([]provider.Provider{{AGB: agb, RetourCertificate: pCert, BrokerUser: amqp.UserOf(url)}})
 	if err != nil {
