@@ -70,7 +70,7 @@ func TestAsyncAPIDescribesTheTopology(t *testing.T) {
 	if d.AsyncAPI != "3.0.0" {
 		t.Fatalf("asyncapi %q, want 3.0.0", d.AsyncAPI)
 	}
-	pl, err := Topology{Providers: []string{"42420001"}}.plan()
+	pl, err := Topology{Providers: []string{"42420001"}, Systems: []string{"regsys-a"}}.plan()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,9 @@ func TestAsyncAPIDescribesTheTopology(t *testing.T) {
 		wantEx = append(wantEx, e.Name+" "+e.Kind)
 	}
 	for _, q := range pl.Queues {
-		wantQ = append(wantQ, strings.Replace(q.Name, ProviderQueue("42420001"), ProviderQueuePrefix+"{agb}", 1))
+		name := strings.Replace(q.Name, ProviderQueue("42420001"), ProviderQueuePrefix+"{agb}", 1)
+		name = strings.Replace(name, RetourQueue("42420001"), RetourQueuePrefix+"{agb}", 1)
+		wantQ = append(wantQ, strings.Replace(name, SystemInboundQueue("regsys-a"), "sluis.system.{system}.inbound", 1))
 	}
 	for name, c := range d.Channels {
 		b := c.Bindings.AMQP
