@@ -97,14 +97,17 @@ func (s *Server) WithReviews(l Ledger, a Appender, v Staff) *Server {
 // routes need a verified client certificate of a registered system
 // (identity.RequireSystem), the review list a coordinator's bearer token
 // (identity.RequireStaff, RequireRole).
+//
+// Both routers record the route a request matched for Metrics.Instrument.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", identity.RequireSystem(s.systems, s.SystemRoutes()))
+	systems := s.systemMux()
+	mux.Handle("/", recordRoute(systems, identity.RequireSystem(s.systems, systems)))
 	if s.ledger != nil {
 		mux.Handle("GET /v1/reviews", identity.RequireStaff(s.staff,
 			identity.RequireRole(identity.RoleCoordinator)(http.HandlerFunc(s.getReviews))))
 	}
-	return mux
+	return recordRoute(mux, mux)
 }
 
 // SystemRoutes returns the registration systems' routes without the
@@ -112,6 +115,11 @@ func (s *Server) Handler() http.Handler {
 // (identity.WithSystem) and answers 401 without one. Handler wraps them;
 // tests may call them with a principal of their own.
 func (s *Server) SystemRoutes() http.Handler {
+	mux := s.systemMux()
+	return recordRoute(mux, mux)
+}
+
+func (s *Server) systemMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/disclosures", s.postDisclosure)
 	mux.HandleFunc("GET /v1/disclosures/{id}", s.getDisclosure)

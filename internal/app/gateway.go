@@ -131,7 +131,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}, watermill.NewSlogLogger(log), pm); err != nil {
 		return nil, err
 	}
-	metrics, err := pipeline.NewMetrics(g.Registry)
+	metrics, err := pipeline.NewMetrics(g.Registry, screen.Codes()...)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	if g.router, err = newRouter(cfg.AMQPURL, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)},
+	if g.router, err = newRouter(cfg.AMQPURL, cfg.Prefetch, g.Registry, quietLogger{watermill.NewSlogLogger(log)}, log,
 		handler{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
 			retries: "sluis_handler_retries_total", help: "Retries of an intake message after a transient failure."},
 		handler{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
@@ -228,12 +228,16 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff)
+	httpMetrics, err := httpapi.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("http metrics: %w", err)
+	}
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err
 	}
 	g.HTTPAddr = ln.Addr().String()
-	g.srv = newServer(cfg, api.Handler(), log)
+	g.srv = newServer(cfg, httpMetrics.Instrument(api.Handler()), log)
 	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
 	if err != nil {
 		_ = ln.Close()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
+	"github.com/sluis-gateway/sluis/internal/logctx"
 )
 
 // handler is one kind of message handler of the router: the queue it
@@ -24,8 +26,9 @@ type handler struct {
 }
 
 // newRouter builds the router: the recoverer for every handler, then per
-// handler its retry policy, counted in the handler's own metric.
-func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log watermill.LoggerAdapter, hs ...handler) (*message.Router, error) {
+// handler its retry policy, counted in the handler's own metric, and a log
+// line for each failed attempt (failures).
+func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log watermill.LoggerAdapter, slogger *slog.Logger, hs ...handler) (*message.Router, error) {
 	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 15 * time.Second}, log)
 	if err != nil {
 		return nil, err
@@ -42,7 +45,7 @@ func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log wate
 				return nil, fmt.Errorf("%s subscriber: %w", h.name, err)
 			}
 			r.AddConsumerHandler(fmt.Sprintf("%s-%d", h.name, i), h.queue, sub, h.handle).
-				AddMiddleware(retry(retries, log))
+				AddMiddleware(retry(retries), failures(h.name, slogger))
 		}
 	}
 	return r, nil
@@ -50,15 +53,30 @@ func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log wate
 
 // retry retries a handler after a transient failure (broker nack, confirm
 // timeout, lost connection, store errors) with backoff, counting each retry.
-func retry(retries prometheus.Counter, log watermill.LoggerAdapter) message.HandlerMiddleware {
+// It logs nothing itself: failures logs each failed attempt.
+func retry(retries prometheus.Counter) message.HandlerMiddleware {
 	return middleware.Retry{
 		MaxRetries:      5,
 		InitialInterval: 200 * time.Millisecond,
 		MaxInterval:     5 * time.Second,
 		Multiplier:      2,
 		OnRetryHook:     func(int, time.Duration) { retries.Inc() },
-		Logger:          log,
 	}.Middleware
+}
+
+// failures logs each failed attempt of a handler with the logger the
+// handler left in the message's context (logctx: the pipeline's carries
+// the disclosure_id of the pass), else with log.
+func failures(name string, log *slog.Logger) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			out, err := h(msg)
+			if err != nil {
+				logctx.From(msg.Context(), log).Warn("handler failed; the message is retried", "handler", name, "err", err)
+			}
+			return out, err
+		}
+	}
 }
 
 // quietLogger turns watermill's per-handler Info lines (dozens at start)
