@@ -34,6 +34,16 @@ func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log wate
 		return nil, err
 	}
 	r.AddMiddleware(middleware.Recoverer)
+	dead := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluis_dead_letters_total",
+		Help: "Messages of a queue sluis consumes that it gave up on at their last delivery, so that the broker dead-letters them to sluis.dead with their body, by queue and reason (delivery_limit). Parked retours are sluis_retours_parked_total.",
+	}, []string{"queue", "reason"})
+	if err := reg.Register(dead); err != nil {
+		return nil, fmt.Errorf("dead letter metric: %w", err)
+	}
+	for _, h := range hs {
+		dead.WithLabelValues(h.queue, ReasonDeliveryLimit)
+	}
 	for _, h := range hs {
 		retries := prometheus.NewCounter(prometheus.CounterOpts{Name: h.retries, Help: h.help})
 		if err := reg.Register(retries); err != nil {
@@ -45,7 +55,7 @@ func newRouter(amqpURL string, prefetch int, reg prometheus.Registerer, log wate
 				return nil, fmt.Errorf("%s subscriber: %w", h.name, err)
 			}
 			r.AddConsumerHandler(fmt.Sprintf("%s-%d", h.name, i), h.queue, sub, h.handle).
-				AddMiddleware(retry(retries), failures(h.name, slogger))
+				AddMiddleware(deadLetters(h.queue, dead, slogger), retry(retries), failures(h.name, slogger))
 		}
 	}
 	return r, nil
@@ -62,6 +72,27 @@ func retry(retries prometheus.Counter) message.HandlerMiddleware {
 		Multiplier:      2,
 		OnRetryHook:     func(int, time.Duration) { retries.Inc() },
 	}.Middleware
+}
+
+// ReasonDeliveryLimit is the dead-letter reason of a message nacked on its
+// last delivery (amqp.LastDelivery): the broker's x-delivery-limit.
+const ReasonDeliveryLimit = "delivery_limit"
+
+// deadLetters counts and logs a message that fails on its last delivery,
+// after its retries: its nack makes the broker dead-letter it to
+// sluis.dead (with its body, docs/receipts.md).
+func deadLetters(queue string, dead *prometheus.CounterVec, log *slog.Logger) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			out, err := h(msg)
+			if err != nil && amqp.LastDelivery(msg) {
+				dead.WithLabelValues(queue, ReasonDeliveryLimit).Inc()
+				logctx.From(msg.Context(), log).Error("message dead-lettered to sluis.dead: it failed on its last delivery",
+					"queue", queue, "message_id", msg.UUID, "reason", ReasonDeliveryLimit, "deliveries", amqp.DeliveryLimit+1, "err", err)
+			}
+			return out, err
+		}
+	}
 }
 
 // failures logs each failed attempt of a handler with the logger the
