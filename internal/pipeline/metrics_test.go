@@ -20,6 +20,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/screen"
+	"github.com/sluis-gateway/sluis/internal/signing"
 )
 
 // lockedBuffer is a log sink the pipeline's goroutine-safe logger writes to.
@@ -121,6 +122,10 @@ func TestReasonMetricsAndLogs(t *testing.T) {
 			set:       func(ps *parts) { ps.val.err = errors.New("element Bsn: not valid") },
 			failures:  map[string]float64{pipeline.FailureSchema: 1},
 			stateLine: map[string]string{"state": "failed", "reason_code": "xsd"}},
+		{name: "the envelope cannot carry it: envelope",
+			set:       func(ps *parts) { ps.seal.err = fmt.Errorf("seal: %w: too many elements", signing.ErrInvalidBericht) },
+			failures:  map[string]float64{pipeline.FailureEnvelope: 1},
+			stateLine: map[string]string{"state": "failed", "reason_code": "envelope"}},
 		{name: "no queue for the provider: not_connected",
 			set:       func(ps *parts) { ps.pub.outboundErrs = []error{fmt.Errorf("%w: 312 NO_ROUTE", bus.ErrUnroutable)} },
 			failures:  map[string]float64{pipeline.FailureNotConnected: 1},
@@ -241,4 +246,23 @@ func histogramCount(t *testing.T, reg *prometheus.Registry, name string) int {
 		}
 	}
 	return 0
+}
+
+func TestFailureCode(t *testing.T) {
+	tests := []struct{ reason, want string }{
+		{pipeline.ReasonNotConnected, pipeline.FailureNotConnected},
+		{"does not meet the standard: TR301", pipeline.FailureStandard},
+		{"composed message fails the official XSD: element Bsn", pipeline.FailureSchema},
+		{"the signed envelope cannot carry this message: too deep", pipeline.FailureEnvelope},
+		{pipeline.ReasonStoppedWhileSending + " Refused: withdrawn.", pipeline.FailureStoppedWhileSending},
+		{"recipient not connected, and more", pipeline.ReasonOther},
+		{"", pipeline.ReasonOther},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			if got := pipeline.FailureCode(tc.reason); got != tc.want {
+				t.Errorf("FailureCode(%q) = %s, want %s", tc.reason, got, tc.want)
+			}
+		})
+	}
 }
