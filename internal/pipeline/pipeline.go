@@ -140,7 +140,7 @@ func (p *Pipeline) logger(ctx context.Context) *slog.Logger { return logctx.From
 // withID returns ctx with the logger of the pass of disclosure id, and sets
 // it as msg's context so that Handle and the router's middleware log with
 // it too (the router logs a failed pass with it, internal/app).
-func (p *Pipeline) withID(msg *message.Message, ctx context.Context, id string) context.Context {
+func (p *Pipeline) withID(ctx context.Context, msg *message.Message, id string) context.Context {
 	ctx = logctx.With(ctx, p.log.With("disclosure_id", id))
 	msg.SetContext(ctx)
 	return ctx
@@ -157,14 +157,14 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 		var inv *disclosure.InvalidError
 		if errors.As(err, &inv) {
 			env := disclosure.Peek(msg.Payload)
-			ctx = p.withID(msg, ctx, env.ID)
+			ctx = p.withID(ctx, msg, env.ID)
 			env.Municipality, env.System = ownKey(sys, env.Municipality, env.System)
 			return p.invalid(ctx, ob, env, inv.Problems)
 		}
 		return fmt.Errorf("decode: %w", err)
 	}
 	p.metrics.stage("decode", started, p.now())
-	ctx = p.withID(msg, ctx, req.ID)
+	ctx = p.withID(ctx, msg, req.ID)
 	if ctx, err = p.authorize(ctx, ob, sys, req); err != nil {
 		var ref *identity.RefusedError
 		if errors.As(err, &ref) {
