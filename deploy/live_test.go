@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -203,6 +204,25 @@ func TestLiveGateway(t *testing.T) {
 			}
 		}
 	})
+	t.Run("README lists every sluis metric, and only those", func(t *testing.T) {
+		listed := readmeMetrics(t)
+		exportedNames := map[string]bool{}
+		for _, m := range scrapeTypes.FindAllStringSubmatch(text, -1) {
+			if strings.HasPrefix(m[1], "sluis_") {
+				exportedNames[m[1]] = true
+			}
+		}
+		for n := range exportedNames {
+			if !listed[n] {
+				t.Errorf("metric %s is exported but not listed in deploy/README.md", n)
+			}
+		}
+		for n := range listed {
+			if !exportedNames[n] {
+				t.Errorf("deploy/README.md lists %s, which the gateway does not export", n)
+			}
+		}
+	})
 	t.Run("kubernetes probe paths answer 200", func(t *testing.T) {
 		d := deployment(t)
 		paths := probePaths(d)
@@ -215,4 +235,42 @@ func TestLiveGateway(t *testing.T) {
 			}
 		}
 	})
+}
+
+// scrapeTypes is a "# TYPE name type" line of a scrape: one per metric
+// family (a histogram's name without _bucket, _sum, _count).
+var scrapeTypes = regexp.MustCompile(`(?m)^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) `)
+
+// readmeMetrics are the metric names in the first column of the metrics
+// table of deploy/README.md ("## Metrics"), several in a cell separated by
+// commas.
+func readmeMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "\n## Metrics")
+	if start < 0 {
+		t.Fatal(`deploy/README.md: no "## Metrics" section`)
+	}
+	section := doc[start+1:]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	out := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `sluis_") {
+			continue
+		}
+		cell := strings.SplitN(line[1:], "|", 2)[0]
+		for _, m := range regexp.MustCompile("`(sluis_[a-z0-9_]+)`").FindAllStringSubmatch(cell, -1) {
+			out[m[1]] = true
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("deploy/README.md lists no metric")
+	}
+	return out
 }

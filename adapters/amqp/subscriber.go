@@ -17,6 +17,16 @@ import (
 // on the first delivery) is available as a decimal string.
 const MetadataDeliveryCount = "x-delivery-count"
 
+// LastDelivery reports whether msg, taken from a work queue, is on its last
+// delivery: nacked now, the broker dead-letters it to sluis.dead instead of
+// redelivering it. A quorum queue dead-letters a message returned when its
+// x-delivery-count is already DeliveryLimit (deliveries 0 to DeliveryLimit,
+// so DeliveryLimit+1 in all).
+func LastDelivery(msg *message.Message) bool {
+	n, err := strconv.Atoi(msg.Metadata.Get(MetadataDeliveryCount))
+	return err == nil && n >= DeliveryLimit
+}
+
 // SubscriberConfig returns a watermill-amqp configuration that consumes the
 // existing queue (declared by Topology, whatever topic is passed to
 // Subscribe) with manual acks and the given prefetch. It declares nothing:

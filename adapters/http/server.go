@@ -112,12 +112,13 @@ type route struct {
 // (identity.RequireStaff, RequireRole); the API description and the
 // contract schemas are served to any client the TLS layer verified. A
 // request no route takes is a 404 or 405 problem (problem.Fallback).
+// It records the route a request matched for Metrics.Instrument.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.routes() {
 		mux.Handle(r.pattern, r.handler)
 	}
-	return problem.Fallback(mux)
+	return recordRoute(mux, problem.Fallback(mux))
 }
 
 // Patterns are the ServeMux patterns Handler routes, in order: the list
@@ -171,7 +172,7 @@ func (s *Server) SystemRoutes() http.Handler {
 	for _, r := range s.systemRoutes() {
 		mux.Handle(r.pattern, r.handler)
 	}
-	return problem.Fallback(mux)
+	return recordRoute(mux, problem.Fallback(mux))
 }
 
 func (s *Server) systemRoutes() []route {

@@ -112,7 +112,7 @@ func (h *harness) configure(dir string) {
 // startGateway starts (or restarts) the gateway on the harness's config.
 func (h *harness) startGateway() {
 	t := h.t
-	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := app.NewLogger(h.logs, h.cfg) // SLUIS_LOG_LEVEL debug, SLUIS_LOG_FORMAT as configured
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	gw, err := app.Start(ctx, h.cfg, log)

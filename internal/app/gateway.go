@@ -142,7 +142,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}, watermill.NewSlogLogger(log), pm); err != nil {
 		return nil, err
 	}
-	metrics, err := pipeline.NewMetrics(g.Registry)
+	metrics, err := pipeline.NewMetrics(g.Registry, screen.Codes()...)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	hs = append(hs, rhs...)
 	hs = append(hs, handler{name: "inbound", queue: amqp.QueueInbound, consumers: 2, handle: inbounds.Handle,
 		retries: retryMetric{"sluis_inbound_handler_retries_total", "Retries of an inbound provider message after a transient failure."}})
-	if g.router, err = newRouter(g.consumers, cfg.Prefetch, g.pub, g.Registry, quietLogger{watermill.NewSlogLogger(log)}, hs...); err != nil {
+	if g.router, err = newRouter(g.consumers, cfg.Prefetch, g.pub, g.Registry, quietLogger{watermill.NewSlogLogger(log)}, log, hs...); err != nil {
 		return nil, err
 	}
 
@@ -301,13 +301,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRights(rightsAnswers, ids.Staff).WithCasework(work, ids.Staff)
+	api.WithRights(rightsAnswers, ids.Staff).WithCasework(work, ids.Staff)
+	httpMetrics, err := httpapi.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("http metrics: %w", err)
+	}
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err
 	}
 	g.HTTPAddr = ln.Addr().String()
-	g.srv = newServer(cfg, api.Handler(), log)
+	g.srv = newServer(cfg, httpMetrics.Instrument(api.Handler()), log)
 	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
 	if err != nil {
 		_ = ln.Close()

@@ -86,6 +86,7 @@ func (p *principals) principal(msg *message.Message) (identity.System, error) {
 
 // wrap returns h with the principal of each message in its context.
 func (p *principals) wrap(queue string, h message.NoPublishHandlerFunc) message.NoPublishHandlerFunc {
+	p.count.WithLabelValues(queue) // exported at 0 from the start
 	return func(msg *message.Message) error {
 		s, err := p.principal(msg)
 		if err != nil {

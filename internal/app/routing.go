@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/logctx"
 	"github.com/sluis-gateway/sluis/internal/retour"
 )
 
@@ -49,15 +51,26 @@ type parker interface {
 }
 
 // newRouter builds the router: the recoverer for every handler, then per
-// handler the delivery limit and its retry policy, counted in the handler's
-// metric. Every consumer is a channel of its own on the one shared consumer
-// connection.
-func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.Registerer, log watermill.LoggerAdapter, hs ...handler) (*message.Router, error) {
+// handler the delivery limit (counted in sluis_dead_letters_total), its
+// retry policy, counted in the handler's metric, and a log line for each
+// failed attempt (failures). Every consumer is a channel of its own on the
+// one shared consumer connection.
+func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.Registerer, log watermill.LoggerAdapter, slogger *slog.Logger, hs ...handler) (*message.Router, error) {
 	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 15 * time.Second}, log)
 	if err != nil {
 		return nil, err
 	}
 	r.AddMiddleware(middleware.Recoverer)
+	deadLetters := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluis_dead_letters_total",
+		Help: "Messages of a queue sluis consumes that it parked on sluis.dead (a summary without the body) because they were delivered too often, by queue and reason (delivery_limit). Parked retours are sluis_retours_parked_total.",
+	}, []string{"queue", "reason"})
+	if err := reg.Register(deadLetters); err != nil {
+		return nil, fmt.Errorf("dead letter metric: %w", err)
+	}
+	for _, h := range hs {
+		deadLetters.WithLabelValues(h.queue, string(ReasonDeliveryLimit))
+	}
 	counters := map[string]prometheus.Counter{}
 	for _, h := range hs {
 		retries, ok := counters[h.retries.name]
@@ -78,7 +91,7 @@ func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.R
 				return nil, fmt.Errorf("%s subscriber: %w", h.name, err)
 			}
 			r.AddConsumerHandler(fmt.Sprintf("%s-%d", h.name, i), h.queue, sub, h.handle).
-				AddMiddleware(deliveryLimit(h.queue, dead, log), retry(retries, log))
+				AddMiddleware(deliveryLimit(h.queue, dead, deadLetters, slogger), retry(retries), failures(h.name, slogger))
 		}
 	}
 	return r, nil
@@ -94,7 +107,7 @@ const ReasonDeliveryLimit retour.Reason = "delivery_limit"
 // delivery is acknowledged. It holds whether or not the queue's policy
 // sets a delivery-limit, so a poison message never loops for ever. When the
 // summary cannot be published the delivery is nacked (tried again).
-func deliveryLimit(queue string, dead parker, log watermill.LoggerAdapter) message.HandlerMiddleware {
+func deliveryLimit(queue string, dead parker, counted *prometheus.CounterVec, log *slog.Logger) message.HandlerMiddleware {
 	return func(next message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
 			n, err := strconv.Atoi(msg.Metadata.Get(amqp.MetadataDeliveryCount))
@@ -108,8 +121,9 @@ func deliveryLimit(queue string, dead parker, log watermill.LoggerAdapter) messa
 			if err := dead.PublishContext(msg.Context(), bus.TopicDead, out)[0]; err != nil {
 				return nil, fmt.Errorf("park message %s after %d deliveries: %w", msg.UUID, n, err)
 			}
-			log.Error("message parked: delivered too often", nil, watermill.LogFields{
-				"queue": queue, "message_id": msg.UUID, "delivery_count": n})
+			counted.WithLabelValues(queue, string(ReasonDeliveryLimit)).Inc()
+			log.Error("message parked: delivered too often", "queue", queue, "message_id", msg.UUID,
+				"delivery_count", n, "reason", ReasonDeliveryLimit)
 			return nil, nil
 		}
 	}
@@ -194,15 +208,30 @@ func (t turns) wrap(h message.NoPublishHandlerFunc) message.NoPublishHandlerFunc
 
 // retry retries a handler after a transient failure (broker nack, confirm
 // timeout, lost connection, store errors) with backoff, counting each retry.
-func retry(retries prometheus.Counter, log watermill.LoggerAdapter) message.HandlerMiddleware {
+// It logs nothing itself: failures logs each failed attempt.
+func retry(retries prometheus.Counter) message.HandlerMiddleware {
 	return middleware.Retry{
 		MaxRetries:      5,
 		InitialInterval: 200 * time.Millisecond,
 		MaxInterval:     5 * time.Second,
 		Multiplier:      2,
 		OnRetryHook:     func(int, time.Duration) { retries.Inc() },
-		Logger:          log,
 	}.Middleware
+}
+
+// failures logs each failed attempt of a handler with the logger the
+// handler left in the message's context (logctx: the pipeline's carries
+// the disclosure_id of the pass), else with log.
+func failures(name string, log *slog.Logger) message.HandlerMiddleware {
+	return func(h message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			out, err := h(msg)
+			if err != nil {
+				logctx.From(msg.Context(), log).Warn("handler failed; the message is retried", "handler", name, "err", err)
+			}
+			return out, err
+		}
+	}
 }
 
 // quietLogger turns watermill's per-handler Info lines (dozens at start)

@@ -1,11 +1,15 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,10 +19,12 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sluis-gateway/sluis/adapters/amqp"
 	"github.com/sluis-gateway/sluis/internal/bus"
+	"github.com/sluis-gateway/sluis/internal/logctx"
 	"github.com/sluis-gateway/sluis/internal/retour"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
@@ -64,11 +70,12 @@ func TestDeliveryLimitWithoutPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deadLetters := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluis_dead_letters_total", Help: "h"}, []string{"queue", "reason"})
 	var handled atomic.Int64
 	r.AddConsumerHandler("poison", amqp.QueueDisclosures, sub, func(*message.Message) error {
 		handled.Add(1)
 		return errors.New("always fails")
-	}).AddMiddleware(deliveryLimit(amqp.QueueDisclosures, pub, watermill.NopLogger{}))
+	}).AddMiddleware(deliveryLimit(amqp.QueueDisclosures, pub, deadLetters, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -91,6 +98,9 @@ func TestDeliveryLimitWithoutPolicies(t *testing.T) {
 	}
 	if n := handled.Load(); n != int64(amqp.DeliveryLimit) {
 		t.Fatalf("handled %d times, want %d (then parked)", n, amqp.DeliveryLimit)
+	}
+	if got := testutil.ToFloat64(deadLetters.WithLabelValues(amqp.QueueDisclosures, string(ReasonDeliveryLimit))); got != 1 {
+		t.Fatalf("sluis_dead_letters_total %v, want 1", got)
 	}
 	// Acknowledged: the queue is empty (counts settle after the ack).
 	deadline := time.Now().Add(30 * time.Second)
@@ -154,7 +164,7 @@ func TestOneProvidersFloodDoesNotDelayAnother(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := newRouter(conns, 4, pub, prometheus.NewRegistry(), watermill.NopLogger{}, hs...)
+	r, err := newRouter(conns, 4, pub, prometheus.NewRegistry(), watermill.NopLogger{}, slog.New(slog.NewTextHandler(io.Discard, nil)), hs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,5 +270,53 @@ func TestFullRetourQueueRefusesOnlyItsProvider(t *testing.T) {
 	}
 	if err := pub.Publish(agbB, message.NewMessage("b-00", []byte("x"))); err != nil {
 		t.Fatalf("provider B's retour beside A's full queue: %v", err)
+	}
+}
+
+// TestFailuresAreLoggedWithThePass: each failed attempt is logged with the
+// logger the handler left in the message's context (the pass's
+// disclosure_id); a success logs nothing.
+func TestFailuresAreLoggedWithThePass(t *testing.T) {
+	errStore := errors.New("store unavailable")
+	tests := []struct {
+		name      string
+		count     string // x-delivery-count; "" absent
+		err       error
+		wantLines []string
+	}{
+		{"first delivery fails", "", errStore, []string{"handler failed; the message is retried"}},
+		{"a later delivery fails", strconv.Itoa(amqp.DeliveryLimit - 1), errStore, []string{"handler failed; the message is retried"}},
+		{"a delivery succeeds", strconv.Itoa(amqp.DeliveryLimit - 1), nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&buf, nil))
+			handler := func(msg *message.Message) ([]*message.Message, error) {
+				msg.SetContext(logctx.With(msg.Context(), log.With("disclosure_id", "d-1")))
+				return nil, tc.err
+			}
+			h := failures("intake-0", log)(handler)
+			msg := message.NewMessage("m-1", nil)
+			msg.SetContext(context.Background())
+			if tc.count != "" {
+				msg.Metadata.Set(amqp.MetadataDeliveryCount, tc.count)
+			}
+			if _, err := h(msg); !errors.Is(err, tc.err) {
+				t.Fatalf("error %v, want %v", err, tc.err)
+			}
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if buf.Len() == 0 {
+				lines = nil
+			}
+			if len(lines) != len(tc.wantLines) {
+				t.Fatalf("log lines %q, want %d", lines, len(tc.wantLines))
+			}
+			for i, want := range tc.wantLines {
+				if !strings.Contains(lines[i], want) || !strings.Contains(lines[i], "disclosure_id=d-1") {
+					t.Errorf("line %q, want %q with disclosure_id=d-1", lines[i], want)
+				}
+			}
+		})
 	}
 }

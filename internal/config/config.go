@@ -173,6 +173,9 @@ type Config struct {
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"SLUIS_LOG_LEVEL" envDefault:"info"`
+	// LogFormat is text (logfmt-style key=value lines) or json (one JSON
+	// object per line); fields in docs/operations.md, "Logs".
+	LogFormat string `env:"SLUIS_LOG_FORMAT" envDefault:"text"`
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the admin
 	// address (SLUIS_ADMIN_ADDR), for operators measuring a running gateway. Off by default:
 	// profiles hold no message contents, but they are not for everyone who
@@ -271,6 +274,11 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return bad("SLUIS_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return bad("SLUIS_LOG_FORMAT", "must be text or json")
 	}
 	if err := c.validateIdentity(bad); err != nil {
 		return err

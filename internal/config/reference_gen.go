@@ -93,6 +93,8 @@ var Settings = []Setting{
 		Doc: "SLUIS_LEDGER_VERIFY_INTERVAL is how often the gateway verifies the ledger's hash chain (the whole chain at start, then the entries added since); see docs/operations.md, \"Verifying the ledger\". At least 1s."},
 	{Name: "SLUIS_LOG_LEVEL", Field: "LogLevel", Default: "info", Type: "string", Section: "Operations",
 		Doc: "SLUIS_LOG_LEVEL is debug, info, warn or error."},
+	{Name: "SLUIS_LOG_FORMAT", Field: "LogFormat", Default: "text", Type: "string", Section: "Operations",
+		Doc: "SLUIS_LOG_FORMAT is text (logfmt-style key=value lines) or json (one JSON object per line); fields in docs/operations.md, \"Logs\"."},
 	{Name: "SLUIS_PPROF", Field: "Pprof", Default: "false", Type: "boolean", Section: "Operations",
 		Doc: "SLUIS_PPROF serves Go's runtime profiles under /debug/pprof/ on the admin address (SLUIS_ADMIN_ADDR), for operators measuring a running gateway. Off by default: profiles hold no message contents, but they are not for everyone who can reach the intake."},
 	{Name: "SLUIS_SYSTEMS_FILE", Field: "SystemsFile", Default: "", Type: "string", Section: "Identity",

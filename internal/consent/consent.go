@@ -139,6 +139,21 @@ const (
 	CodeOverrideNoInformPlan        Code = "OVERRIDE_NO_INFORM_PLAN"
 )
 
+// RefusalCodes lists every refusal code above, in the order of
+// docs/privacy-rules.md "Codes" (a test keeps the two equal). Metrics use it
+// as their bounded label set.
+var RefusalCodes = []Code{
+	CodeClientKeyMissing, CodeBasisUnknown, CodeRestricted, CodeRelationNotAgreed,
+	CodeConsentMissing, CodeConsentIncomplete, CodeConsentWrongRecipient, CodeConsentWrongPurpose,
+	CodeConsentCategoryNotCovered, CodeConsentNotYetGiven, CodeConsentNotYetValid, CodeConsentExpired,
+	CodeConsentWithdrawn, CodeConsentAlreadyUsed, CodeConsentAgeUnknown, CodeConsentWrongGiverUnder12,
+	CodeConsentChildMissing1215, CodeConsentParentMissing1215, CodeConsentClientMissing16,
+	CodeLegalObligationNotStatutory, CodeLegalObligationNoDecision,
+	CodeOverrideNoConsultation, CodeOverrideSelfConsulted, CodeOverrideConsultedAfterShare,
+	CodeOverrideNoteHasPersonalData, CodeOverrideNoReason, CodeOverrideTextHasPersonalData,
+	CodeOverrideNoInformPlan,
+}
+
 // Notice codes on allowed decisions.
 const (
 	CodeConsentOK                  Code = "CONSENT_OK" // basis consent: the named consents suffice

@@ -41,6 +41,18 @@ const (
 	NoticeOP002 = "OP002"
 )
 
+// Codes lists every refusal code of minimisation (the problem codes above
+// and those of the contact rules), in the order of docs/minimisation.md
+// "Codes" (a test keeps the two equal). Metrics use it as their bounded
+// label set.
+var Codes = []string{
+	CodeProfileMismatch, CodeFieldNotInProfile, CodeFieldNeverSent, CodeRequiredMissing,
+	CodeCategoryNotCovered, CodeFreeTextBSN, CodeFreeTextPhone, CodeFreeTextEmail,
+	CodeFreeTextPostcode, CodeFreeTextName, CodeFreeTextBirthDate, CodeFreeTextTooLong,
+	CodeCS318, CodeOP002x2, CodeRelationIsClient, CodeOP130, CodeTR006, CodeContactRequired,
+	CodeInternal,
+}
+
 // Basis is what the legal basis of a disclosure covers, as minimisation
 // needs it. Build it with BasisOf.
 type Basis struct {

@@ -73,23 +73,31 @@ func (p *Pipeline) authorize(ctx context.Context, ob *outbox, sys identity.Syste
 	}); lerr != nil {
 		return ctx, fmt.Errorf("ledger: %w", lerr)
 	}
+	code := ReasonCodeOf(ref)
 	p.metrics.refused.Inc()
-	p.log.Info("disclosure request refused", "disclosure_id", req.ID, "system", sys.ID, "field", ref.Field)
+	p.metrics.refusal(code)
+	p.logger(ctx).Info("disclosure request refused", "system", sys.ID, "field", ref.Field, "reason_codes", code)
 	ob.events = append(ob.events, bus.Event{
 		DisclosureID: req.ID, State: string(receipts.Refused), At: p.now(),
 		Municipality: municipality, System: system, Reason: ref.Error(),
-		ReasonCodes: []string{ReasonCodeOf(ref)},
+		ReasonCodes: []string{code},
 	})
 	return ctx, fmt.Errorf("request %s: %w", req.ID, err)
 }
 
+// Reason codes of an authorization refusal.
+const (
+	CodeSenderNotAllowed = "sender_not_allowed"
+	CodeBasisNotAllowed  = "basis_not_allowed"
+)
+
 // ReasonCodeOf is the reason code of an authorization refusal:
-// "sender_not_allowed" or "basis_not_allowed".
+// CodeSenderNotAllowed or CodeBasisNotAllowed.
 func ReasonCodeOf(err error) string {
 	if errors.Is(err, identity.ErrBasisNotAllowed) {
-		return "basis_not_allowed"
+		return CodeBasisNotAllowed
 	}
-	return "sender_not_allowed"
+	return CodeSenderNotAllowed
 }
 
 // unauthenticated records a message that reached the pipeline without an
@@ -104,6 +112,6 @@ func (p *Pipeline) unauthenticated(ctx context.Context, payload []byte) error {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	p.metrics.invalid.Inc()
-	p.log.Warn("disclosure request without an authenticated system", "disclosure_id", env.ID)
+	p.log.Warn("disclosure request without an authenticated system", "disclosure_id", env.ID, "reason", ReasonUnauthenticated)
 	return nil
 }

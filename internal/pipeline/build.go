@@ -22,12 +22,12 @@ func (p *Pipeline) build(req disclosure.Request, rec receipts.Record) ([]byte, e
 	t0 := p.now()
 	bericht, err := p.compose.Compose(req, rec)
 	if err != nil {
-		return nil, &permanentError{"does not meet the standard: " + err.Error()}
+		return nil, &permanentError{reasonStandard + err.Error()}
 	}
 	t1 := p.now()
 	p.metrics.stage("compose", t0, t1)
 	if err := p.validate.Validate(bericht); err != nil {
-		return nil, &permanentError{"composed message fails the official XSD: " + err.Error()}
+		return nil, &permanentError{reasonSchema + err.Error()}
 	}
 	t2 := p.now()
 	p.metrics.stage("validate", t1, t2)
@@ -41,7 +41,7 @@ func (p *Pipeline) build(req disclosure.Request, rec receipts.Record) ([]byte, e
 	}, bericht)
 	if errors.Is(err, signing.ErrInvalidBericht) {
 		// Too large or malformed for the envelope: retrying cannot mend it.
-		return nil, &permanentError{"the signed envelope cannot carry this message: " + err.Error()}
+		return nil, &permanentError{reasonEnvelope + err.Error()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("seal %s: %w", rec.DisclosureID, err)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/consent"
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/logctx"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/messages"
 )
@@ -121,14 +123,31 @@ func (p *Pipeline) ClientKey(bsn string) string { return consent.ClientKey(p.cli
 // Status events of one pass are collected and published together at the
 // end (one round of pipelined confirms instead of one per state change),
 // also when the pass fails: the states they report are already stored.
+//
+// Every log line of the pass carries the disclosure's id (disclosure_id):
+// handle puts a logger with it in the message's context (logctx), and the
+// stages log through p.logger.
 func (p *Pipeline) Handle(msg *message.Message) error {
 	ctx := msg.Context()
 	ob := &outbox{}
 	err := p.handle(ctx, ob, msg)
-	if ferr := p.flush(ctx, ob); ferr != nil {
-		return errors.Join(err, ferr)
+	if ferr := p.flush(msg.Context(), ob); ferr != nil {
+		err = errors.Join(err, ferr)
 	}
 	return err
+}
+
+// logger is the logger of the pass ctx belongs to (with its disclosure_id),
+// else the pipeline's.
+func (p *Pipeline) logger(ctx context.Context) *slog.Logger { return logctx.From(ctx, p.log) }
+
+// withID returns ctx with the logger of the pass of disclosure id, and sets
+// it as msg's context so that Handle and the router's middleware log with
+// it too (the router logs a failed pass with it, internal/app).
+func (p *Pipeline) withID(ctx context.Context, msg *message.Message, id string) context.Context {
+	ctx = logctx.With(ctx, p.log.With("disclosure_id", id))
+	msg.SetContext(ctx)
+	return ctx
 }
 
 func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message) error {
@@ -142,12 +161,14 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 		var inv *disclosure.InvalidError
 		if errors.As(err, &inv) {
 			env := disclosure.Peek(msg.Payload)
+			ctx = p.withID(ctx, msg, env.ID)
 			env.Municipality, env.System = ownKey(sys, env.Municipality, env.System)
 			return p.invalid(ctx, ob, env, inv.Problems)
 		}
 		return fmt.Errorf("decode: %w", err)
 	}
 	p.metrics.stage("decode", started, p.now())
+	ctx = p.withID(ctx, msg, req.ID)
 	if ctx, err = p.authorize(ctx, ob, sys, req); err != nil {
 		var ref *identity.RefusedError
 		if errors.As(err, &ref) {
@@ -166,9 +187,10 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 	}
 	if created {
 		p.metrics.state(rec)
+		p.logState(ctx, rec)
 		ob.announce(rec, nil, p.now())
 	} else {
-		p.log.Info("disclosure seen before", "disclosure_id", rec.DisclosureID, "state", rec.State)
+		p.logger(ctx).Info("disclosure seen before", "state", rec.State)
 	}
 	return p.advance(ctx, ob, req, rec)
 }
@@ -331,11 +353,24 @@ func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, cs
 	}
 	for i, next := range recs {
 		p.metrics.state(next)
-		p.log.Info("disclosure state", "disclosure_id", next.DisclosureID, "state", next.State,
-			"message_type", next.MessageType, "recipient", next.Recipient)
+		p.logState(ctx, next)
 		ob.announce(next, cs[i].Detail, now)
 	}
 	return recs[len(recs)-1], nil
+}
+
+// logState logs a state change: a refusal with its reason codes, a
+// failure with its reason code (FailureCode; the sentence stays in the
+// record), never values.
+func (p *Pipeline) logState(ctx context.Context, rec receipts.Record) {
+	args := []any{"state", rec.State, "message_type", rec.MessageType, "recipient", rec.Recipient}
+	switch rec.State {
+	case receipts.Refused:
+		args = append(args, "reason_codes", strings.Join(rec.ReasonCodes, ","))
+	case receipts.Failed:
+		args = append(args, "reason_code", FailureCode(rec.Reason))
+	}
+	p.logger(ctx).Info("disclosure state", args...)
 }
 
 // invalid records a request that could not be registered and tells its
@@ -353,12 +388,24 @@ func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envel
 		return fmt.Errorf("record invalid request: %w", err)
 	}
 	p.metrics.invalid.Inc()
-	p.log.Info("disclosure invalid", "disclosure_id", env.ID, "problems", len(problems))
+	p.logger(ctx).Info("disclosure invalid", "problems", len(problems), "rules", problemRules(problems))
 	ob.events = append(ob.events, bus.Event{
 		DisclosureID: env.ID, State: string(receipts.Invalid), At: now,
 		Municipality: env.Municipality, System: env.System, Reason: inv.Error(), Problems: problems,
 	})
 	return nil
+}
+
+// problemRules lists the distinct rules of problems ("schema,char:utf8"):
+// names of checks, never values.
+func problemRules(problems []disclosure.Problem) string {
+	var rules []string
+	for _, pr := range problems {
+		if !slices.Contains(rules, pr.Rule) {
+			rules = append(rules, pr.Rule)
+		}
+	}
+	return strings.Join(rules, ",")
 }
 
 // record is the receipt record of a request. ClientKey is the keyed BSN

@@ -57,3 +57,14 @@ func Apply(rec Record, c Change, at time.Time) Record {
 	rec.UpdatedAt = at
 	return rec
 }
+
+// Between is how long rec took from entering state from to entering state
+// to, by the times the store recorded; ok is false when it has not been in
+// both, or to is before from.
+func Between(rec Record, from, to State) (d time.Duration, ok bool) {
+	a, b := rec.At[from], rec.At[to]
+	if a.IsZero() || b.IsZero() || b.Before(a) {
+		return 0, false
+	}
+	return b.Sub(a), true
+}

@@ -46,6 +46,7 @@ func (h *Handler) record(ctx context.Context, rec receipts.Record, meta signing.
 	if err != nil {
 		return "", fmt.Errorf("retour %s: record: %w", meta.MessageID, err)
 	}
+	h.metrics.answered(next)
 	h.log.Info("retour recorded", "disclosure_id", next.DisclosureID, "state", next.State,
 		"message_type", meta.MessageType, "recipient", next.Recipient, "retour_codes", strings.Join(next.RetourCodes, ","))
 	if err := bus.Announce(ctx, h.pub, next, h.now()); err != nil {

@@ -188,7 +188,11 @@ func (h *Handler) Handle(msg *message.Message) error {
 		}
 		h.metrics.parked.WithLabelValues(string(pe.reason)).Inc()
 		h.metrics.retours.WithLabelValues(OutcomeParked).Inc()
-		h.log.Warn("retour parked", "message_id", msg.UUID, "reason", pe.reason, "detail", pe.detail)
+		args := []any{"message_id", msg.UUID, "reason", pe.reason, "detail", pe.detail}
+		if pe.disclosureID != "" {
+			args = append(args, "disclosure_id", pe.disclosureID)
+		}
+		h.log.Warn("retour parked", args...)
 		return nil
 	}
 	if err != nil {

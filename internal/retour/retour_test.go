@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -323,4 +324,45 @@ func (hs *harness) metric(name, label, value string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestDeliveredToRetourSeconds: a recorded retour observes the time from
+// the disclosure's delivery to the retour, by the store's times; a
+// duplicate observes nothing.
+func TestDeliveredToRetourSeconds(t *testing.T) {
+	hs := newHarness(t)
+	ctx := actor.With(context.Background(), actor.Actor{Kind: "system", ID: "regsys-a", OnBehalfOf: municipality})
+	rec, _, err := hs.store.Register(ctx, receipts.Record{
+		DisclosureID: "d-timed", Municipality: municipality, System: "regsys-a", Recipient: agbA,
+		Standard: "iWmo", MessageType: "WMO301", Purpose: "toewijzing", Basis: "legal_obligation",
+		ClientKey: "key-d-timed", RequestHash: "hash-d-timed",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []receipts.Change{{To: receipts.Allowed}, {To: receipts.Published}, {To: receipts.Delivered, At: hs.now.Add(-2 * time.Hour)}} {
+		if rec, err = hs.store.Move(ctx, rec.DisclosureID, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 2; i++ { // the second is a duplicate
+		if err := hs.handle(hs.genuine(rec, retour.Verdict{})); err != nil {
+			t.Fatalf("Handle: %v", err)
+		}
+	}
+	mfs, err := hs.metrics.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "sluis_disclosure_delivered_to_retour_seconds" {
+			continue
+		}
+		h := mf.GetMetric()[0].GetHistogram()
+		if h.GetSampleCount() != 1 || h.GetSampleSum() != 7200 {
+			t.Errorf("%d observations summing to %v s, want 1 of 7200 s", h.GetSampleCount(), h.GetSampleSum())
+		}
+		return
+	}
+	t.Fatal("sluis_disclosure_delivered_to_retour_seconds is not exported")
 }

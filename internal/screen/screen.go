@@ -17,6 +17,21 @@ import (
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
 
+// CodeNoProfile is the refusal code of a request no purpose profile allows.
+const CodeNoProfile = "NO_PROFILE"
+
+// Codes lists every refusal code a screening may carry: NO_PROFILE, the
+// minimisation codes (minimise.Codes) and the legal basis and consent codes
+// (consent.RefusalCodes). It is the bounded label set of the refusal metric.
+func Codes() []string {
+	out := []string{CodeNoProfile}
+	out = append(out, minimise.Codes...)
+	for _, c := range consent.RefusalCodes {
+		out = append(out, string(c))
+	}
+	return out
+}
+
 // Screener screens disclosures. Safe for concurrent use.
 type Screener struct {
 	store    consent.UseStore
@@ -58,7 +73,7 @@ func (s *Screener) Screen(ctx context.Context, req disclosure.Request, rec recei
 	if errors.Is(err, minimise.ErrNoProfile) {
 		return pipeline.Screening{
 			Basis:       req.LegalBasis.Kind,
-			ReasonCodes: []string{"NO_PROFILE"},
+			ReasonCodes: []string{CodeNoProfile},
 			Sentence:    "Refused: no purpose profile allows this purpose for this message type.",
 		}, nil
 	}

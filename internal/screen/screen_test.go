@@ -186,6 +186,11 @@ func TestScreen(t *testing.T) {
 			if !slices.Equal(got.ReasonCodes, tc.wantCodes) {
 				t.Errorf("codes %v, want %v", got.ReasonCodes, tc.wantCodes)
 			}
+			for _, c := range got.ReasonCodes {
+				if !got.Allowed && !slices.Contains(screen.Codes(), c) {
+					t.Errorf("refusal code %s is not in screen.Codes (the metric would count it as other)", c)
+				}
+			}
 			if !slices.Equal(got.ConsentIDs, tc.wantConsents) {
 				t.Errorf("consents %v, want %v", got.ConsentIDs, tc.wantConsents)
 			}

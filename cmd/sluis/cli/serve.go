@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"io"
-	"log/slog"
 
 	"github.com/sluis-gateway/sluis/internal/app"
 	"github.com/sluis-gateway/sluis/internal/buildinfo"
@@ -18,13 +17,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return app.Run(ctx, cfg, logger(e.stderr, cfg.LogLevel))
-}
-
-func logger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level)) // validated by config
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	return app.Run(ctx, cfg, app.NewLogger(e.stderr, cfg))
 }
 
 // version prints the build (internal/buildinfo, as sluis_build_info).
