@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
@@ -330,4 +331,36 @@ func InvalidDetail(r receipts.InvalidRequest) map[string]string {
 		d["system"] = r.System
 	}
 	return d
+}
+
+// Principal is the key invalid requests are counted under: the actor's
+// kind and id, without the municipality or employee it names (which a
+// request chooses), so the set of keys is bounded by the registered
+// principals.
+func Principal(a actor.Actor) string { return a.Kind + ":" + a.ID }
+
+// InvalidWindowStart is the start of the window t falls in.
+func InvalidWindowStart(t time.Time) time.Time { return Trunc(t).Truncate(receipts.InvalidWindow) }
+
+// OverflowDetail is the ledger detail of the first invalid request of a
+// window that is counted, not recorded.
+func OverflowDetail(windowStart time.Time) map[string]string {
+	return map[string]string{
+		"window_start": windowStart.Format(time.RFC3339),
+		"window":       receipts.InvalidWindow.String(),
+		"recorded":     strconv.Itoa(receipts.InvalidRecordedPerWindow),
+		"reason":       "further invalid requests of this principal in this window are counted, not recorded",
+	}
+}
+
+// CheckClaim checks the arguments of Claim and Release: an id and an
+// owner are required.
+func CheckClaim(disclosureID, owner string) error {
+	if disclosureID == "" || owner == "" {
+		return fmt.Errorf("disclosure id and owner are required: %w", ErrBadArgument)
+	}
+	if err := CheckText("disclosure_id", disclosureID); err != nil {
+		return err
+	}
+	return CheckText("owner", owner)
 }
