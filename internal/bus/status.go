@@ -19,11 +19,16 @@ type Problem = jsoncheck.Problem
 // (AMQP exchange sluis.status, topic key "<municipality>.<system>.<state>").
 // It carries ids, codes and states only: never personal data.
 type Event struct {
-	Version       int       `json:"version"`
-	DisclosureID  string    `json:"disclosure_id,omitempty"`
-	CommandID     string    `json:"command_id,omitempty"` // consent register commands
-	Command       string    `json:"command,omitempty"`
-	State         string    `json:"state"`
+	Version      int    `json:"version"`
+	DisclosureID string `json:"disclosure_id,omitempty"`
+	CommandID    string `json:"command_id,omitempty"` // consent register commands
+	Command      string `json:"command,omitempty"`
+	State        string `json:"state"`
+	// Sequence numbers a disclosure's states: 1 for received, one more
+	// per state change (receipts.Record.Sequence). Absent on events that
+	// are no state of a disclosure (invalid, a refusal before
+	// registration, consent commands).
+	Sequence      int64     `json:"sequence,omitempty"`
 	At            time.Time `json:"at"`
 	Municipality  string    `json:"municipality,omitempty"`
 	System        string    `json:"system,omitempty"`
@@ -76,6 +81,7 @@ func Of(rec receipts.Record) Event {
 	return Event{
 		DisclosureID:  rec.DisclosureID,
 		State:         string(rec.State),
+		Sequence:      rec.Sequence,
 		At:            rec.At[rec.State],
 		Municipality:  rec.Municipality,
 		System:        rec.System,

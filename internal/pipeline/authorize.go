@@ -103,7 +103,7 @@ func (p *Pipeline) unauthenticated(ctx context.Context, payload []byte) error {
 	}); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	p.metrics.invalid.Inc()
+	p.metrics.CountInvalid(ChannelAMQP)
 	p.log.Warn("disclosure request without an authenticated system", "disclosure_id", env.ID)
 	return nil
 }

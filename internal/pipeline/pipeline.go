@@ -50,6 +50,9 @@ type Pipeline struct {
 	now       func() time.Time
 	log       *slog.Logger
 	metrics   *Metrics
+	claimFor  time.Duration
+	inflight  inflight
+	owners    *owners
 }
 
 // Config holds the pipeline's parts. All are required except Now and Logger.
@@ -69,6 +72,9 @@ type Config struct {
 	Now             func() time.Time
 	Logger          *slog.Logger
 	Metrics         *Metrics
+	// ClaimFor is how long a pass's claim on a disclosure lasts unless
+	// released (claim.go); default DefaultClaimFor.
+	ClaimFor time.Duration
 }
 
 // New checks the configuration and builds the pipeline.
@@ -99,10 +105,21 @@ func New(c Config) (*Pipeline, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.ClaimFor < 0 {
+		return nil, errors.New("pipeline: negative claim duration")
+	}
+	if c.ClaimFor == 0 {
+		c.ClaimFor = DefaultClaimFor
+	}
+	own, err := newOwners()
+	if err != nil {
+		return nil, err
+	}
 	return &Pipeline{
 		dec: c.Decoder, store: c.Store, ledger: c.Store, screen: c.Screener, compose: c.Composer,
 		validate: c.Validator, seal: c.Sealer, pub: c.Publisher, archive: c.Archive,
 		clientKey: c.ClientKeySecret, now: c.Now, log: c.Logger, metrics: c.Metrics,
+		claimFor: c.ClaimFor, owners: own,
 	}, nil
 }
 
@@ -117,11 +134,15 @@ func (p *Pipeline) ClientKey(bsn string) string { return consent.ClientKey(p.cli
 // Status events of one pass are collected and published together at the
 // end (one round of pipelined confirms instead of one per state change),
 // also when the pass fails: the states they report are already stored.
+// The pass holds the disclosure's claim (claim.go) until they are
+// confirmed, so another copy of the request never announces in between.
 func (p *Pipeline) Handle(msg *message.Message) error {
 	ctx := msg.Context()
 	ob := &outbox{}
 	err := p.handle(ctx, ob, msg)
-	if ferr := p.flush(ctx, ob); ferr != nil {
+	ferr := p.flush(ctx, ob)
+	p.release(ctx, ob)
+	if ferr != nil {
 		return errors.Join(err, ferr)
 	}
 	return err
@@ -139,7 +160,7 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 		if errors.As(err, &inv) {
 			env := disclosure.Peek(msg.Payload)
 			env.Municipality, env.System = ownKey(sys, env.Municipality, env.System)
-			return p.invalid(ctx, ob, env, inv.Problems)
+			return p.invalid(ctx, ob, channelOf(msg), env, inv.Problems)
 		}
 		return fmt.Errorf("decode: %w", err)
 	}
@@ -154,20 +175,58 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 
 	rec, created, err := p.store.Register(ctx, p.record(req))
 	if errors.Is(err, receipts.ErrConflict) {
-		return p.invalid(ctx, ob, disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
-			[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: "id already used for a different request"}})
+		return p.conflict(ctx, ob, msg, req)
 	}
 	if err != nil {
 		return fmt.Errorf("register %s: %w", req.ID, err)
 	}
 	if created {
 		p.metrics.state(rec)
-		ob.announce(rec, nil, p.now())
 	} else {
 		p.log.Info("disclosure seen before", "disclosure_id", rec.DisclosureID, "state", rec.State)
 	}
+	if rec, err = p.claim(ctx, ob, rec.DisclosureID); err != nil {
+		return err
+	}
+	if rec.Sequence > rec.Announced {
+		// Registered by this pass, by the HTTP intake, or a state whose
+		// event a crash or a broker failure kept from being confirmed.
+		ob.announce(rec, nil, p.now())
+	}
 	return p.advance(ctx, ob, req, rec)
 }
+
+// Register registers req for the authenticated system sys, as the
+// pipeline does when it takes the request from the intake queue: the HTTP
+// intake calls it before it enqueues, so an id used for another request is
+// refused (receipts.ErrConflict) while the caller waits. The received
+// event is announced by the pass that takes the request from the queue.
+func (p *Pipeline) Register(ctx context.Context, sys identity.System, req disclosure.Request) (receipts.Record, bool, error) {
+	if err := identity.MaySend(sys, req.Sender.Municipality, req.Sender.System, req.LegalBasis.Kind); err != nil {
+		return receipts.Record{}, false, err
+	}
+	ctx = actor.With(ctx, actor.SenderEmployee(sys.ID, req.Sender.Municipality, req.Sender.Employee))
+	rec, created, err := p.store.Register(ctx, p.record(req))
+	if err != nil {
+		return receipts.Record{}, false, err
+	}
+	if created {
+		p.metrics.state(rec)
+	}
+	return rec, created, nil
+}
+
+// conflict answers a request whose id is registered for a different
+// request: an invalid event about this request (no state of the
+// disclosure that has the id, which is not touched), counted and recorded
+// like any invalid request.
+func (p *Pipeline) conflict(ctx context.Context, ob *outbox, msg *message.Message, req disclosure.Request) error {
+	return p.invalid(ctx, ob, channelOf(msg), disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
+		[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: ConflictMessage}})
+}
+
+// ConflictMessage is the problem text of a request that reuses an id.
+const ConflictMessage = "id already used for a different request; the disclosure with this id is not affected"
 
 // advance moves a registered disclosure on from wherever it is. It is safe to
 // call again after a crash at any point: the stored state says where to
@@ -184,9 +243,7 @@ func (p *Pipeline) advance(ctx context.Context, ob *outbox, req disclosure.Reque
 	switch rec.State {
 	case receipts.Received, receipts.Allowed, receipts.Published:
 	default:
-		// Final or waiting: tell the sender where it is (again, after a
-		// redelivery) and ack.
-		ob.announce(rec, nil, p.now())
+		// Final or waiting: announced above if it never was; ack.
 		return nil
 	}
 	t0 := p.now()
@@ -297,7 +354,7 @@ func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, cs
 
 // invalid records a request that could not be registered and tells its
 // sender what is wrong, by path and rule.
-func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envelope, problems []disclosure.Problem) error {
+func (p *Pipeline) invalid(ctx context.Context, ob *outbox, channel string, env disclosure.Envelope, problems []disclosure.Problem) error {
 	if _, err := actor.From(ctx); err != nil {
 		ctx = actor.With(ctx, actor.Sender(env.System, env.Municipality))
 	}
@@ -309,13 +366,23 @@ func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envel
 	}); err != nil {
 		return fmt.Errorf("record invalid request: %w", err)
 	}
-	p.metrics.invalid.Inc()
+	p.metrics.CountInvalid(channel)
 	p.log.Info("disclosure invalid", "disclosure_id", env.ID, "problems", len(problems))
 	ob.events = append(ob.events, bus.Event{
 		DisclosureID: env.ID, State: string(receipts.Invalid), At: now,
 		Municipality: env.Municipality, System: env.System, Reason: inv.Error(), Problems: problems,
 	})
 	return nil
+}
+
+// channelOf is the channel a request came in by: "http" when the HTTP
+// intake enqueued it (bus.System set by the gateway's own publish), else
+// "amqp".
+func channelOf(msg *message.Message) string {
+	if bus.System.Get(msg) != "" {
+		return ChannelHTTP
+	}
+	return ChannelAMQP
 }
 
 // record is the receipt record of a request. ClientKey is the keyed BSN
