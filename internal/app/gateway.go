@@ -227,7 +227,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff)
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithRegistrar(p, metrics)
 	ln, err := listenAPI(cfg, ids.ServerTLS)
 	if err != nil {
 		return nil, err

@@ -160,7 +160,7 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 		if errors.As(err, &inv) {
 			env := disclosure.Peek(msg.Payload)
 			env.Municipality, env.System = ownKey(sys, env.Municipality, env.System)
-			return p.invalid(ctx, ob, channelOf(msg), env, inv.Problems)
+			return p.invalid(ctx, ob, channelOf(msg), env, inv.Problems, false)
 		}
 		return fmt.Errorf("decode: %w", err)
 	}
@@ -222,7 +222,7 @@ func (p *Pipeline) Register(ctx context.Context, sys identity.System, req disclo
 // like any invalid request.
 func (p *Pipeline) conflict(ctx context.Context, ob *outbox, msg *message.Message, req disclosure.Request) error {
 	return p.invalid(ctx, ob, channelOf(msg), disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
-		[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: ConflictMessage}})
+		[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: ConflictMessage}}, true)
 }
 
 // ConflictMessage is the problem text of a request that reuses an id.
@@ -354,7 +354,7 @@ func (p *Pipeline) move(ctx context.Context, ob *outbox, rec receipts.Record, cs
 
 // invalid records a request that could not be registered and tells its
 // sender what is wrong, by path and rule.
-func (p *Pipeline) invalid(ctx context.Context, ob *outbox, channel string, env disclosure.Envelope, problems []disclosure.Problem) error {
+func (p *Pipeline) invalid(ctx context.Context, ob *outbox, channel string, env disclosure.Envelope, problems []disclosure.Problem, conflict bool) error {
 	if _, err := actor.From(ctx); err != nil {
 		ctx = actor.With(ctx, actor.Sender(env.System, env.Municipality))
 	}
@@ -362,7 +362,7 @@ func (p *Pipeline) invalid(ctx context.Context, ob *outbox, channel string, env 
 	now := p.now()
 	if err := p.store.RecordInvalid(ctx, receipts.InvalidRequest{
 		DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
-		Reason: inv.Error(), ReceivedAt: now,
+		Reason: inv.Error(), ReceivedAt: now, Conflict: conflict,
 	}); err != nil {
 		return fmt.Errorf("record invalid request: %w", err)
 	}

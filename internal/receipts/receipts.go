@@ -140,6 +140,11 @@ type InvalidRequest struct {
 	System       string
 	Reason       string
 	ReceivedAt   time.Time
+	// Conflict marks a well-formed request whose id is registered for a
+	// different request: its ledger entry is filed under no disclosure
+	// (the id is in its detail as request_id), so the trail of the
+	// disclosure that has the id is not touched.
+	Conflict bool
 }
 
 // Store keeps receipts. Implementations are safe for concurrent use by many

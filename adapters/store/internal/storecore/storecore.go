@@ -330,7 +330,21 @@ func InvalidDetail(r receipts.InvalidRequest) map[string]string {
 	if r.System != "" {
 		d["system"] = r.System
 	}
+	if r.Conflict {
+		d["request_id"] = r.DisclosureID
+		d["rule"] = "idempotency"
+	}
 	return d
+}
+
+// InvalidLedgerID is the disclosure id an invalid request's ledger entry
+// is filed under: none for an id conflict (the id belongs to another
+// disclosure's trail).
+func InvalidLedgerID(r receipts.InvalidRequest) string {
+	if r.Conflict {
+		return ""
+	}
+	return r.DisclosureID
 }
 
 // Principal is the key invalid requests are counted under: the actor's
