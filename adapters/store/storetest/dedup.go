@@ -173,31 +173,49 @@ func testClaim(t *testing.T, s Store) {
 }
 
 func testClaimConcurrent(t *testing.T, s Store) {
-	register(t, s, NewRecord("claim-2", "0363", "WMO301"))
-	const n = 20
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		won    int
-		others []error
-	)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.Claim(Ctx(t), "claim-2", fmt.Sprintf("worker-%d", i), time.Now().Add(time.Minute))
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				won++
-			case !errors.Is(err, receipts.ErrClaimed):
-				others = append(others, err)
-			}
-		}()
-	}
-	wg.Wait()
-	if won != 1 || len(others) > 0 {
-		t.Fatalf("%d of %d concurrent claims won (want 1); other errors %v", won, n, others)
+	RaceClaims(t, []Store{s}, 20)
+}
+
+// RaceClaims registers one disclosure in stores[0] and lets n goroutines,
+// spread over stores (several Stores on one database: several sluis
+// processes), claim it at once with owners of their own: exactly one wins,
+// the others get receipts.ErrClaimed. After the winner's release, one
+// claim again wins.
+func RaceClaims(t *testing.T, stores []Store, n int) {
+	t.Helper()
+	id := fmt.Sprintf("race-%d", time.Now().UnixNano())
+	register(t, stores[0], NewRecord(id, "0363", "WMO301"))
+	for round := 0; round < 2; round++ {
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			winner string
+			won    int
+			others []error
+		)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				owner := fmt.Sprintf("round-%d-worker-%d", round, i)
+				_, err := stores[i%len(stores)].Claim(Ctx(t), id, owner, time.Now().Add(time.Minute))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					won++
+					winner = owner
+				case !errors.Is(err, receipts.ErrClaimed):
+					others = append(others, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if won != 1 || len(others) > 0 {
+			t.Fatalf("round %d: %d of %d concurrent claims won (want 1); other errors %v", round, won, n, others)
+		}
+		if err := stores[len(stores)-1].Release(Ctx(t), id, winner, 0); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
