@@ -27,14 +27,15 @@ func (h *Handler) record(ctx context.Context, rec receipts.Record, meta signing.
 	}
 	// Under the disclosure's claim: an intake pass still announcing its
 	// delivery goes first (the retour is redelivered).
-	if _, err := h.store.Claim(ctx, rec.DisclosureID, h.owner, h.now().Add(time.Minute)); err != nil {
+	owner := fmt.Sprintf("%s-%d", h.owner, h.claims.Add(1))
+	if _, err := h.store.Claim(ctx, rec.DisclosureID, owner, h.now().Add(time.Minute)); err != nil {
 		return "", fmt.Errorf("retour %s for %s: %w", meta.MessageID, rec.DisclosureID, err)
 	}
 	announced := rec.Announced
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if err := h.store.Release(rctx, rec.DisclosureID, h.owner, announced); err != nil {
+		if err := h.store.Release(rctx, rec.DisclosureID, owner, announced); err != nil {
 			h.log.Warn("release claim", "disclosure_id", rec.DisclosureID, "err", err)
 		}
 	}()

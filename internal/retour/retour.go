@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -124,7 +125,8 @@ type Handler struct {
 	source  string
 	now     func() time.Time
 	log     *slog.Logger
-	owner   string
+	owner   string        // this handler's claim owner prefix
+	claims  atomic.Uint64 // numbers each claim of this handler
 }
 
 // New checks the configuration and builds the handler.
