@@ -188,8 +188,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 
 	auth, err := newPrincipals(ids.Systems, gatewayUser, func(ctx context.Context, event string, detail map[string]string) error {
-		_, err := g.Store.Append(ctx, "", event, detail)
-		return err
+		// Bounded like invalid requests: per broker user and hour.
+		return g.Store.RecordInvalid(ctx, receipts.InvalidRequest{Reason: detail["reason"], Event: event, Detail: detail})
 	}, g.Registry, log)
 	if err != nil {
 		return nil, err

@@ -187,7 +187,15 @@ func (s *receiptStore) RecordInvalid(ctx context.Context, r receipts.InvalidRequ
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.invalids = append(s.invalids, r)
-	s.ledger = append(s.ledger, entry{a.String(), r.DisclosureID, "invalid", map[string]string{"reason": r.Reason}})
+	event, d := r.Event, maps.Clone(r.Detail)
+	if event == "" {
+		event = "invalid"
+	}
+	if d == nil {
+		d = map[string]string{}
+	}
+	d["reason"] = r.Reason
+	s.ledger = append(s.ledger, entry{a.String(), r.DisclosureID, event, d})
 	return nil
 }
 

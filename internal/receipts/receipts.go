@@ -140,6 +140,13 @@ type InvalidRequest struct {
 	System       string
 	Reason       string
 	ReceivedAt   time.Time
+	// Event is the ledger event of the entry; "" is intake:invalid. A
+	// request refused to its principal is "intake:refused", one without an
+	// authenticated system "intake:unauthenticated": bounded the same way.
+	Event string
+	// Detail adds non-personal facts to the ledger entry (the store's own
+	// keys win).
+	Detail map[string]string
 	// Conflict marks a well-formed request whose id is registered for a
 	// different request: its ledger entry is filed under no disclosure
 	// (the id is in its detail as request_id), so the trail of the

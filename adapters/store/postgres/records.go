@@ -301,7 +301,7 @@ func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) er
 			r.DisclosureID, r.Municipality, r.System, r.Reason, received, a.String()); err != nil {
 			return fmt.Errorf("record invalid: insert: %w", err)
 		}
-		if err := journal(ctx, tx, now, a.String(), storecore.InvalidLedgerID(r), ledger.EventIntakeInvalid,
+		if err := journal(ctx, tx, now, a.String(), storecore.InvalidLedgerID(r), storecore.InvalidEvent(r),
 			storecore.InvalidDetail(r)); err != nil {
 			return fmt.Errorf("record invalid: %w", err)
 		}

@@ -286,7 +286,7 @@ func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) er
 				r.DisclosureID, r.Municipality, r.System, r.Reason, storecore.Micros(received), a.String()); err != nil {
 				return fmt.Errorf("record invalid: insert: %w", err)
 			}
-			if _, err := appendEntry(ctx, tx, now, a.String(), storecore.InvalidLedgerID(r), ledger.EventIntakeInvalid,
+			if _, err := appendEntry(ctx, tx, now, a.String(), storecore.InvalidLedgerID(r), storecore.InvalidEvent(r),
 				storecore.InvalidDetail(r)); err != nil {
 				return fmt.Errorf("record invalid: %w", err)
 			}

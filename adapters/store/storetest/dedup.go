@@ -219,3 +219,30 @@ func RaceClaims(t *testing.T, stores []Store, n int) {
 		}
 	}
 }
+
+func testInvalidEventAndDetail(t *testing.T, s Store) {
+	if err := s.RecordInvalid(Ctx(t), receipts.InvalidRequest{
+		Municipality: "0363", System: "regsys-a", Reason: "sender.municipality: sender not allowed",
+		Event: "intake:refused", Detail: map[string]string{"request_id": "r-1", "field": "sender.municipality", "reason": "overridden"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordInvalid(Ctx(t), receipts.InvalidRequest{
+		DisclosureID: "taken-1", Reason: "id already used", Conflict: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all := VerifyChain(t, s)
+	refused, conflict := all[len(all)-2], all[len(all)-1]
+	if refused.Event != "intake:refused" || refused.Detail["field"] != "sender.municipality" ||
+		refused.Detail["request_id"] != "r-1" || refused.Detail["reason"] != "sender.municipality: sender not allowed" {
+		t.Fatalf("refused entry %+v", refused)
+	}
+	if conflict.Event != "intake:invalid" || conflict.DisclosureID != "" || conflict.Detail["request_id"] != "taken-1" ||
+		conflict.Detail["rule"] != "idempotency" {
+		t.Fatalf("conflict entry %+v", conflict)
+	}
+	if err := s.RecordInvalid(Ctx(t), receipts.InvalidRequest{Reason: "x", Detail: map[string]string{"k": "bad\x00"}}); !errors.Is(err, storecore.ErrBadArgument) {
+		t.Fatalf("a NUL in the detail: %v", err)
+	}
+}

@@ -116,6 +116,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"count by state", testCountByState},
 		{"record invalid", testRecordInvalid},
 		{"invalid requests are recorded bounded per principal and window", testInvalidBounded},
+		{"invalid requests with their own event, detail, or an id conflict", testInvalidEventAndDetail},
 		{"sequence numbers and the announced mark", testSequence},
 		{"claims: one holder at a time, leases expire", testClaim},
 		{"concurrent claims of one disclosure: one wins", testClaimConcurrent},

@@ -170,9 +170,17 @@ func CheckDetail(d map[string]string) error {
 func CheckInvalid(r receipts.InvalidRequest) error {
 	for _, f := range []struct{ name, v string }{
 		{"disclosure_id", r.DisclosureID}, {"municipality", r.Municipality},
-		{"system", r.System}, {"reason", r.Reason},
+		{"system", r.System}, {"reason", r.Reason}, {"event", r.Event},
 	} {
 		if err := CheckText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	for k, v := range r.Detail {
+		if err := CheckText("detail key", k); err != nil {
+			return err
+		}
+		if err := CheckText("detail "+k, v); err != nil {
 			return err
 		}
 	}
@@ -323,7 +331,11 @@ func CheckLimit(limit int) error {
 // InvalidDetail is the ledger detail of an invalid request: the reason, and
 // the sender's municipality and system when they could be read.
 func InvalidDetail(r receipts.InvalidRequest) map[string]string {
-	d := map[string]string{"reason": r.Reason}
+	d := maps.Clone(r.Detail)
+	if d == nil {
+		d = map[string]string{}
+	}
+	d["reason"] = r.Reason
 	if r.Municipality != "" {
 		d["municipality"] = r.Municipality
 	}
@@ -335,6 +347,14 @@ func InvalidDetail(r receipts.InvalidRequest) map[string]string {
 		d["rule"] = "idempotency"
 	}
 	return d
+}
+
+// InvalidEvent is the ledger event of an invalid request's entry.
+func InvalidEvent(r receipts.InvalidRequest) string {
+	if r.Event == "" {
+		return ledger.EventIntakeInvalid
+	}
+	return r.Event
 }
 
 // InvalidLedgerID is the disclosure id an invalid request's ledger entry
