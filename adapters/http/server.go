@@ -43,6 +43,20 @@ type Consents interface {
 	Process(ctx context.Context, payload []byte) (bus.Event, error)
 }
 
+// Registrar registers a checked request before it is enqueued, so an id
+// already used for another request is refused while the caller waits
+// (receipts.ErrConflict); a known id with the same request returns the
+// stored record (created=false). pipeline.Pipeline implements it.
+type Registrar interface {
+	Register(ctx context.Context, sys identity.System, req disclosure.Request) (receipts.Record, bool, error)
+}
+
+// Counter counts the requests the API refuses (pipeline.Metrics).
+type Counter interface {
+	CountInvalid(channel string)
+	CountRefused()
+}
+
 // Ledger reads the ledger, for the coordinator's review list.
 type Ledger = review.Ledger
 
@@ -70,6 +84,8 @@ type Server struct {
 	signals  *breach.Signals
 	rights   Rights
 	casework Casework
+	register Registrar
+	counter  Counter
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -89,6 +105,14 @@ func New(dec *disclosure.Decoder, in Intake, rs Receipts, systems *identity.Regi
 // WithConsents enables POST /v1/consents.
 func (s *Server) WithConsents(c Consents) *Server {
 	s.consents = c
+	return s
+}
+
+// WithRegistrar registers every accepted request before it is enqueued
+// (see Registrar) and counts refused requests on c; the gateway always
+// sets both.
+func (s *Server) WithRegistrar(r Registrar, c Counter) *Server {
+	s.register, s.counter = r, c
 	return s
 }
 
@@ -265,16 +289,35 @@ func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, problemResponse{Error: "could not check the request"})
 			return
 		}
+		s.countInvalid()
 		if s.recordRefused(w, r, body, inv.Error()) {
 			writeJSON(w, http.StatusBadRequest, problemResponse{Error: disclosure.ErrInvalid.Error(), Problems: inv.Problems})
 		}
 		return
 	}
 	if err := identity.MaySend(sys, req.Sender.Municipality, req.Sender.System, req.LegalBasis.Kind); err != nil {
+		if s.counter != nil {
+			s.counter.CountRefused()
+		}
 		if s.recordRefused(w, r, body, err.Error()) {
 			refusal(w, err)
 		}
 		return
+	}
+	if s.register != nil {
+		_, _, err := s.register.Register(r.Context(), sys, req)
+		switch {
+		case errors.Is(err, receipts.ErrConflict):
+			s.countInvalid()
+			if s.recordConflict(w, r, req) {
+				writeJSON(w, http.StatusConflict, problemResponse{Error: ErrIDConflict.Error(), Field: "id"})
+			}
+			return
+		case err != nil:
+			s.log.Error("register disclosure", "disclosure_id", req.ID, "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not record the request; try again with the same id"})
+			return
+		}
 	}
 	if err := s.intake.Enqueue(r.Context(), req.ID, body); err != nil {
 		s.log.Error("enqueue disclosure", "disclosure_id", req.ID, "err", err)
@@ -292,6 +335,16 @@ func (s *Server) postDisclosure(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, acceptedResponse{ID: req.ID, Status: "accepted for processing", Href: href})
 }
 
+// ErrIDConflict is the 409 refusal of a request whose id is registered for
+// a different request.
+var ErrIDConflict = errors.New("id already used for a different request; the disclosure with this id is not affected")
+
+func (s *Server) countInvalid() {
+	if s.counter != nil {
+		s.counter.CountInvalid("http")
+	}
+}
+
 // recordRefused keeps a request that is not taken in (invalid, or refused
 // to its principal) with its ledger entry intake_invalid: the ids and codes
 // it names and reason, a text without values; the ledger actor is the
@@ -302,6 +355,20 @@ func (s *Server) recordRefused(w http.ResponseWriter, r *http.Request, body []by
 	if err := s.receipts.RecordInvalid(r.Context(), receipts.InvalidRequest{
 		DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
 		Reason: reason, ReceivedAt: s.now(),
+	}); err != nil {
+		s.log.Error("record invalid request", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not record the request; try again"})
+		return false
+	}
+	return true
+}
+
+// recordConflict keeps a request refused with 409 like recordRefused, its
+// ledger entry filed under no disclosure (receipts.InvalidRequest.Conflict).
+func (s *Server) recordConflict(w http.ResponseWriter, r *http.Request, req disclosure.Request) bool {
+	if err := s.receipts.RecordInvalid(r.Context(), receipts.InvalidRequest{
+		DisclosureID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System,
+		Reason: ErrIDConflict.Error(), ReceivedAt: s.now(), Conflict: true,
 	}); err != nil {
 		s.log.Error("record invalid request", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, problemResponse{Error: "could not record the request; try again"})

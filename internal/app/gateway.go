@@ -220,8 +220,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 
 	auth, err := newPrincipals(ids.Systems, gatewayUser, func(ctx context.Context, event string, detail map[string]string) error {
-		_, err := g.Store.Append(ctx, "", event, detail)
-		return err
+		// Bounded like invalid requests: per broker user and hour.
+		return g.Store.RecordInvalid(ctx, receipts.InvalidRequest{Reason: detail["reason"], Event: event, Detail: detail})
 	}, g.Registry, log)
 	if err != nil {
 		return nil, err
@@ -292,7 +292,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithBreaches(breaches, signals, ids.Staff)
+	api.WithConsents(consentHandler).WithReviews(g.Store, g.Store, ids.Staff).WithBreaches(breaches, signals, ids.Staff).WithRegistrar(p, metrics)
 	rightsAnswers, err := rights.New(rights.Config{Records: g.Store, Ledger: g.Store, Archive: evidence, Providers: reg, Glass: g.Store, ClientKey: p.ClientKey})
 	if err != nil {
 		return nil, err

@@ -25,9 +25,14 @@ type Event struct {
 	Command      string `json:"command,omitempty"`
 	// InboundID is set on the events of a provider's inbound message
 	// (states inbound_*, docs/inbound.md), Provider its sender.
-	InboundID     string    `json:"inbound_id,omitempty"`
-	Provider      string    `json:"provider,omitempty"`
-	State         string    `json:"state"`
+	InboundID string `json:"inbound_id,omitempty"`
+	Provider  string `json:"provider,omitempty"`
+	State     string `json:"state"`
+	// Sequence numbers a disclosure's states: 1 for received, one more
+	// per state change (receipts.Record.Sequence). Absent on events that
+	// are no state of a disclosure (invalid, a refusal before
+	// registration, consent commands).
+	Sequence      int64     `json:"sequence,omitempty"`
 	At            time.Time `json:"at"`
 	Municipality  string    `json:"municipality,omitempty"`
 	System        string    `json:"system,omitempty"`
@@ -84,6 +89,7 @@ func Of(rec receipts.Record) Event {
 	return Event{
 		DisclosureID:  rec.DisclosureID,
 		State:         string(rec.State),
+		Sequence:      rec.Sequence,
 		At:            rec.At[rec.State],
 		Municipality:  rec.Municipality,
 		System:        rec.System,

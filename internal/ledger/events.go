@@ -3,7 +3,11 @@ package ledger
 // Event names the stores write. A state change is "state:" followed by the
 // state it enters (see StateEvent).
 const (
-	EventIntakeInvalid          = "intake:invalid"
+	EventIntakeInvalid = "intake:invalid"
+	// EventIntakeInvalidOverflow: a principal reached the number of invalid
+	// requests recorded in full per window; later ones in the window are
+	// counted only (receipts.InvalidRecordedPerWindow).
+	EventIntakeInvalidOverflow  = "intake:invalid_overflow"
 	EventConsentRecorded        = "consent:recorded"
 	EventConsentWithdrawn       = "consent:withdrawn"
 	EventConsentUsed            = "consent:used"

@@ -39,6 +39,9 @@ type Store interface {
 	InState(ctx context.Context, s receipts.State, before time.Time, limit int) ([]receipts.Record, error)
 	Move(ctx context.Context, disclosureID string, c receipts.Change) (receipts.Record, error)
 	CountByState(ctx context.Context) (map[receipts.State]int64, error)
+	// MarkAnnounced records that a state's status event was confirmed
+	// (receipts.Claimer), so no later pass announces it again.
+	MarkAnnounced(ctx context.Context, disclosureID string, seq int64) error
 }
 
 // Config configures a Scanner. Store, Publisher and Registerer are required.
@@ -236,7 +239,16 @@ func (s *Scanner) move(ctx context.Context, rec receipts.Record, delivered, now 
 		s.mu.Unlock()
 		return true, err
 	}
+	s.announced(ctx, next)
 	return true, nil
+}
+
+// announced raises the stored announced mark after a confirmed event; a
+// failure only risks the event being announced once more, so it is logged.
+func (s *Scanner) announced(ctx context.Context, rec receipts.Record) {
+	if err := s.store.MarkAnnounced(ctx, rec.DisclosureID, rec.Sequence); err != nil {
+		s.log.Warn("mark announced", "disclosure_id", rec.DisclosureID, "err", err)
+	}
 }
 
 // announcePending sends status events that failed before.
@@ -247,6 +259,7 @@ func (s *Scanner) announcePending(ctx context.Context, now time.Time) error {
 		if err := bus.Announce(ctx, s.pub, rec, now); err != nil {
 			return err
 		}
+		s.announced(ctx, rec)
 		delete(s.pending, id)
 	}
 	return nil

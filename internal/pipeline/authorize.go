@@ -28,8 +28,9 @@ const (
 // authenticated system.
 const ReasonUnauthenticated = "not authenticated"
 
-// Ledger is the ledger entry the pipeline writes for a request it refuses
-// before registering it.
+// Ledger appends ledger entries that are no state change (the store's
+// Append). Requests refused before registration are recorded with
+// RecordInvalid instead, which bounds them (receipts.InvalidRecordedPerWindow).
 type Ledger interface {
 	Append(ctx context.Context, disclosureID, event string, detail map[string]string) (ledger.Entry, error)
 }
@@ -68,8 +69,9 @@ func (p *Pipeline) authorize(ctx context.Context, ob *outbox, sys identity.Syste
 	}
 	municipality, system := ownKey(sys, req.Sender.Municipality, req.Sender.System)
 	actx := actor.With(ctx, actor.SenderEmployee(sys.ID, municipality, req.Sender.Employee))
-	if _, lerr := p.ledger.Append(actx, "", EventIntakeRefused, map[string]string{
-		"request_id": req.ID, "field": ref.Field, "reason": ref.Error(),
+	if lerr := p.store.RecordInvalid(actx, receipts.InvalidRequest{
+		Municipality: municipality, System: system, Reason: ref.Error(), ReceivedAt: p.now(),
+		Event: EventIntakeRefused, Detail: map[string]string{"request_id": req.ID, "field": ref.Field},
 	}); lerr != nil {
 		return ctx, fmt.Errorf("ledger: %w", lerr)
 	}
@@ -106,12 +108,13 @@ func ReasonCodeOf(err error) string {
 func (p *Pipeline) unauthenticated(ctx context.Context, payload []byte) error {
 	env := disclosure.Peek(payload)
 	ctx = actor.With(ctx, actor.Actor{Kind: "broker_user", ID: "none"})
-	if _, err := p.ledger.Append(ctx, "", EventIntakeUnauthenticated, map[string]string{
-		"request_id": env.ID, "reason": ReasonUnauthenticated,
+	if err := p.store.RecordInvalid(ctx, receipts.InvalidRequest{
+		Reason: ReasonUnauthenticated, ReceivedAt: p.now(),
+		Event: EventIntakeUnauthenticated, Detail: map[string]string{"request_id": env.ID},
 	}); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	p.metrics.invalid.Inc()
+	p.metrics.CountInvalid(ChannelAMQP)
 	p.log.Warn("disclosure request without an authenticated system", "disclosure_id", env.ID, "reason", ReasonUnauthenticated)
 	return nil
 }

@@ -44,6 +44,7 @@ type receiptStore struct {
 	invalids []receipts.InvalidRequest
 	next     int
 	moveErr  error // returned by MoveAll (a store that is down)
+	claims   map[string]string
 }
 
 func newReceiptStore() *receiptStore { return &receiptStore{recs: map[string]receipts.Record{}} }
@@ -83,6 +84,7 @@ func (s *receiptStore) Register(ctx context.Context, r receipts.Record) (receipt
 	s.next++
 	now := time.Now().UTC()
 	r.State = receipts.Received
+	r.Sequence, r.Announced = 1, 0
 	r.Identificatie = fmt.Sprint(s.next)
 	r.MessageID = r.MessageType + "-" + r.Municipality + "-" + r.Identificatie
 	r.At = map[receipts.State]time.Time{receipts.Received: now}
@@ -125,6 +127,7 @@ func (s *receiptStore) MoveAll(ctx context.Context, id string, cs ...receipts.Ch
 			rec.ReasonCodes = slices.Clone(c.ReasonCodes)
 		}
 		rec.State = c.To
+		rec.Sequence++
 		rec.At = maps.Clone(rec.At)
 		rec.At[c.To] = c.At
 		rec.UpdatedAt = c.At
@@ -136,6 +139,46 @@ func (s *receiptStore) MoveAll(ctx context.Context, id string, cs ...receipts.Ch
 	return out, nil
 }
 
+func (s *receiptStore) Claim(_ context.Context, id, owner string, _ time.Time) (receipts.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.recs[id]
+	if !ok {
+		return receipts.Record{}, receipts.ErrNotFound
+	}
+	if s.claims == nil {
+		s.claims = map[string]string{}
+	}
+	if h := s.claims[id]; h != "" && h != owner {
+		return receipts.Record{}, receipts.ErrClaimed
+	}
+	s.claims[id] = owner
+	return rec, nil
+}
+
+func (s *receiptStore) Release(_ context.Context, id, owner string, announced int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.claims[id] == owner {
+		delete(s.claims, id)
+	}
+	if rec, ok := s.recs[id]; ok && announced > rec.Announced {
+		rec.Announced = announced
+		s.recs[id] = rec
+	}
+	return nil
+}
+
+func (s *receiptStore) MarkAnnounced(_ context.Context, id string, seq int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rec, ok := s.recs[id]; ok && seq > rec.Announced {
+		rec.Announced = seq
+		s.recs[id] = rec
+	}
+	return nil
+}
+
 func (s *receiptStore) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error {
 	a, err := actor.From(ctx)
 	if err != nil {
@@ -144,7 +187,15 @@ func (s *receiptStore) RecordInvalid(ctx context.Context, r receipts.InvalidRequ
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.invalids = append(s.invalids, r)
-	s.ledger = append(s.ledger, entry{a.String(), r.DisclosureID, "invalid", map[string]string{"reason": r.Reason}})
+	event, d := r.Event, maps.Clone(r.Detail)
+	if event == "" {
+		event = "invalid"
+	}
+	if d == nil {
+		d = map[string]string{}
+	}
+	d["reason"] = r.Reason
+	s.ledger = append(s.ledger, entry{a.String(), r.DisclosureID, event, d})
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 type Metrics struct {
 	transitions    *prometheus.CounterVec
 	stageSeconds   *prometheus.HistogramVec
-	invalid        prometheus.Counter
+	invalid        *prometheus.CounterVec
 	refused        prometheus.Counter
 	statusUnrouted prometheus.Counter
 	refusals       *prometheus.CounterVec
@@ -21,7 +21,14 @@ type Metrics struct {
 	toDelivered    prometheus.Histogram
 	// refusalCodes is the label set of refusals; anything else is "other".
 	refusalCodes map[string]bool
+	claimWaits   prometheus.Counter
 }
+
+// Channels a request comes in by (label "channel").
+const (
+	ChannelHTTP = "http"
+	ChannelAMQP = "amqp"
+)
 
 // AuthorizationCodes are the reason codes of an intake request its
 // authenticated system may not send (see ReasonCodeOf).
@@ -46,10 +53,10 @@ func NewMetrics(reg prometheus.Registerer, refusalCodes ...string) (*Metrics, er
 			Help:    "Time spent in each pipeline stage.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 12),
 		}, []string{"stage"}),
-		invalid: prometheus.NewCounter(prometheus.CounterOpts{
+		invalid: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluis_disclosure_invalid_total",
-			Help: "Requests refused at intake as malformed (bad JSON, schema, BSN).",
-		}),
+			Help: "Requests refused at intake as malformed (bad JSON, schema, BSN, an id used for another request), by channel (http, amqp).",
+		}, []string{"channel"}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sluis_intake_refused_total",
 			Help: "Requests refused at intake because the authenticated system may not use their sender or legal basis.",
@@ -72,12 +79,19 @@ func NewMetrics(reg prometheus.Registerer, refusalCodes ...string) (*Metrics, er
 			Buckets: DeliveryBuckets,
 		}),
 		refusalCodes: map[string]bool{},
+		claimWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sluis_disclosure_claim_waits_total",
+			Help: "Times a copy of a request waited for another gateway's claim on its disclosure (one poll each).",
+		}),
 	}
 	for _, c := range []prometheus.Collector{m.transitions, m.stageSeconds, m.invalid, m.refused, m.statusUnrouted,
-		m.refusals, m.failures, m.toDelivered} {
+		m.refusals, m.failures, m.toDelivered, m.claimWaits} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
+	}
+	for _, ch := range []string{ChannelHTTP, ChannelAMQP} {
+		m.invalid.WithLabelValues(ch)
 	}
 	// Every label value is exported from the start, at 0, so a rate over
 	// it is defined before the first occurrence.
@@ -91,6 +105,20 @@ func NewMetrics(reg prometheus.Registerer, refusalCodes ...string) (*Metrics, er
 	}
 	return m, nil
 }
+
+// CountInvalid counts a request refused as malformed that came in by
+// channel (ChannelHTTP or ChannelAMQP; anything else counts as amqp, so the
+// label set stays bounded).
+func (m *Metrics) CountInvalid(channel string) {
+	if channel != ChannelHTTP {
+		channel = ChannelAMQP
+	}
+	m.invalid.WithLabelValues(channel).Inc()
+}
+
+// CountRefused counts a request refused because its authenticated system
+// may not use its sender or legal basis.
+func (m *Metrics) CountRefused() { m.refused.Inc() }
 
 // state counts r entering its state; a delivery also observes how long it
 // took from received, a failure its reason code.

@@ -10,16 +10,29 @@ import (
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
 
-// outbox collects the status events of one Handle pass.
-type outbox struct{ events []bus.Event }
+// outbox collects the status events of one Handle pass, and the claim the
+// pass holds.
+type outbox struct {
+	events []bus.Event
+	claim  *claimed
+}
 
 // flush publishes the collected status events; one no queue takes (the
-// sender bound none) is counted, not retried.
+// sender bound none) is counted, not retried. Once all are confirmed, the
+// claimed disclosure's announced mark is raised to the highest sequence
+// among them (stored on release).
 func (p *Pipeline) flush(ctx context.Context, ob *outbox) error {
 	unrouted, err := bus.Publish(ctx, p.pub, ob.events...)
 	p.metrics.statusUnrouted.Add(float64(unrouted))
 	if err != nil {
 		return fmt.Errorf("status events: %w", err)
+	}
+	if c := ob.claim; c != nil {
+		for _, ev := range ob.events {
+			if ev.DisclosureID == c.id && ev.Sequence > c.announced {
+				c.announced = ev.Sequence
+			}
+		}
 	}
 	return nil
 }

@@ -53,6 +53,9 @@ type Pipeline struct {
 	now       func() time.Time
 	log       *slog.Logger
 	metrics   *Metrics
+	claimFor  time.Duration
+	inflight  inflight
+	owners    *owners
 }
 
 // Config holds the pipeline's parts. All are required except Now and Logger.
@@ -75,6 +78,9 @@ type Config struct {
 	Now             func() time.Time
 	Logger          *slog.Logger
 	Metrics         *Metrics
+	// ClaimFor is how long a pass's claim on a disclosure lasts unless
+	// released (claim.go); default DefaultClaimFor.
+	ClaimFor time.Duration
 }
 
 // New checks the configuration and builds the pipeline.
@@ -105,10 +111,21 @@ func New(c Config) (*Pipeline, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.ClaimFor < 0 {
+		return nil, errors.New("pipeline: negative claim duration")
+	}
+	if c.ClaimFor == 0 {
+		c.ClaimFor = DefaultClaimFor
+	}
+	own, err := newOwners()
+	if err != nil {
+		return nil, err
+	}
 	return &Pipeline{
 		dec: c.Decoder, store: c.Store, ledger: c.Store, screen: c.Screener, compose: c.Composer,
 		validate: c.Validator, seal: c.Sealer, pub: c.Publisher, archive: c.Archive, answers: c.Answers,
 		clientKey: c.ClientKeySecret, now: c.Now, log: c.Logger, metrics: c.Metrics,
+		claimFor: c.ClaimFor, owners: own,
 	}, nil
 }
 
@@ -127,11 +144,15 @@ func (p *Pipeline) ClientKey(bsn string) string { return consent.ClientKey(p.cli
 // Every log line of the pass carries the disclosure's id (disclosure_id):
 // handle puts a logger with it in the message's context (logctx), and the
 // stages log through p.logger.
+// The pass holds the disclosure's claim (claim.go) until they are
+// confirmed, so another copy of the request never announces in between.
 func (p *Pipeline) Handle(msg *message.Message) error {
 	ctx := msg.Context()
 	ob := &outbox{}
 	err := p.handle(ctx, ob, msg)
-	if ferr := p.flush(msg.Context(), ob); ferr != nil {
+	ferr := p.flush(msg.Context(), ob)
+	p.release(msg.Context(), ob)
+	if ferr != nil {
 		err = errors.Join(err, ferr)
 	}
 	return err
@@ -163,7 +184,7 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 			env := disclosure.Peek(msg.Payload)
 			ctx = p.withID(ctx, msg, env.ID)
 			env.Municipality, env.System = ownKey(sys, env.Municipality, env.System)
-			return p.invalid(ctx, ob, env, inv.Problems)
+			return p.invalid(ctx, ob, channelOf(msg), env, inv.Problems, false)
 		}
 		return fmt.Errorf("decode: %w", err)
 	}
@@ -179,8 +200,7 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 
 	rec, created, err := p.store.Register(ctx, p.record(req))
 	if errors.Is(err, receipts.ErrConflict) {
-		return p.invalid(ctx, ob, disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
-			[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: "id already used for a different request"}})
+		return p.conflict(ctx, ob, msg, req)
 	}
 	if err != nil {
 		return fmt.Errorf("register %s: %w", req.ID, err)
@@ -188,12 +208,51 @@ func (p *Pipeline) handle(ctx context.Context, ob *outbox, msg *message.Message)
 	if created {
 		p.metrics.state(rec)
 		p.logState(ctx, rec)
-		ob.announce(rec, nil, p.now())
 	} else {
 		p.logger(ctx).Info("disclosure seen before", "state", rec.State)
 	}
+	if rec, err = p.claim(ctx, ob, rec.DisclosureID); err != nil {
+		return err
+	}
+	if rec.Sequence > rec.Announced {
+		// Registered by this pass, by the HTTP intake, or a state whose
+		// event a crash or a broker failure kept from being confirmed.
+		ob.announce(rec, nil, p.now())
+	}
 	return p.advance(ctx, ob, req, rec)
 }
+
+// Register registers req for the authenticated system sys, as the
+// pipeline does when it takes the request from the intake queue: the HTTP
+// intake calls it before it enqueues, so an id used for another request is
+// refused (receipts.ErrConflict) while the caller waits. The received
+// event is announced by the pass that takes the request from the queue.
+func (p *Pipeline) Register(ctx context.Context, sys identity.System, req disclosure.Request) (receipts.Record, bool, error) {
+	if err := identity.MaySend(sys, req.Sender.Municipality, req.Sender.System, req.LegalBasis.Kind); err != nil {
+		return receipts.Record{}, false, err
+	}
+	ctx = actor.With(ctx, actor.SenderEmployee(sys.ID, req.Sender.Municipality, req.Sender.Employee))
+	rec, created, err := p.store.Register(ctx, p.record(req))
+	if err != nil {
+		return receipts.Record{}, false, err
+	}
+	if created {
+		p.metrics.state(rec)
+	}
+	return rec, created, nil
+}
+
+// conflict answers a request whose id is registered for a different
+// request: an invalid event about this request (no state of the
+// disclosure that has the id, which is not touched), counted and recorded
+// like any invalid request.
+func (p *Pipeline) conflict(ctx context.Context, ob *outbox, msg *message.Message, req disclosure.Request) error {
+	return p.invalid(ctx, ob, channelOf(msg), disclosure.Envelope{ID: req.ID, Municipality: req.Sender.Municipality, System: req.Sender.System},
+		[]disclosure.Problem{{Path: "/id", Rule: "idempotency", Message: ConflictMessage}}, true)
+}
+
+// ConflictMessage is the problem text of a request that reuses an id.
+const ConflictMessage = "id already used for a different request; the disclosure with this id is not affected"
 
 // advance moves a registered disclosure on from wherever it is. It is safe to
 // call again after a crash at any point: the stored state says where to
@@ -218,9 +277,7 @@ func (p *Pipeline) advance(ctx context.Context, ob *outbox, req disclosure.Reque
 		ob.announce(rec, nil, p.now())
 		return nil
 	default:
-		// Final or waiting: tell the sender where it is (again, after a
-		// redelivery) and ack.
-		ob.announce(rec, nil, p.now())
+		// Final or waiting: announced above if it never was; ack.
 		return nil
 	}
 	if rec.State == receipts.Received && req.InReplyTo != "" {
@@ -375,7 +432,7 @@ func (p *Pipeline) logState(ctx context.Context, rec receipts.Record) {
 
 // invalid records a request that could not be registered and tells its
 // sender what is wrong, by path and rule.
-func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envelope, problems []disclosure.Problem) error {
+func (p *Pipeline) invalid(ctx context.Context, ob *outbox, channel string, env disclosure.Envelope, problems []disclosure.Problem, conflict bool) error {
 	if _, err := actor.From(ctx); err != nil {
 		ctx = actor.With(ctx, actor.Sender(env.System, env.Municipality))
 	}
@@ -383,11 +440,11 @@ func (p *Pipeline) invalid(ctx context.Context, ob *outbox, env disclosure.Envel
 	now := p.now()
 	if err := p.store.RecordInvalid(ctx, receipts.InvalidRequest{
 		DisclosureID: env.ID, Municipality: env.Municipality, System: env.System,
-		Reason: inv.Error(), ReceivedAt: now,
+		Reason: inv.Error(), ReceivedAt: now, Conflict: conflict,
 	}); err != nil {
 		return fmt.Errorf("record invalid request: %w", err)
 	}
-	p.metrics.invalid.Inc()
+	p.metrics.CountInvalid(channel)
 	p.logger(ctx).Info("disclosure invalid", "problems", len(problems), "rules", problemRules(problems))
 	ob.events = append(ob.events, bus.Event{
 		DisclosureID: env.ID, State: string(receipts.Invalid), At: now,
@@ -406,6 +463,16 @@ func problemRules(problems []disclosure.Problem) string {
 		}
 	}
 	return strings.Join(rules, ",")
+}
+
+// channelOf is the channel a request came in by: "http" when the HTTP
+// intake enqueued it (bus.System set by the gateway's own publish), else
+// "amqp".
+func channelOf(msg *message.Message) string {
+	if bus.System.Get(msg) != "" {
+		return ChannelHTTP
+	}
+	return ChannelAMQP
 }
 
 // record is the receipt record of a request. ClientKey is the keyed BSN

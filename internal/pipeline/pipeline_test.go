@@ -105,7 +105,18 @@ func found(t *testing.T, body []byte, s receipts.State) receipts.Record {
 		Basis: req.LegalBasis.Kind, ClientKey: consent.ClientKey(secret, req.Client.BSN),
 		RequestHash: disclosure.Hash(req), State: s, Identificatie: "7", MessageID: "WMO301-0363-7",
 		At: map[receipts.State]time.Time{receipts.Received: at, s: at}, CreatedAt: at, UpdatedAt: at,
+		// Its states so far were announced (the events of a crash's
+		// last state are the unannounced cases: foundUnannounced).
+		Sequence: 3, Announced: 3,
 	}
+}
+
+// foundUnannounced is found, but the event of its current state was never
+// confirmed (a crash between storing the state and the flush).
+func foundUnannounced(t *testing.T, body []byte, s receipts.State) receipts.Record {
+	rec := found(t, body, s)
+	rec.Announced = rec.Sequence - 1
+	return rec
 }
 
 var (
@@ -241,14 +252,24 @@ func TestResume(t *testing.T) {
 			state: receipts.Failed, reason: pipeline.ReasonStoppedWhileSending + " " + refused.Sentence, codes: refused.ReasonCodes, screened: true,
 			ledger: []string{"state:failed"}, events: []string{"failed"},
 		}},
-		{"found delivered (waiting): announced again, not screened or sent", receipts.Delivered, allowed, outcome{
+		{"found delivered (waiting) and announced: silent, not screened or sent", receipts.Delivered, allowed, outcome{
+			state: receipts.Delivered,
+		}},
+		{"found refused (final) and announced: silent, not screened again", receipts.Refused, allowed, outcome{
+			state: receipts.Refused,
+		}},
+		{"found failed (final) and announced: silent", receipts.Failed, allowed, outcome{
+			state: receipts.Failed,
+		}},
+		{"found delivered, its event never confirmed (crash): announced now, not sent again", receipts.Delivered + "!", allowed, outcome{
 			state: receipts.Delivered, events: []string{"delivered"},
 		}},
-		{"found refused (final): announced again, not screened again", receipts.Refused, allowed, outcome{
+		{"found refused, its event never confirmed: announced now", receipts.Refused + "!", allowed, outcome{
 			state: receipts.Refused, events: []string{"refused"},
 		}},
-		{"found failed (final): announced again", receipts.Failed, allowed, outcome{
-			state: receipts.Failed, events: []string{"failed"},
+		{"found published, its event never confirmed: announced, then delivered", receipts.Published + "!", allowed, outcome{
+			state: receipts.Delivered, outbound: 1, screened: true,
+			ledger: []string{"state:delivered"}, events: []string{"published", "delivered"},
 		}},
 	}
 	for _, tc := range cases {
@@ -256,11 +277,17 @@ func TestResume(t *testing.T) {
 			ps := newParts()
 			ps.screen = &screener{out: tc.screening}
 			body := exampleBody(t, nil)
-			if tc.found != "" {
-				ps.store.seed(found(t, body, tc.found))
+			switch st, unannounced := strings.CutSuffix(string(tc.found), "!"); {
+			case unannounced:
+				ps.store.seed(foundUnannounced(t, body, receipts.State(st)))
+			case st != "":
+				ps.store.seed(found(t, body, receipts.State(st)))
 			}
 			err := ps.pipeline(t).Handle(intake("intake-1", body))
 			ps.check(t, err, tc.want)
+			if got := ps.store.get(found(t, body, receipts.Received).DisclosureID); tc.want.events != nil && got.Announced != got.Sequence {
+				t.Errorf("announced %d after the pass, want the sequence %d", got.Announced, got.Sequence)
+			}
 		})
 	}
 }

@@ -24,6 +24,7 @@ type Store interface {
 	Register(ctx context.Context, r receipts.Record) (receipts.Record, bool, error)
 	MoveAll(ctx context.Context, id string, cs ...receipts.Change) ([]receipts.Record, error)
 	RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error
+	receipts.Claimer
 	Ledger
 }
 

@@ -41,6 +41,7 @@ func ApplyAll(disclosureID string, rec Record, cs []Change, now time.Time) ([]Re
 // later step that has none.
 func Apply(rec Record, c Change, at time.Time) Record {
 	rec.State = c.To
+	rec.Sequence++
 	if c.Reason != "" {
 		rec.Reason = c.Reason
 	}

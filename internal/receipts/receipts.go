@@ -62,6 +62,19 @@ var (
 	ErrNotFound          = errors.New("disclosure not found")
 	ErrInvalidTransition = errors.New("invalid state transition")
 	ErrConflict          = errors.New("disclosure id already used for a different request")
+	// ErrClaimed: another worker (in this or another sluis process) holds
+	// the disclosure's processing claim (Store.Claim).
+	ErrClaimed = errors.New("disclosure is being processed elsewhere")
+)
+
+// Invalid requests are recorded bounded (Store.RecordInvalid): per
+// authenticated principal and InvalidWindow (aligned to UTC), the first
+// InvalidRecordedPerWindow are kept in full (a row and a ledger entry each);
+// the next one writes one ledger entry intake:invalid_overflow (ledger.EventIntakeInvalidOverflow), and later
+// ones are only counted in the window's total.
+const (
+	InvalidWindow            = time.Hour
+	InvalidRecordedPerWindow = 20
 )
 
 // Record is what sluis keeps of one disclosure: metadata, never the payload.
@@ -82,6 +95,15 @@ type Record struct {
 	RequestHash string
 
 	State State
+	// Sequence is the number of states the disclosure has entered: 1 at
+	// registration (received), one more with every state change. A status
+	// event carries the sequence of the state it announces, so a consumer
+	// can order events and see a gap or a repeat.
+	Sequence int64
+	// Announced is the highest Sequence whose status event the broker has
+	// confirmed (or returned: no status queue bound); a state with
+	// Sequence > Announced has not been announced yet.
+	Announced int64
 	// Identificatie of the Bericht, allocated once at registration; unique per
 	// (Municipality, MessageType) (TR056).
 	Identificatie string
@@ -118,6 +140,18 @@ type InvalidRequest struct {
 	System       string
 	Reason       string
 	ReceivedAt   time.Time
+	// Event is the ledger event of the entry; "" is intake:invalid. A
+	// request refused to its principal is "intake:refused", one without an
+	// authenticated system "intake:unauthenticated": bounded the same way.
+	Event string
+	// Detail adds non-personal facts to the ledger entry (the store's own
+	// keys win).
+	Detail map[string]string
+	// Conflict marks a well-formed request whose id is registered for a
+	// different request: its ledger entry is filed under no disclosure
+	// (the id is in its detail as request_id), so the trail of the
+	// disclosure that has the id is not touched.
+	Conflict bool
 }
 
 // Store keeps receipts. Implementations are safe for concurrent use by many
@@ -154,11 +188,39 @@ type Store interface {
 	InState(ctx context.Context, s State, before time.Time, limit int) ([]Record, error)
 
 	// RecordInvalid keeps a request that could not be registered, and its
-	// ledger entry.
+	// ledger entry, bounded per authenticated principal (the actor's kind
+	// and id) and InvalidWindow: see InvalidRecordedPerWindow. Every call
+	// counts in the window's total (InvalidCount).
 	RecordInvalid(ctx context.Context, r InvalidRequest) error
+
+	// InvalidCount returns how many invalid requests principal ("kind:id"
+	// of the actor) had in the window starting at windowStart.
+	InvalidCount(ctx context.Context, principal string, windowStart time.Time) (int64, error)
 
 	// CountByState returns how many disclosures are in each state.
 	CountByState(ctx context.Context) (map[State]int64, error)
+
+	Claimer
+}
+
+// Claimer holds the processing claim of a disclosure, so that one worker at
+// a time, in one process or in several sharing a database, moves it on and
+// announces its states. A claim is a lease: it ends with Release, or by
+// itself at its deadline (a worker that died). Claims write no ledger entry
+// (they are no state change) and need no actor.
+type Claimer interface {
+	// Claim takes the claim of disclosureID for owner until the deadline
+	// when nobody holds it, its holder's deadline has passed, or owner
+	// holds it already (the deadline is then extended). It returns the
+	// record as stored at that moment; another owner's live claim gives
+	// ErrClaimed and changes nothing; an unknown id ErrNotFound.
+	Claim(ctx context.Context, disclosureID, owner string, until time.Time) (Record, error)
+	// Release ends owner's claim (a no-op when owner does not hold it)
+	// and raises Announced to announced (never lowers it), in one write.
+	Release(ctx context.Context, disclosureID, owner string, announced int64) error
+	// MarkAnnounced raises Announced to seq (never lowers it) without
+	// touching the claim; ErrNotFound for an unknown id.
+	MarkAnnounced(ctx context.Context, disclosureID string, seq int64) error
 }
 
 // Validate checks the fields Register needs.

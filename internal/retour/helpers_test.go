@@ -84,7 +84,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
 	hs := &harness{t: t, url: testenv.VHost(t), signers: map[string]*signing.Signer{}, certs: map[string]string{},
-		now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+		now: time.Now().UTC().Truncate(time.Second)}
 
 	_, hs.ch = testenv.Channel(t, hs.url)
 	if err := (amqp.Topology{Providers: []string{agbA, agbB}}).Declare(hs.ch); err != nil {
@@ -215,6 +215,12 @@ func bericht(t *testing.T, rec receipts.Record, v retour.Verdict) []byte {
 // seal signs doc as signer, claiming to be sender.
 func (hs *harness) seal(signer *signing.Signer, sender, messageType, inReplyTo string, doc []byte) []byte {
 	hs.t.Helper()
+	return hs.sealAt(signer, sender, messageType, inReplyTo, doc, time.Now())
+}
+
+// sealAt is seal with the envelope's Created.
+func (hs *harness) sealAt(signer *signing.Signer, sender, messageType, inReplyTo string, doc []byte, created time.Time) []byte {
+	hs.t.Helper()
 	n := hs.seq.Add(1)
 	std := "iWmo"
 	if messageType[:2] == "JW" {
@@ -222,7 +228,7 @@ func (hs *harness) seal(signer *signing.Signer, sender, messageType, inReplyTo s
 	}
 	signed, err := signer.Seal(signing.Meta{
 		MessageID: fmt.Sprintf("retour-%s-%d", sender, n), InReplyTo: inReplyTo, Standard: std,
-		MessageType: messageType, Sender: sender, Recipient: municipality, Created: time.Now(),
+		MessageType: messageType, Sender: sender, Recipient: municipality, Created: created,
 	}, doc)
 	if err != nil {
 		hs.t.Fatal(err)

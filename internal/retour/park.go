@@ -62,20 +62,21 @@ type Reason string
 
 // Park reasons.
 const (
-	ReasonMalformed        Reason = "malformed"         // not a sluis envelope, or no readable Sender
-	ReasonUnknownProvider  Reason = "unknown_provider"  // Sender not in the registry
-	ReasonNoCertificate    Reason = "no_certificate"    // provider has no (readable) retour certificate
-	ReasonBadSignature     Reason = "bad_signature"     // signature does not verify or breaks the profile
-	ReasonUntrusted        Reason = "untrusted"         // signed with a certificate not the provider's
-	ReasonSenderMismatch   Reason = "sender_mismatch"   // verified Sender differs from the one looked up
-	ReasonInvalid          Reason = "invalid_xsd"       // envelope or Bericht not schema-valid
-	ReasonNotRetour        Reason = "not_retour"        // not a 302 / 320 (or envelope type differs from the Bericht)
-	ReasonHeaderMismatch   Reason = "header_mismatch"   // Bericht header does not fit the envelope (IV028)
-	ReasonUnmatched        Reason = "unmatched"         // no disclosure with this Identificatie
-	ReasonProviderMismatch Reason = "provider_mismatch" // the disclosure went to another provider
-	ReasonReplyMismatch    Reason = "reply_mismatch"    // InReplyTo is not the disclosure's message id
-	ReasonWrongState       Reason = "wrong_state"       // the disclosure is not waiting for a retour
-	ReasonWrongPublisher   Reason = "wrong_publisher"   // published by a broker user that is not the signing provider's
+	ReasonMalformed        Reason = "malformed"             // not a sluis envelope, or no readable Sender
+	ReasonUnknownProvider  Reason = "unknown_provider"      // Sender not in the registry
+	ReasonNoCertificate    Reason = "no_certificate"        // provider has no (readable) retour certificate
+	ReasonBadSignature     Reason = "bad_signature"         // signature does not verify or breaks the profile
+	ReasonUntrusted        Reason = "untrusted"             // signed with a certificate not the provider's
+	ReasonSenderMismatch   Reason = "sender_mismatch"       // verified Sender differs from the one looked up
+	ReasonInvalid          Reason = "invalid_xsd"           // envelope or Bericht not schema-valid
+	ReasonNotRetour        Reason = "not_retour"            // not a 302 / 320 (or envelope type differs from the Bericht)
+	ReasonHeaderMismatch   Reason = "header_mismatch"       // Bericht header does not fit the envelope (IV028)
+	ReasonUnmatched        Reason = "unmatched"             // no disclosure with this Identificatie
+	ReasonProviderMismatch Reason = "provider_mismatch"     // the disclosure went to another provider
+	ReasonReplyMismatch    Reason = "reply_mismatch"        // InReplyTo is not the disclosure's message id
+	ReasonWrongState       Reason = "wrong_state"           // the disclosure is not waiting for a retour
+	ReasonWrongPublisher   Reason = "wrong_publisher"       // published by a broker user that is not the signing provider's
+	ReasonCreatedWindow    Reason = "created_out_of_window" // signed Created before the disclosure was sent or in the future (CreatedSkew)
 )
 
 // Reasons lists every park reason (for metrics and docs).
@@ -83,7 +84,7 @@ var Reasons = []Reason{
 	ReasonMalformed, ReasonUnknownProvider, ReasonNoCertificate, ReasonBadSignature,
 	ReasonUntrusted, ReasonSenderMismatch, ReasonInvalid, ReasonNotRetour,
 	ReasonHeaderMismatch, ReasonUnmatched, ReasonProviderMismatch, ReasonReplyMismatch,
-	ReasonWrongState, ReasonWrongPublisher,
+	ReasonWrongState, ReasonWrongPublisher, ReasonCreatedWindow,
 }
 
 // parkError carries a park reason out of the checks.

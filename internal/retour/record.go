@@ -25,6 +25,20 @@ func (h *Handler) record(ctx context.Context, rec receipts.Record, meta signing.
 		return "", parkFor(rec, meta.Sender, ReasonWrongState, "provider %s message %s: disclosure %s is %s",
 			meta.Sender, meta.MessageID, rec.DisclosureID, rec.State)
 	}
+	// Under the disclosure's claim: an intake pass still announcing its
+	// delivery goes first (the retour is redelivered).
+	owner := fmt.Sprintf("%s-%d", h.owner, h.claims.Add(1))
+	if _, err := h.store.Claim(ctx, rec.DisclosureID, owner, h.now().Add(time.Minute)); err != nil {
+		return "", fmt.Errorf("retour %s for %s: %w", meta.MessageID, rec.DisclosureID, err)
+	}
+	announced := rec.Announced
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := h.store.Release(rctx, rec.DisclosureID, owner, announced); err != nil {
+			h.log.Warn("release claim", "disclosure_id", rec.DisclosureID, "err", err)
+		}
+	}()
 	c := Change(res, h.now())
 	c.Detail["retour_message_id"] = meta.MessageID
 	if meta.InReplyTo != "" {
@@ -52,18 +66,25 @@ func (h *Handler) record(ctx context.Context, rec receipts.Record, meta signing.
 	if err := bus.Announce(ctx, h.pub, next, h.now()); err != nil {
 		return "", err
 	}
+	announced = next.Sequence
 	return string(next.State), nil
 }
 
-// duplicate handles a retour for a disclosure that already has its answer:
-// nothing changes, but the status event is sent again (same id), so an
-// event lost when the first delivery failed after recording is not lost for
-// good. Status events are at-least-once.
+// duplicate handles a retour for a disclosure that already has its answer
+// (a replay, or a redelivery): nothing changes, and nothing is announced,
+// unless the answer's status event was never confirmed (a failure after
+// recording it): then it is announced now, once.
 func (h *Handler) duplicate(ctx context.Context, rec receipts.Record, meta signing.Meta) (string, error) {
 	h.log.Info("retour for a disclosure already answered", "disclosure_id", rec.DisclosureID,
 		"state", rec.State, "message_id", meta.MessageID)
+	if rec.Sequence <= rec.Announced {
+		return OutcomeDuplicate, nil
+	}
 	if err := bus.Announce(ctx, h.pub, rec, h.now()); err != nil {
 		return "", err
+	}
+	if err := h.store.MarkAnnounced(ctx, rec.DisclosureID, rec.Sequence); err != nil {
+		return "", fmt.Errorf("retour %s: %w", meta.MessageID, err)
 	}
 	return OutcomeDuplicate, nil
 }

@@ -9,11 +9,14 @@ package retour
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -35,6 +38,22 @@ const (
 	OutcomeParked    = "parked"
 )
 
+// CreatedSkew is the clock difference allowed between sluis and a provider
+// when the signed Created of a retour is checked: it must lie between the
+// moment the disclosure was published (minus CreatedSkew) and now (plus
+// CreatedSkew).
+const CreatedSkew = 5 * time.Minute
+
+// sentAt is when the disclosure's message left: published (else
+// delivered), and whether it is known.
+func sentAt(rec receipts.Record) (time.Time, bool) {
+	if t, ok := rec.At[receipts.Published]; ok {
+		return t, true
+	}
+	t, ok := rec.At[receipts.Delivered]
+	return t, ok
+}
+
 // ErrNotYetDelivered is returned (nack, redelivery) for a retour that answers
 // a disclosure whose broker confirm is not recorded yet: the provider was
 // quicker than sluis's own bookkeeping.
@@ -43,6 +62,9 @@ var ErrNotYetDelivered = errors.New("retour: disclosure not yet recorded as deli
 // Store is what the handler needs of the receipts store (see
 // receipts.Store for the contract; safe for concurrent use).
 type Store interface {
+	// Claimer: the retour is recorded under the disclosure's claim, so
+	// its event never overtakes the intake pass's events (receipts.Claimer).
+	receipts.Claimer
 	ByIdentificatie(ctx context.Context, municipality, messageType, identificatie string) (receipts.Record, error)
 	Move(ctx context.Context, disclosureID string, c receipts.Change) (receipts.Record, error)
 	Get(ctx context.Context, disclosureID string) (receipts.Record, error)
@@ -123,6 +145,8 @@ type Handler struct {
 	now     func() time.Time
 	log     *slog.Logger
 	obs     Observer
+	owner   string        // this handler's claim owner prefix
+	claims  atomic.Uint64 // numbers each claim of this handler
 }
 
 // New checks the configuration and builds the handler.
@@ -157,6 +181,11 @@ func New(c Config) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("retour handler: claim owner id: %w", err)
+	}
+	h.owner = "retour-" + hex.EncodeToString(b)
 	return h, nil
 }
 
@@ -274,7 +303,14 @@ func (h *Handler) handle(ctx context.Context, msg *message.Message) (string, err
 			claimed, meta.MessageID, rec.DisclosureID)
 	}
 
-	// 7. Record.
+	// 7. A retour is made after the message it answers and not in the
+	// future: a replay of an old one, or a forged date, is parked.
+	if sent, ok := sentAt(rec); ok && (meta.Created.Before(sent.Add(-CreatedSkew)) || meta.Created.After(h.now().Add(CreatedSkew))) {
+		return "", parkFor(rec, claimed, ReasonCreatedWindow, "provider %s message %s: Created %s is outside %s .. now (±%s)",
+			claimed, meta.MessageID, meta.Created.UTC().Format(time.RFC3339), sent.UTC().Format(time.RFC3339), CreatedSkew)
+	}
+
+	// 8. Record.
 	ctx = actor.With(ctx, actor.Actor{Kind: "provider", ID: claimed})
 	return h.record(ctx, rec, meta, res)
 }

@@ -61,6 +61,69 @@ func TestGenuineAccepted(t *testing.T) {
 	if n := hs.metric("sluis_retours_total", "outcome", "duplicate"); n != 1 {
 		t.Errorf("sluis_retours_total{duplicate} = %v", n)
 	}
+	// A replay announces nothing: the answer's event was confirmed.
+	hs.noEvent()
+}
+
+// TestReplayedRetours: verbatim replays of a recorded retour are acked and
+// counted, with no status event each time.
+func TestReplayedRetours(t *testing.T) {
+	hs := newHarness(t)
+	rec := hs.delivered("d-replay", agbA)
+	body := hs.genuine(rec, retour.Verdict{})
+	if err := hs.handle(body); err != nil {
+		t.Fatal(err)
+	}
+	if ev := hs.event(); ev.State != "accepted" || ev.Sequence != 5 {
+		t.Fatalf("first event %+v, want accepted with sequence 5", ev)
+	}
+	for i := 0; i < 5; i++ {
+		if err := hs.handle(body); err != nil {
+			t.Fatalf("replay %d: %v", i, err)
+		}
+	}
+	hs.noEvent()
+	if n := hs.metric("sluis_retours_total", "outcome", "duplicate"); n != 5 {
+		t.Errorf("sluis_retours_total{duplicate} = %v, want 5", n)
+	}
+	if got := hs.get(rec.DisclosureID); got.Announced != got.Sequence {
+		t.Errorf("announced %d, sequence %d", got.Announced, got.Sequence)
+	}
+}
+
+// TestRetourCreatedWindow: a retour signed as made before its disclosure
+// was sent, or in the future, is parked with created_out_of_window and
+// records nothing.
+func TestRetourCreatedWindow(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		created time.Time
+	}{
+		{"made in 2001", time.Date(2001, 1, 1, 12, 0, 0, 0, time.UTC)},
+		{"made in 2099", time.Date(2099, 1, 1, 12, 0, 0, 0, time.UTC)},
+		{"made an hour before the disclosure was sent", time.Now().Add(-time.Hour)},
+		{"made an hour from now", time.Now().Add(time.Hour)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t)
+			rec := hs.delivered("d-window", agbA)
+			body := hs.sealAt(hs.signers[rec.Recipient], rec.Recipient, "WMO302", rec.MessageID,
+				bericht(t, rec, retour.Verdict{}), tc.created)
+			if err := hs.handle(body); err != nil {
+				t.Fatal(err)
+			}
+			d, ok := hs.parked()
+			if !ok {
+				t.Fatal("not parked")
+			}
+			if reason, _ := d.Headers[retour.HeaderParkReason].(string); reason != string(retour.ReasonCreatedWindow) {
+				t.Fatalf("parked with %v, want %s", d.Headers, retour.ReasonCreatedWindow)
+			}
+			if got := hs.get(rec.DisclosureID); got.State != receipts.Delivered {
+				t.Fatalf("state %s, want delivered", got.State)
+			}
+		})
+	}
 }
 
 func TestGenuineRejected(t *testing.T) {

@@ -45,6 +45,13 @@ func TestConsentRaceTwoStores(t *testing.T) {
 	storetest.RaceUseConsents(t, []storetest.ConsentStore{open(t, dsn), open(t, dsn)}, 20)
 }
 
+// TestClaimRaceTwoStores: two Stores on one database (two sluis processes)
+// race to claim one disclosure; exactly one wins.
+func TestClaimRaceTwoStores(t *testing.T) {
+	dsn := testenv.PostgresSchema(t)
+	storetest.RaceClaims(t, []storetest.Store{open(t, dsn), open(t, dsn)}, 20)
+}
+
 func TestOpenRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name string

@@ -16,7 +16,8 @@ import (
 
 const recordColumns = `disclosure_id, municipality, system, recipient, standard, message_type,
 	purpose, basis, client_key, request_hash, state, identificatie, message_id, reason,
-	reason_codes::text, retour_codes::text, state_times::text, created_at, updated_at`
+	reason_codes::text, retour_codes::text, state_times::text, created_at, updated_at,
+	status_seq, announced_seq`
 
 func scanRecord(row pgx.Row) (receipts.Record, error) {
 	var (
@@ -28,7 +29,7 @@ func scanRecord(row pgx.Row) (receipts.Record, error) {
 	err := row.Scan(&r.DisclosureID, &r.Municipality, &r.System, &r.Recipient, &r.Standard,
 		&r.MessageType, &r.Purpose, &r.Basis, &r.ClientKey, &r.RequestHash, &state,
 		&r.Identificatie, &r.MessageID, &r.Reason, &reasonCodes, &retourCodes, &stateTimes,
-		&created, &updated)
+		&created, &updated, &r.Sequence, &r.Announced)
 	if err != nil {
 		return receipts.Record{}, err
 	}
@@ -128,6 +129,7 @@ func (s *Store) insert(ctx context.Context, a actor.Actor, r receipts.Record) (r
 	now := storecore.Now()
 	rec := r
 	rec.State = receipts.Received
+	rec.Sequence, rec.Announced = 1, 0
 	rec.Identificatie = ident
 	rec.MessageID = receipts.MessageID(r.MessageType, r.Municipality, ident)
 	rec.Reason, rec.ReasonCodes, rec.RetourCodes = "", nil, nil
@@ -136,13 +138,14 @@ func (s *Store) insert(ctx context.Context, a actor.Actor, r receipts.Record) (r
 
 	tag, err := tx.Exec(ctx, `INSERT INTO disclosures (disclosure_id, municipality, system, recipient,
 		standard, message_type, purpose, basis, client_key, request_hash, state, identificatie,
-		message_id, reason, reason_codes, retour_codes, state_times, state_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		message_id, reason, reason_codes, retour_codes, state_times, state_at, created_at, updated_at,
+		status_seq, announced_seq)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 0)
 		ON CONFLICT (disclosure_id) DO NOTHING`,
 		rec.DisclosureID, rec.Municipality, rec.System, rec.Recipient, rec.Standard, rec.MessageType,
 		rec.Purpose, rec.Basis, rec.ClientKey, rec.RequestHash, string(rec.State), rec.Identificatie,
 		rec.MessageID, rec.Reason, storecore.EncodeCodes(nil), storecore.EncodeCodes(nil),
-		storecore.EncodeAt(rec.At), now, now, now)
+		storecore.EncodeAt(rec.At), now, now, now, rec.Sequence)
 	if err != nil {
 		return receipts.Record{}, false, fmt.Errorf("register %s: insert: %w", r.DisclosureID, err)
 	}
@@ -195,9 +198,10 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 	}
 	last := recs[len(recs)-1]
 	if _, err := tx.Exec(ctx, `UPDATE disclosures SET state = $1, reason = $2, reason_codes = $3,
-		retour_codes = $4, state_times = $5, state_at = $6, updated_at = $7 WHERE disclosure_id = $8`,
+		retour_codes = $4, state_times = $5, state_at = $6, updated_at = $7, status_seq = $8 WHERE disclosure_id = $9`,
 		string(last.State), last.Reason, storecore.EncodeCodes(last.ReasonCodes),
-		storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), last.At[last.State], now, disclosureID); err != nil {
+		storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), last.At[last.State], now,
+		last.Sequence, disclosureID); err != nil {
 		return nil, fmt.Errorf("move %s: update: %w", disclosureID, err)
 	}
 	from := rec.State
@@ -262,6 +266,8 @@ func (s *Store) InState(ctx context.Context, st receipts.State, before time.Time
 }
 
 // RecordInvalid implements receipts.Store. A zero ReceivedAt means now.
+// The window's counter row is locked by the upsert, so concurrent calls of
+// one principal (in any process) count one after the other.
 func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error {
 	a, err := actor.From(ctx)
 	if err != nil {
@@ -275,24 +281,104 @@ func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) er
 	if !r.ReceivedAt.IsZero() {
 		received = storecore.Trunc(r.ReceivedAt)
 	}
+	window := storecore.InvalidWindowStart(received)
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
 		return fmt.Errorf("record invalid: begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
-	if _, err := tx.Exec(ctx, `INSERT INTO invalid_requests
-		(disclosure_id, municipality, system, reason, received_at, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
-		r.DisclosureID, r.Municipality, r.System, r.Reason, received, a.String()); err != nil {
-		return fmt.Errorf("record invalid: insert: %w", err)
+	var n int64
+	if err := tx.QueryRow(ctx, `INSERT INTO invalid_windows AS w (principal, window_start, count)
+		VALUES ($1, $2, 1)
+		ON CONFLICT (principal, window_start) DO UPDATE SET count = w.count + 1
+		RETURNING count`, storecore.Principal(a), window).Scan(&n); err != nil {
+		return fmt.Errorf("record invalid: count: %w", err)
 	}
-	if err := journal(ctx, tx, now, a.String(), r.DisclosureID, ledger.EventIntakeInvalid,
-		storecore.InvalidDetail(r)); err != nil {
-		return fmt.Errorf("record invalid: %w", err)
+	switch {
+	case n <= receipts.InvalidRecordedPerWindow:
+		if _, err := tx.Exec(ctx, `INSERT INTO invalid_requests
+			(disclosure_id, municipality, system, reason, received_at, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
+			r.DisclosureID, r.Municipality, r.System, r.Reason, received, a.String()); err != nil {
+			return fmt.Errorf("record invalid: insert: %w", err)
+		}
+		if err := journal(ctx, tx, now, a.String(), storecore.InvalidLedgerID(r), storecore.InvalidEvent(r),
+			storecore.InvalidDetail(r)); err != nil {
+			return fmt.Errorf("record invalid: %w", err)
+		}
+	case n == receipts.InvalidRecordedPerWindow+1:
+		if err := journal(ctx, tx, now, a.String(), "", ledger.EventIntakeInvalidOverflow,
+			storecore.OverflowDetail(window)); err != nil {
+			return fmt.Errorf("record invalid: %w", err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("record invalid: commit: %w", err)
 	}
 	s.sealer.wake()
+	return nil
+}
+
+// InvalidCount implements receipts.Store.
+func (s *Store) InvalidCount(ctx context.Context, principal string, windowStart time.Time) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT count FROM invalid_windows WHERE principal = $1 AND window_start = $2`,
+		principal, storecore.InvalidWindowStart(windowStart)).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("invalid count: %w", err)
+	}
+	return n, nil
+}
+
+// Claim implements receipts.Claimer: one conditional UPDATE, so two
+// processes racing for a claim cannot both win.
+func (s *Store) Claim(ctx context.Context, disclosureID, owner string, until time.Time) (receipts.Record, error) {
+	if err := storecore.CheckClaim(disclosureID, owner); err != nil {
+		return receipts.Record{}, fmt.Errorf("claim: %w", err)
+	}
+	rec, err := scanRecord(s.pool.QueryRow(ctx, `UPDATE disclosures
+		SET claimed_by = $2, claimed_until = $3
+		WHERE disclosure_id = $1 AND (claimed_by = '' OR claimed_by = $2 OR claimed_until < $4)
+		RETURNING `+recordColumns, disclosureID, owner, storecore.Trunc(until), storecore.Now()))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, gerr := getRecord(ctx, s.pool, disclosureID, false); gerr != nil {
+			return receipts.Record{}, fmt.Errorf("claim: %w", gerr)
+		}
+		return receipts.Record{}, fmt.Errorf("claim %s: %w", disclosureID, receipts.ErrClaimed)
+	}
+	if err != nil {
+		return receipts.Record{}, fmt.Errorf("claim %s: %w", disclosureID, err)
+	}
+	return rec, nil
+}
+
+// Release implements receipts.Claimer.
+func (s *Store) Release(ctx context.Context, disclosureID, owner string, announced int64) error {
+	if err := storecore.CheckClaim(disclosureID, owner); err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE disclosures SET
+		announced_seq = GREATEST(announced_seq, $3),
+		claimed_until = CASE WHEN claimed_by = $2 THEN NULL ELSE claimed_until END,
+		claimed_by = CASE WHEN claimed_by = $2 THEN '' ELSE claimed_by END
+		WHERE disclosure_id = $1`, disclosureID, owner, announced); err != nil {
+		return fmt.Errorf("release %s: %w", disclosureID, err)
+	}
+	return nil
+}
+
+// MarkAnnounced implements receipts.Claimer.
+func (s *Store) MarkAnnounced(ctx context.Context, disclosureID string, seq int64) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE disclosures SET announced_seq = GREATEST(announced_seq, $2)
+		WHERE disclosure_id = $1`, disclosureID, seq)
+	if err != nil {
+		return fmt.Errorf("mark announced %s: %w", disclosureID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("mark announced: disclosure %s: %w", disclosureID, receipts.ErrNotFound)
+	}
 	return nil
 }
 

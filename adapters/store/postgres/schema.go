@@ -228,6 +228,23 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX inbound_messages_due ON inbound_messages (state, due)`,
 	},
+	{ // v7 (dedup): status sequence numbers, the announced mark, the
+		// processing claim (receipts.Claimer), invalid requests counted per
+		// principal and window. A disclosure stored before has entered one
+		// state per key of state_times, and its events are taken as sent.
+		`ALTER TABLE disclosures ADD COLUMN status_seq bigint NOT NULL DEFAULT 0`,
+		`UPDATE disclosures SET status_seq = (SELECT COUNT(*) FROM jsonb_object_keys(disclosures.state_times))`,
+		`ALTER TABLE disclosures ADD COLUMN announced_seq bigint NOT NULL DEFAULT 0`,
+		`UPDATE disclosures SET announced_seq = status_seq`,
+		`ALTER TABLE disclosures ADD COLUMN claimed_by text NOT NULL DEFAULT ''`,
+		`ALTER TABLE disclosures ADD COLUMN claimed_until timestamptz`,
+		`CREATE TABLE invalid_windows (
+			principal    text        NOT NULL,
+			window_start timestamptz NOT NULL,
+			count        bigint      NOT NULL,
+			PRIMARY KEY (principal, window_start)
+		)`,
+	},
 }
 
 // migrationLock is the first key of the advisory lock that serialises

@@ -15,7 +15,7 @@ import (
 
 const recordColumns = `disclosure_id, municipality, system, recipient, standard, message_type,
 	purpose, basis, client_key, request_hash, state, identificatie, message_id, reason,
-	reason_codes, retour_codes, state_times, created_at, updated_at`
+	reason_codes, retour_codes, state_times, created_at, updated_at, status_seq, announced_seq`
 
 // The writer's statements, prepared once (see writeQueries).
 const (
@@ -25,9 +25,19 @@ const (
 		ON CONFLICT (municipality, message_type) DO UPDATE SET last = last + 1
 		RETURNING last`
 	qInsertDisclosure = `INSERT INTO disclosures (` + recordColumns + `, state_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateDisclosure = `UPDATE disclosures SET state = ?, reason = ?, reason_codes = ?,
-		retour_codes = ?, state_times = ?, state_at = ?, updated_at = ? WHERE disclosure_id = ?`
+		retour_codes = ?, state_times = ?, state_at = ?, updated_at = ?, status_seq = ? WHERE disclosure_id = ?`
+	qCountInvalid = `INSERT INTO invalid_windows (principal, window_start, count) VALUES (?, ?, 1)
+		ON CONFLICT (principal, window_start) DO UPDATE SET count = count + 1
+		RETURNING count`
+	qClaim = `UPDATE disclosures SET claimed_by = ?, claimed_until = ?
+		WHERE disclosure_id = ? AND (claimed_by = '' OR claimed_by = ? OR claimed_until < ?)`
+	qReleaseClaim = `UPDATE disclosures SET announced_seq = MAX(announced_seq, ?),
+		claimed_until = CASE WHEN claimed_by = ? THEN 0 ELSE claimed_until END,
+		claimed_by = CASE WHEN claimed_by = ? THEN '' ELSE claimed_by END
+		WHERE disclosure_id = ?`
+	qMarkAnnounced = `UPDATE disclosures SET announced_seq = MAX(announced_seq, ?) WHERE disclosure_id = ?`
 	qInsertInvalid = `INSERT INTO invalid_requests
 		(disclosure_id, municipality, system, reason, received_at, actor) VALUES (?, ?, ?, ?, ?, ?)`
 	qLedgerHead  = `SELECT seq, hash FROM ledger_head WHERE id = 1`
@@ -38,6 +48,7 @@ const (
 
 var writeQueries = []string{
 	qGetRecord, qNextIdentificatie, qInsertDisclosure, qUpdateDisclosure, qInsertInvalid,
+	qCountInvalid, qClaim, qReleaseClaim, qMarkAnnounced,
 	qLedgerHead, qInsertEntry, qMoveHead, qSavepoint, qRollbackTo, qRelease,
 }
 
@@ -53,7 +64,7 @@ func scanRecord(row scanner) (receipts.Record, error) {
 	err := row.Scan(&r.DisclosureID, &r.Municipality, &r.System, &r.Recipient, &r.Standard,
 		&r.MessageType, &r.Purpose, &r.Basis, &r.ClientKey, &r.RequestHash, &state,
 		&r.Identificatie, &r.MessageID, &r.Reason, &reasonCodes, &retCodes, &stateTimes,
-		&created, &updated)
+		&created, &updated, &r.Sequence, &r.Announced)
 	if err != nil {
 		return receipts.Record{}, err
 	}
@@ -121,6 +132,7 @@ func (s *Store) Register(ctx context.Context, r receipts.Record) (receipts.Recor
 		now := storecore.Now()
 		rec := r
 		rec.State = receipts.Received
+		rec.Sequence, rec.Announced = 1, 0
 		rec.Identificatie = ident
 		rec.MessageID = receipts.MessageID(r.MessageType, r.Municipality, ident)
 		rec.Reason, rec.ReasonCodes, rec.RetourCodes = "", nil, nil
@@ -131,7 +143,8 @@ func (s *Store) Register(ctx context.Context, r receipts.Record) (receipts.Recor
 			rec.DisclosureID, rec.Municipality, rec.System, rec.Recipient, rec.Standard, rec.MessageType,
 			rec.Purpose, rec.Basis, rec.ClientKey, rec.RequestHash, string(rec.State), rec.Identificatie,
 			rec.MessageID, rec.Reason, storecore.EncodeCodes(nil), storecore.EncodeCodes(nil),
-			storecore.EncodeAt(rec.At), storecore.Micros(now), storecore.Micros(now), storecore.Micros(now)); err != nil {
+			storecore.EncodeAt(rec.At), storecore.Micros(now), storecore.Micros(now), rec.Sequence, rec.Announced,
+			storecore.Micros(now)); err != nil {
 			return fmt.Errorf("register %s: insert: %w", r.DisclosureID, err)
 		}
 		if _, err := appendEntry(ctx, tx, now, a.String(), rec.DisclosureID,
@@ -181,7 +194,7 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 		if _, err := tx.ExecContext(ctx, qUpdateDisclosure,
 			string(last.State), last.Reason, storecore.EncodeCodes(last.ReasonCodes),
 			storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), storecore.Micros(last.At[last.State]),
-			storecore.Micros(now), disclosureID); err != nil {
+			storecore.Micros(now), last.Sequence, disclosureID); err != nil {
 			return fmt.Errorf("move %s: update: %w", disclosureID, err)
 		}
 		from := rec.State
@@ -261,14 +274,96 @@ func (s *Store) RecordInvalid(ctx context.Context, r receipts.InvalidRequest) er
 	if !r.ReceivedAt.IsZero() {
 		received = storecore.Trunc(r.ReceivedAt)
 	}
+	window := storecore.InvalidWindowStart(received)
 	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
-		if _, err := tx.ExecContext(ctx, qInsertInvalid,
-			r.DisclosureID, r.Municipality, r.System, r.Reason, storecore.Micros(received), a.String()); err != nil {
-			return fmt.Errorf("record invalid: insert: %w", err)
+		var n int64
+		if err := tx.QueryRowContext(ctx, qCountInvalid, storecore.Principal(a), storecore.Micros(window)).Scan(&n); err != nil {
+			return fmt.Errorf("record invalid: count: %w", err)
 		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), r.DisclosureID, ledger.EventIntakeInvalid,
-			storecore.InvalidDetail(r)); err != nil {
-			return fmt.Errorf("record invalid: %w", err)
+		switch {
+		case n <= receipts.InvalidRecordedPerWindow:
+			if _, err := tx.ExecContext(ctx, qInsertInvalid,
+				r.DisclosureID, r.Municipality, r.System, r.Reason, storecore.Micros(received), a.String()); err != nil {
+				return fmt.Errorf("record invalid: insert: %w", err)
+			}
+			if _, err := appendEntry(ctx, tx, now, a.String(), storecore.InvalidLedgerID(r), storecore.InvalidEvent(r),
+				storecore.InvalidDetail(r)); err != nil {
+				return fmt.Errorf("record invalid: %w", err)
+			}
+		case n == receipts.InvalidRecordedPerWindow+1:
+			if _, err := appendEntry(ctx, tx, now, a.String(), "", ledger.EventIntakeInvalidOverflow,
+				storecore.OverflowDetail(window)); err != nil {
+				return fmt.Errorf("record invalid: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// InvalidCount implements receipts.Store.
+func (s *Store) InvalidCount(ctx context.Context, principal string, windowStart time.Time) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT count FROM invalid_windows WHERE principal = ? AND window_start = ?`,
+		principal, storecore.Micros(storecore.InvalidWindowStart(windowStart))).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("invalid count: %w", err)
+	}
+	return n, nil
+}
+
+// Claim implements receipts.Claimer: checked and taken in one writer op.
+func (s *Store) Claim(ctx context.Context, disclosureID, owner string, until time.Time) (receipts.Record, error) {
+	if err := storecore.CheckClaim(disclosureID, owner); err != nil {
+		return receipts.Record{}, fmt.Errorf("claim: %w", err)
+	}
+	var out receipts.Record
+	err := s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		res, err := tx.ExecContext(ctx, qClaim, owner, storecore.Micros(until), disclosureID, owner,
+			storecore.Micros(storecore.Now()))
+		if err != nil {
+			return fmt.Errorf("claim %s: %w", disclosureID, err)
+		}
+		rec, err := getRecord(ctx, tx, disclosureID)
+		if err != nil {
+			return fmt.Errorf("claim: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("claim %s: %w", disclosureID, receipts.ErrClaimed)
+		}
+		out = rec
+		return nil
+	})
+	if err != nil {
+		return receipts.Record{}, err
+	}
+	return out, nil
+}
+
+// Release implements receipts.Claimer.
+func (s *Store) Release(ctx context.Context, disclosureID, owner string, announced int64) error {
+	if err := storecore.CheckClaim(disclosureID, owner); err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		if _, err := tx.ExecContext(ctx, qReleaseClaim, announced, owner, owner, disclosureID); err != nil {
+			return fmt.Errorf("release %s: %w", disclosureID, err)
+		}
+		return nil
+	})
+}
+
+// MarkAnnounced implements receipts.Claimer.
+func (s *Store) MarkAnnounced(ctx context.Context, disclosureID string, seq int64) error {
+	return s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
+		res, err := tx.ExecContext(ctx, qMarkAnnounced, seq, disclosureID)
+		if err != nil {
+			return fmt.Errorf("mark announced %s: %w", disclosureID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("mark announced: disclosure %s: %w", disclosureID, receipts.ErrNotFound)
 		}
 		return nil
 	})

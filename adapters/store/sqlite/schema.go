@@ -208,6 +208,23 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX inbound_messages_due ON inbound_messages (state, due)`,
 	},
+	{ // v7 (dedup): status sequence numbers, the announced mark, the
+		// processing claim (receipts.Claimer), invalid requests counted per
+		// principal and window. A disclosure stored before has entered one
+		// state per key of state_times, and its events are taken as sent.
+		`ALTER TABLE disclosures ADD COLUMN status_seq INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE disclosures SET status_seq = (SELECT COUNT(*) FROM json_each(disclosures.state_times))`,
+		`ALTER TABLE disclosures ADD COLUMN announced_seq INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE disclosures SET announced_seq = status_seq`,
+		`ALTER TABLE disclosures ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE disclosures ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0`,
+		`CREATE TABLE invalid_windows (
+			principal    TEXT    NOT NULL,
+			window_start INTEGER NOT NULL,
+			count        INTEGER NOT NULL,
+			PRIMARY KEY (principal, window_start)
+		)`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

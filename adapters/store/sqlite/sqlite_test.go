@@ -48,6 +48,13 @@ func TestConsentRaceTwoHandles(t *testing.T) {
 	storetest.RaceUseConsents(t, []storetest.ConsentStore{open(t, path), open(t, path)}, 20)
 }
 
+// TestClaimRaceTwoHandles: two Stores on one file (two processes) race to
+// claim one disclosure; exactly one wins.
+func TestClaimRaceTwoHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sluis.db")
+	storetest.RaceClaims(t, []storetest.Store{open(t, path), open(t, path)}, 20)
+}
+
 func TestOpenRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name string

@@ -87,6 +87,7 @@ var tables = []table{
 		{"identificatie", text}, {"message_id", text}, {"reason", text}, {"reason_codes", jsonText},
 		{"retour_codes", jsonText}, {"state_times", jsonText}, {"state_at", micros},
 		{"created_at", micros}, {"updated_at", micros},
+		{"status_seq", integer}, {"announced_seq", integer}, {"claimed_by", text}, {"claimed_until", micros},
 	}},
 	{name: "identificatie_counters", columns: []column{
 		{"municipality", text}, {"message_type", text}, {"last", integer},
@@ -119,6 +120,9 @@ var tables = []table{
 	{name: "archive_entries", columns: []column{
 		{"disclosure_id", text}, {"client_key", text}, {"key_id", text}, {"ciphertext", blob},
 		{"archived_at", micros}, {"retain_until", micros},
+	}},
+	{name: "invalid_windows", columns: []column{
+		{"principal", text}, {"window_start", micros}, {"count", integer},
 	}},
 	{name: "breaches", columns: []column{
 		{"id", text}, {"municipality", text}, {"state", text}, {"signal_key", nullText},

@@ -24,6 +24,7 @@ func testRoundTrip(t *testing.T, s Store) {
 	want.State = receipts.Received
 	want.Identificatie = "1"
 	want.MessageID = "WMO301-0363-1"
+	want.Sequence = 1
 	want.CreatedAt, want.UpdatedAt = got.CreatedAt, got.CreatedAt
 	want.At = map[receipts.State]time.Time{receipts.Received: got.CreatedAt}
 	if d := diffRecords(want, got); d != "" {
@@ -57,6 +58,7 @@ func testRoundTrip(t *testing.T, s Store) {
 	want.Reason = "retour rejected"
 	want.ReasonCodes = []string{"R1", "R2"}
 	want.RetourCodes = []string{"0233", "8001"}
+	want.Sequence = 5
 	want.At = map[receipts.State]time.Time{receipts.Received: got.CreatedAt}
 	for _, c := range steps {
 		want.At[c.To] = c.At.Truncate(time.Microsecond)

@@ -117,6 +117,11 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"in state lists oldest first before the cutoff", testInState},
 		{"count by state", testCountByState},
 		{"record invalid", testRecordInvalid},
+		{"invalid requests are recorded bounded per principal and window", testInvalidBounded},
+		{"invalid requests with their own event, detail, or an id conflict", testInvalidEventAndDetail},
+		{"sequence numbers and the announced mark", testSequence},
+		{"claims: one holder at a time, leases expire", testClaim},
+		{"concurrent claims of one disclosure: one wins", testClaimConcurrent},
 		{"append and read the ledger", testAppend},
 		{"bad arguments are refused", testBadArguments},
 		{"by client lists one municipality's disclosures of one client in order", testByClient},
@@ -191,6 +196,9 @@ func diffRecords(want, got receipts.Record) string {
 	str("Identificatie", want.Identificatie, got.Identificatie)
 	str("MessageID", want.MessageID, got.MessageID)
 	str("Reason", want.Reason, got.Reason)
+	if want.Sequence != got.Sequence || want.Announced != got.Announced {
+		d = append(d, fmt.Sprintf("Sequence/Announced: want %d/%d, got %d/%d", want.Sequence, want.Announced, got.Sequence, got.Announced))
+	}
 	if !slices.Equal(want.ReasonCodes, got.ReasonCodes) {
 		d = append(d, fmt.Sprintf("ReasonCodes: want %q, got %q", want.ReasonCodes, got.ReasonCodes))
 	}

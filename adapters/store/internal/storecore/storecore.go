@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 )
@@ -169,9 +170,17 @@ func CheckDetail(d map[string]string) error {
 func CheckInvalid(r receipts.InvalidRequest) error {
 	for _, f := range []struct{ name, v string }{
 		{"disclosure_id", r.DisclosureID}, {"municipality", r.Municipality},
-		{"system", r.System}, {"reason", r.Reason},
+		{"system", r.System}, {"reason", r.Reason}, {"event", r.Event},
 	} {
 		if err := CheckText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	for k, v := range r.Detail {
+		if err := CheckText("detail key", k); err != nil {
+			return err
+		}
+		if err := CheckText("detail "+k, v); err != nil {
 			return err
 		}
 	}
@@ -322,12 +331,70 @@ func CheckLimit(limit int) error {
 // InvalidDetail is the ledger detail of an invalid request: the reason, and
 // the sender's municipality and system when they could be read.
 func InvalidDetail(r receipts.InvalidRequest) map[string]string {
-	d := map[string]string{"reason": r.Reason}
+	d := maps.Clone(r.Detail)
+	if d == nil {
+		d = map[string]string{}
+	}
+	d["reason"] = r.Reason
 	if r.Municipality != "" {
 		d["municipality"] = r.Municipality
 	}
 	if r.System != "" {
 		d["system"] = r.System
 	}
+	if r.Conflict {
+		d["request_id"] = r.DisclosureID
+		d["rule"] = "idempotency"
+	}
 	return d
+}
+
+// InvalidEvent is the ledger event of an invalid request's entry.
+func InvalidEvent(r receipts.InvalidRequest) string {
+	if r.Event == "" {
+		return ledger.EventIntakeInvalid
+	}
+	return r.Event
+}
+
+// InvalidLedgerID is the disclosure id an invalid request's ledger entry
+// is filed under: none for an id conflict (the id belongs to another
+// disclosure's trail).
+func InvalidLedgerID(r receipts.InvalidRequest) string {
+	if r.Conflict {
+		return ""
+	}
+	return r.DisclosureID
+}
+
+// Principal is the key invalid requests are counted under: the actor's
+// kind and id, without the municipality or employee it names (which a
+// request chooses), so the set of keys is bounded by the registered
+// principals.
+func Principal(a actor.Actor) string { return a.Kind + ":" + a.ID }
+
+// InvalidWindowStart is the start of the window t falls in.
+func InvalidWindowStart(t time.Time) time.Time { return Trunc(t).Truncate(receipts.InvalidWindow) }
+
+// OverflowDetail is the ledger detail of the first invalid request of a
+// window that is counted, not recorded.
+func OverflowDetail(windowStart time.Time) map[string]string {
+	return map[string]string{
+		"window_start": windowStart.Format(time.RFC3339),
+		"window":       receipts.InvalidWindow.String(),
+		"recorded":     strconv.Itoa(receipts.InvalidRecordedPerWindow),
+		"reason":       "further invalid requests of this principal in this window are counted, not recorded",
+	}
+}
+
+// CheckClaim checks the arguments of Claim and Release: an id and an
+// owner are required.
+func CheckClaim(disclosureID, owner string) error {
+	if disclosureID == "" || owner == "" {
+		return fmt.Errorf("disclosure id and owner are required: %w", ErrBadArgument)
+	}
+	if err := CheckText("disclosure_id", disclosureID); err != nil {
+		return err
+	}
+	return CheckText("owner", owner)
 }
