@@ -16,6 +16,7 @@ package app_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -50,7 +51,7 @@ func profile() soakProfile {
 	if *soakLong {
 		return soakProfile{load: 4 * time.Minute, rate: 25, kills: 4, restarts: 3, cluster: 2 * time.Minute}
 	}
-	return soakProfile{load: 30 * time.Second, rate: 20, kills: 1, restarts: 1, cluster: 24 * time.Second}
+	return soakProfile{load: 24 * time.Second, rate: 20, kills: 1, restarts: 1, cluster: 18 * time.Second}
 }
 
 // rssBound is the most a gateway process may ever hold resident (VmHWM, its
@@ -70,7 +71,8 @@ const brokerDown = 3 * time.Second
 // TestSoakKillsAndRestarts: one gateway on SQLite and one private RabbitMQ
 // node; requests keep coming at a steady rate while the gateway is killed
 // with SIGKILL (and started again) and the node is stopped and started
-// again (rabbitmqctl stop: the whole Erlang VM), in turn. Afterwards every
+// again (rabbitmqctl stop: the whole Erlang VM), in turn, with a stretch of
+// undisturbed load before each fault and after the last. Afterwards every
 // request is settled exactly once, no provider received another
 // Identificatie for a disclosure, and the gateway's peak RSS stayed under
 // rssBound.
@@ -81,40 +83,38 @@ func TestSoakKillsAndRestarts(t *testing.T) {
 	node := nodes[0]
 	t.Logf("private RabbitMQ node %s up %s after the test began", node.Name(), time.Since(began).Round(100*time.Millisecond))
 	e := newFaultEnvAt(t, "sqlite", node.URL())
-	reqs := makeLoad(t, p.rate*int(p.load/time.Second), soakNoQueueEvery)
-	all := ids(reqs)
 	gw := e.startGateway("sluis-1")
 	rss := watchRSS(t, gw)
 
-	l := startLoad(e, reqs, p.rate)
+	l := startLoad(e, p.rate)
 	faults := p.kills + p.restarts
-	every := p.load / time.Duration(faults+1)
+	gap := p.load / time.Duration(faults+1)
 	flying := map[string]receipts.State{}
+	note := func(now map[string]receipts.State) {
+		for id, s := range now {
+			flying[id] = s
+		}
+	}
 	kills, restarts := 0, 0
 	for i := 0; i < faults; i++ {
-		time.Sleep(time.Until(l.began.Add(time.Duration(i+1) * every)))
+		time.Sleep(gap)
 		// Kills and restarts in turn, the extra ones at the end.
-		kill := restarts >= p.restarts || (kills < p.kills && i%2 == 0)
-		if kill {
+		if restarts >= p.restarts || (kills < p.kills && i%2 == 0) {
 			rss.sample()
 			if err := gw.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			kills++
 			now := e.inFlightNow()
-			for id, s := range now {
-				flying[id] = s
-			}
+			note(now)
 			t.Logf("%s: SIGKILL %d with %d requests published, %d settled (status events), %d in flight in the store",
-				time.Since(l.began).Round(100*time.Millisecond), kills, l.published(), e.status.settled(all), len(now))
+				time.Since(l.began).Round(100*time.Millisecond), kills, l.published(), e.status.settled(l.ids()), len(now))
 			gw.restart(t)
 			continue
 		}
 		restarts++
 		now := e.inFlightNow()
-		for id, s := range now {
-			flying[id] = s
-		}
+		note(now)
 		down := node.Restart(brokerDown)
 		t.Logf("%s: RabbitMQ restart %d with %d requests published, %d in flight in the store; unavailable %s",
 			time.Since(l.began).Round(100*time.Millisecond), restarts, l.published(), len(now), down.Round(100*time.Millisecond))
@@ -122,7 +122,9 @@ func TestSoakKillsAndRestarts(t *testing.T) {
 			t.Fatalf("the gateway process exited when its broker was restarted:\n%s", gw.LogExcerpt(40, 300))
 		}
 	}
-	loadTook := l.wait(t)
+	time.Sleep(gap)
+	reqs, loadTook := l.stop(t)
+	all := ids(reqs)
 	t.Logf("load: %d requests in %s (%d publishes retried after a broker outage)", len(reqs), loadTook.Round(100*time.Millisecond), l.retried())
 	if len(flying) == 0 {
 		t.Fatalf("no disclosure was in flight at any fault: the test proves nothing (raise the rate)")
@@ -144,9 +146,9 @@ func TestSoakKillsAndRestarts(t *testing.T) {
 // topology is declared through node 1, so node 1 leads every quorum queue
 // of the gateway. Two gateways on one PostgreSQL database connect to node 2
 // and node 3 (SLUIS_AMQP_URL takes one address); the test's registration
-// system and care providers to node 3. Node 1 is stopped a third into the
-// load and started again at two thirds: the queues elect leaders on nodes
-// 2 and 3, the gateways keep their connections and go on, and node 1
+// system and care providers to node 3. Node 1 is stopped after a third of
+// the load and started again after two thirds: the queues elect leaders on
+// nodes 2 and 3, the gateways keep their connections and go on, and node 1
 // rejoins. The same checks as the single-node soak.
 func TestSoakCluster(t *testing.T) {
 	began := time.Now()
@@ -158,42 +160,46 @@ func TestSoakCluster(t *testing.T) {
 	}
 	e := newFaultEnvAt(t, "postgres", nodes[2].URL())
 	logQueues(t, nodes[0], "declared through node 1")
-	reqs := makeLoad(t, p.rate*int(p.cluster/time.Second), soakNoQueueEvery)
-	all := ids(reqs)
 	gw1 := e.startGatewayWith("sluis-1", map[string]string{"SLUIS_AMQP_URL": nodes[1].URL()})
 	gw2 := e.startGatewayWith("sluis-2", map[string]string{"SLUIS_AMQP_URL": nodes[2].URL()})
-	rss := watchRSS(t, gw1, gw2)
+	gws := []*gateway{gw1, gw2}
+	rss := watchRSS(t, gws...)
 
-	l := startLoad(e, reqs, p.rate)
-	time.Sleep(time.Until(l.began.Add(p.cluster / 3)))
+	l := startLoad(e, p.rate)
+	time.Sleep(p.cluster / 3)
 	flying := e.inFlightNow()
-	settledAtStop := e.status.settled(all)
+	settledAtStop := e.status.settled(l.ids())
 	stopAt := time.Now()
 	nodes[0].Stop()
 	t.Logf("%s: node 1 stopped (%s) with %d requests published, %d settled, %d in flight in the store",
 		time.Since(l.began).Round(100*time.Millisecond), time.Since(stopAt).Round(100*time.Millisecond), l.published(), settledAtStop, len(flying))
 	logQueues(t, nodes[1], "with node 1 down")
-	time.Sleep(time.Until(l.began.Add(2 * p.cluster / 3)))
-	for _, gw := range []*gateway{gw1, gw2} {
+	time.Sleep(p.cluster / 3)
+	for _, gw := range gws {
 		if !gw.Running() {
 			t.Fatalf("%s exited while node 1 was down:\n%s", gw.Name(), gw.LogExcerpt(40, 300))
 		}
 	}
-	settledDown := e.status.settled(all)
+	settledDown := e.status.settled(l.ids()) - settledAtStop
 	nodes[0].Start()
-	t.Logf("%s: node 1 started again after %s down; %d settled while it was down",
-		time.Since(l.began).Round(100*time.Millisecond), time.Since(stopAt).Round(100*time.Millisecond), settledDown-settledAtStop)
-	loadTook := l.wait(t)
+	t.Logf("%s: node 1 started again after %s down; %d more settled while it was down",
+		time.Since(l.began).Round(100*time.Millisecond), time.Since(stopAt).Round(100*time.Millisecond), settledDown)
+	if settledDown == 0 {
+		t.Errorf("no disclosure settled while node 1 was down: the cluster did not carry on without it")
+	}
+	time.Sleep(p.cluster / 3)
+	reqs, loadTook := l.stop(t)
+	all := ids(reqs)
 	t.Logf("load: %d requests in %s (%d publishes retried)", len(reqs), loadTook.Round(100*time.Millisecond), l.retried())
 
-	d := e.waitSettled(all, gw1, gw2)
+	d := e.waitSettled(all, gws...)
 	t.Logf("all settled %s after the load ended", d.Round(100*time.Millisecond))
 	logQueues(t, nodes[0], "at the end, node 1 back")
-	for _, gw := range []*gateway{gw1, gw2} {
+	for _, gw := range gws {
 		t.Logf("%s: publisher reconnects %s", gw.Name(), gw.metricOr("sluis_publish_reconnects_total"))
 	}
 	rss.sample()
-	for _, gw := range []*gateway{gw1, gw2} {
+	for _, gw := range gws {
 		if err := gw.Stop(30 * time.Second); err != nil {
 			t.Errorf("%s did not stop cleanly: %v", gw.Name(), err)
 		}
@@ -262,48 +268,97 @@ func soakReport(t *testing.T, e *faultEnv, what string, began time.Time, reqs []
 	}
 }
 
-// loader publishes a scenario's requests to the intake at a steady rate,
+// loader publishes requests to the intake at a steady rate until stopped,
 // broker-confirmed, from a goroutine; a publish that fails (its broker is
 // being restarted) is retried with the same request id until it is
-// confirmed, as a registration system would.
+// confirmed, as a registration system would. The requests are made from the
+// contract's examples as makeLoad makes them.
 type loader struct {
 	began time.Time
+	stopc chan struct{}
 	done  chan struct{}
 
 	mu      sync.Mutex
+	reqs    []request
 	sent    int
 	retries int
 	err     error
 	took    time.Duration
 }
 
-// startLoad starts publishing reqs at rate per second (a batch every 250 ms).
-func startLoad(e *faultEnv, reqs []request, rate int) *loader {
+// startLoad starts publishing rate requests per second (a batch every
+// 250 ms) until stop.
+func startLoad(e *faultEnv, rate int) *loader {
 	e.t.Helper()
+	wmo, _ := readExample(e.t, "iwmo-301.json")
+	jw, _ := readExample(e.t, "ijw-301.json")
 	pub, err := amqp.NewPublisher(amqp.PublisherConfig{URL: e.url, Route: amqp.Route, UserID: amqp.UserOf(e.url)}, watermill.NopLogger{}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	l := &loader{began: time.Now(), done: make(chan struct{})}
+	l := &loader{began: time.Now(), stopc: make(chan struct{}), done: make(chan struct{})}
 	const tick = 250 * time.Millisecond
 	batch := max(1, rate/4)
+	fail := func(err error) {
+		l.mu.Lock()
+		l.err = err
+		l.mu.Unlock()
+	}
 	go func() {
 		defer close(l.done)
 		defer pub.Close()
-		for i, n := 0, 0; i < len(reqs); i, n = i+batch, n+1 {
-			time.Sleep(time.Until(l.began.Add(time.Duration(n) * tick)))
-			if err := l.publish(pub, reqs[i:min(i+batch, len(reqs))]); err != nil {
+		for i, n := 0, 0; ; n++ {
+			select {
+			case <-l.stopc:
 				l.mu.Lock()
-				l.err = err
+				l.took = time.Since(l.began)
 				l.mu.Unlock()
+				return
+			case <-time.After(time.Until(l.began.Add(time.Duration(n) * tick))):
+			}
+			var reqs []request
+			for ; len(reqs) < batch; i++ {
+				r, err := soakRequest(wmo, jw, i)
+				if err != nil {
+					fail(err)
+					return
+				}
+				reqs = append(reqs, r)
+			}
+			l.mu.Lock()
+			l.reqs = append(l.reqs, reqs...)
+			l.mu.Unlock()
+			if err := l.publish(pub, reqs); err != nil {
+				fail(err)
 				return
 			}
 		}
-		l.mu.Lock()
-		l.took = time.Since(l.began)
-		l.mu.Unlock()
 	}()
 	return l
+}
+
+// soakRequest is request i of the load: iWmo to 42420001 and iJw to
+// 65656055 in turn, every soakNoQueueEvery-th to the AGB with no queue.
+func soakRequest(wmo, jw map[string]any, i int) (request, error) {
+	tmpl, agb := wmo, agbWmo
+	if i%2 == 1 {
+		tmpl, agb = jw, agbJw
+	}
+	if i%soakNoQueueEvery == soakNoQueueEvery-1 {
+		agb = agbNoQueue
+	}
+	m := make(map[string]any, len(tmpl))
+	for k, v := range tmpl {
+		m[k] = v
+	}
+	id := watermill.NewUUID()
+	m["id"] = id
+	m["recipient"] = map[string]any{"agb": agb}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return request{}, err
+	}
+	return request{id: id, agb: agb, body: body}, nil
 }
 
 // publishGiveUp bounds how long one batch is retried.
@@ -354,21 +409,29 @@ func (l *loader) retried() int {
 	return l.retries
 }
 
-// wait waits until every request was published and confirmed, and returns
-// how long that took from the first.
-func (l *loader) wait(t *testing.T) time.Duration {
+// ids are the ids of the requests made so far.
+func (l *loader) ids() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return ids(l.reqs)
+}
+
+// stop ends the load, waits until every request made was confirmed, and
+// returns the requests and how long the load ran.
+func (l *loader) stop(t *testing.T) ([]request, time.Duration) {
 	t.Helper()
+	close(l.stopc)
 	select {
 	case <-l.done:
-	case <-time.After(settleTimeout):
-		t.Fatalf("the load did not finish within %s (%d published)", settleTimeout, l.published())
+	case <-time.After(publishGiveUp + time.Minute):
+		t.Fatalf("the load did not finish (%d published)", l.published())
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.err != nil {
 		t.Fatalf("load: %v", l.err)
 	}
-	return l.took
+	return append([]request(nil), l.reqs...), l.took
 }
 
 // rssWatch samples the peak resident set (VmHWM in /proc/<pid>/status) of

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,16 +27,19 @@ import (
 // machine's cookie is never read). Stopping or restarting it affects only
 // the test that started it. See StartRabbitNodes.
 type RabbitNode struct {
-	t    testing.TB
-	name string // the Erlang node name
-	port int    // AMQP, on 127.0.0.1
-	home string // HOME of the node and of rabbitmqctl: holds the cookie
-	dir  string
-	proc *Process
+	t      testing.TB
+	name   string // the Erlang node name
+	port   int    // AMQP, on 127.0.0.1
+	home   string // HOME of the node and of rabbitmqctl: holds the cookie
+	dir    string
+	ctlBin string // rabbitmqctl
+	proc   *Process
 }
 
-// rabbitTimeout bounds a private node's start-up and stop.
-const rabbitTimeout = 90 * time.Second
+// rabbitTimeout bounds a private node's start-up and stop, and each
+// rabbitmqctl call. Generous: on a busy machine (load average 30 on two
+// cores) a node's boot was seen to take over two minutes.
+const rabbitTimeout = 5 * time.Minute
 
 // rabbitScript finds a RabbitMQ script (rabbitmq-server, rabbitmqctl):
 // Debian's /usr/sbin wrappers switch to the rabbitmq user and clear the
@@ -80,8 +84,19 @@ func StartRabbitNodes(t testing.TB, n int) []*RabbitNode {
 	for i := range nodes {
 		nodes[i] = newRabbitNode(t, fmt.Sprintf("%s-%d@localhost", prefix, i+1), home, filepath.Join(base, strconv.Itoa(i+1)))
 	}
-	for _, nd := range nodes {
-		nd.boot()
+	// The nodes boot side by side (an Erlang VM's boot is mostly waiting).
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, nd := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = nd.bootErr()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	for _, nd := range nodes[1:] {
 		for _, args := range [][]string{{"stop_app"}, {"reset"}, {"join_cluster", nodes[0].name}, {"start_app"}, {"await_startup", "--timeout", "60"}} {
@@ -103,7 +118,7 @@ const SoakVHost = "sluis-soak"
 
 func newRabbitNode(t testing.TB, name, home, dir string) *RabbitNode {
 	t.Helper()
-	nd := &RabbitNode{t: t, name: name, home: home, dir: dir, port: freePort(t)}
+	nd := &RabbitNode{t: t, name: name, home: home, dir: dir, port: freePort(t), ctlBin: rabbitScript(t, "rabbitmqctl")}
 	dist := freePort(t)
 	for _, d := range []string{"mnesia", "log"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
@@ -179,7 +194,7 @@ func (nd *RabbitNode) ctl(args ...string) error {
 func (nd *RabbitNode) ctlOutput(args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), rabbitTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, rabbitScript(nd.t, "rabbitmqctl"), append([]string{"-q", "-n", nd.name}, args...)...)
+	cmd := exec.CommandContext(ctx, nd.ctlBin, append([]string{"-q", "-n", nd.name}, args...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + nd.home}
 	return cmd.CombinedOutput()
 }
@@ -194,8 +209,14 @@ func (nd *RabbitNode) Ctl(args ...string) (string, error) {
 // (rabbitmqctl await_startup) and its AMQP port accepts connections.
 func (nd *RabbitNode) boot() {
 	nd.t.Helper()
-	if err := nd.proc.Start(); err != nil {
+	if err := nd.bootErr(); err != nil {
 		nd.t.Fatal(err)
+	}
+}
+
+func (nd *RabbitNode) bootErr() error {
+	if err := nd.proc.Start(); err != nil {
+		return err
 	}
 	deadline := time.Now().Add(rabbitTimeout)
 	for {
@@ -206,16 +227,17 @@ func (nd *RabbitNode) boot() {
 			break
 		}
 		if !nd.proc.Running() || time.Now().After(deadline) {
-			nd.t.Fatalf("RabbitMQ node %s did not start (running: %v): %v\n%s", nd.name, nd.proc.Running(), err, nd.proc.LogExcerpt(20, 60))
+			return fmt.Errorf("RabbitMQ node %s did not start (running: %v): %w\n%s", nd.name, nd.proc.Running(), err, nd.proc.LogExcerpt(20, 60))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	for !portOpen(nd.port) {
 		if time.Now().After(deadline) {
-			nd.t.Fatalf("RabbitMQ node %s booted, but its AMQP port %d does not accept connections", nd.name, nd.port)
+			return fmt.Errorf("RabbitMQ node %s booted, but its AMQP port %d does not accept connections", nd.name, nd.port)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	return nil
 }
 
 func portOpen(port int) bool {
