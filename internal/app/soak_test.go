@@ -173,7 +173,11 @@ func TestSoakCluster(t *testing.T) {
 	nodes[0].Stop()
 	t.Logf("%s: node 1 stopped (%s) with %d requests published, %d settled, %d in flight in the store",
 		time.Since(l.began).Round(100*time.Millisecond), time.Since(stopAt).Round(100*time.Millisecond), l.published(), settledAtStop, len(flying))
-	logQueues(t, nodes[1], "with node 1 down")
+	for q, lo := range logQueues(t, nodes[1], "with node 1 down") {
+		if lo[0] == nodes[0].Name() || strings.Contains(lo[1], nodes[0].Name()) {
+			t.Errorf("queue %s with node 1 stopped: leader %s, online %s", q, lo[0], lo[1])
+		}
+	}
 	time.Sleep(p.cluster / 3)
 	for _, gw := range gws {
 		if !gw.Running() {
@@ -194,7 +198,11 @@ func TestSoakCluster(t *testing.T) {
 
 	d := e.waitSettled(all, gws...)
 	t.Logf("all settled %s after the load ended", d.Round(100*time.Millisecond))
-	logQueues(t, nodes[0], "at the end, node 1 back")
+	for q, lo := range logQueues(t, nodes[0], "at the end, node 1 back") {
+		if strings.HasPrefix(q, "sluis.") && !strings.Contains(lo[1], nodes[0].Name()) {
+			t.Errorf("queue %s after node 1 came back: online %s, node 1 did not rejoin", q, lo[1])
+		}
+	}
 	for _, gw := range gws {
 		t.Logf("%s: publisher reconnects %s", gw.Name(), gw.metricOr("sluis_publish_reconnects_total"))
 	}
@@ -210,15 +218,23 @@ func TestSoakCluster(t *testing.T) {
 	soakReport(t, e, "three-node cluster, node 1 stopped, PostgreSQL", began, reqs, o, 0, 0, rss)
 }
 
-// logQueues logs each quorum queue's leader and members, as node sees them.
-func logQueues(t *testing.T, node *testenv.RabbitNode, when string) {
+// logQueues logs each quorum queue's leader and online members, as node
+// sees them, and returns them by queue name.
+func logQueues(t *testing.T, node *testenv.RabbitNode, when string) map[string][2]string {
 	t.Helper()
 	out, err := node.Ctl("list_queues", "-p", testenv.SoakVHost, "name", "leader", "online")
 	if err != nil {
-		t.Logf("queues %s: %v\n%s", when, err, out)
-		return
+		t.Errorf("queues %s: %v\n%s", when, err, out)
+		return nil
 	}
 	t.Logf("queues %s (name, leader, online members):\n%s", when, strings.TrimSpace(out))
+	queues := map[string][2]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.SplitN(line, "\t", 3); len(f) == 3 && f[0] != "name" {
+			queues[f[0]] = [2]string{f[1], f[2]}
+		}
+	}
+	return queues
 }
 
 // soakReport checks the figures the issue names and logs them: lost (a
