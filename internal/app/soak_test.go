@@ -65,6 +65,10 @@ const rssBound = 200 << 20
 // with no queue (it must end failed, never delivered).
 const soakNoQueueEvery = 20
 
+// soakBurst is the burst of requests published on top of the steady load
+// just before each fault.
+const soakBurst = 200
+
 // brokerDown is how long a restarted RabbitMQ node stays stopped.
 const brokerDown = 3 * time.Second
 
@@ -98,6 +102,7 @@ func TestSoakKillsAndRestarts(t *testing.T) {
 	kills, restarts := 0, 0
 	for i := 0; i < faults; i++ {
 		time.Sleep(gap)
+		l.busy(e, soakBurst)
 		// Kills and restarts in turn, the extra ones at the end.
 		if restarts >= p.restarts || (kills < p.kills && i%2 == 0) {
 			rss.sample()
@@ -167,6 +172,7 @@ func TestSoakCluster(t *testing.T) {
 
 	l := startLoad(e, p.rate)
 	time.Sleep(p.cluster / 3)
+	l.busy(e, soakBurst)
 	flying := e.inFlightNow()
 	settledAtStop := e.status.settled(l.ids())
 	stopAt := time.Now()
@@ -292,6 +298,7 @@ func soakReport(t *testing.T, e *faultEnv, what string, began time.Time, reqs []
 type loader struct {
 	began time.Time
 	stopc chan struct{}
+	burst chan int // extra requests to publish at once
 	done  chan struct{}
 
 	mu      sync.Mutex
@@ -312,7 +319,7 @@ func startLoad(e *faultEnv, rate int) *loader {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	l := &loader{began: time.Now(), stopc: make(chan struct{}), done: make(chan struct{})}
+	l := &loader{began: time.Now(), stopc: make(chan struct{}), burst: make(chan int, 1), done: make(chan struct{})}
 	const tick = 250 * time.Millisecond
 	batch := max(1, rate/4)
 	fail := func(err error) {
@@ -332,8 +339,14 @@ func startLoad(e *faultEnv, rate int) *loader {
 				return
 			case <-time.After(time.Until(l.began.Add(time.Duration(n) * tick))):
 			}
+			size := batch
+			select {
+			case extra := <-l.burst:
+				size += extra
+			default:
+			}
 			var reqs []request
-			for ; len(reqs) < batch; i++ {
+			for ; len(reqs) < size; i++ {
 				r, err := soakRequest(wmo, jw, i)
 				if err != nil {
 					fail(err)
@@ -423,6 +436,19 @@ func (l *loader) retried() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.retries
+}
+
+// busy publishes a burst of n requests on top of the steady load and waits
+// (up to 20 s) until the store holds disclosures in flight, so that the
+// fault that follows meets work in the middle of the pipeline (at a steady
+// rate below the gateway's throughput the store is often empty of it).
+func (l *loader) busy(e *faultEnv, n int) {
+	l.burst <- n
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if len(e.inFlightNow()) > 0 {
+			return
+		}
+	}
 }
 
 // ids are the ids of the requests made so far.
