@@ -4,7 +4,7 @@ BIN       := bin/sluis
 PKGS      := ./...
 FUZZTIME  ?= 20s
 
-.PHONY: build run test rules lint bench fuzz clean generate
+.PHONY: build run test soak rules lint bench fuzz clean generate
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluis
@@ -24,10 +24,21 @@ run: build
 ## console's browser tests keep their screenshots in var/test-artifacts/); then, alone and in
 ## order, the fault tests (build tag fault: gateway processes killed with
 ## SIGKILL, the broker restarted; see docs/fault-tests.md). They restart the
-## local RabbitMQ, so they must never run next to other tests.
+## local RabbitMQ, so they must never run next to other tests. Last, the
+## short form of the soak test (build tag soak: on RabbitMQ nodes of its
+## own, never the local broker; see docs/fault-tests.md, "Soak test").
 test: rules
 	SLUIS_TEST_ARTIFACTS=$(CURDIR)/var/test-artifacts $(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
 	$(GO) test -race -count=1 -tags fault -run Fault -timeout 15m ./internal/app/
+	$(GO) test -race -count=1 -tags soak -run Soak -timeout 15m ./internal/app/
+
+## soak: the long soak test (about 15 minutes): sustained load while the
+## gateway is killed with SIGKILL and its RabbitMQ node restarted, in turn,
+## then on a three-node RabbitMQ cluster with one node stopped mid-run; all
+## on RabbitMQ nodes the test starts itself (docs/fault-tests.md, "Soak
+## test"). -v prints the figures.
+soak:
+	$(GO) test -race -count=1 -tags soak -run Soak -timeout 60m -v ./internal/app/ -soak.long
 
 ## rules: the Prometheus alert rules (deploy/prometheus/), checked and
 ## unit-tested with promtool (Debian's prometheus package ships it; .ci/run

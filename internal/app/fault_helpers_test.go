@@ -1,4 +1,7 @@
-//go:build fault
+//go:build fault || soak
+
+// The fault tests' helpers, shared with the soak test (soak_test.go, build
+// tag soak), which runs the same world on RabbitMQ nodes of its own.
 
 package app_test
 
@@ -74,10 +77,20 @@ type faultEnv struct {
 	wg       sync.WaitGroup
 }
 
-// newFaultEnv prepares the world; storeKind is "sqlite" or "postgres".
+// newFaultEnv prepares the world on a private vhost of the machine's
+// broker; storeKind is "sqlite" or "postgres".
 func newFaultEnv(t *testing.T, storeKind string) *faultEnv {
 	t.Helper()
-	e := &faultEnv{t: t, url: testenv.VHost(t), dir: t.TempDir(), store: storeKind}
+	return newFaultEnvAt(t, storeKind, testenv.VHost(t))
+}
+
+// newFaultEnvAt prepares the world on the broker at url: the test's
+// registration system and care providers connect there, the topology is
+// declared there, and the gateways connect there unless started with
+// another SLUIS_AMQP_URL (startGatewayWith).
+func newFaultEnvAt(t *testing.T, storeKind, url string) *faultEnv {
+	t.Helper()
+	e := &faultEnv{t: t, url: url, dir: t.TempDir(), store: storeKind}
 	keys := filepath.Join(e.dir, "keys")
 	key, cert, err := signing.GenerateDevelopment(keys, "sluis")
 	if err != nil {
@@ -219,9 +232,16 @@ type gateway struct {
 // its own HTTP port, and waits until /healthz answers 200.
 func (e *faultEnv) startGateway(name string) *gateway {
 	e.t.Helper()
+	return e.startGatewayWith(name, nil)
+}
+
+// startGatewayWith is startGateway with some of the scenario's settings
+// replaced (e.g. SLUIS_AMQP_URL: another node of a cluster).
+func (e *faultEnv) startGatewayWith(name string, over map[string]string) *gateway {
+	e.t.Helper()
 	g := &gateway{addr: testenv.FreeAddr(e.t), admin: testenv.FreeAddr(e.t)}
 	env := []string{"SLUIS_HTTP_ADDR=" + g.addr, "SLUIS_ADMIN_ADDR=" + g.admin}
-	for k, v := range e.vars {
+	for k, v := range testenv.WithSettings(e.vars, over) {
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)

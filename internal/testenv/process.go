@@ -88,6 +88,16 @@ type Process struct {
 // t.TempDir(); it is printed when the test fails.
 func StartProcess(t testing.TB, name, bin string, env []string, args ...string) *Process {
 	t.Helper()
+	p := newProcess(t, name, bin, env, args...)
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newProcess is StartProcess without the start.
+func newProcess(t testing.TB, name, bin string, env []string, args ...string) *Process {
+	t.Helper()
 	p := &Process{
 		t: t, name: name, bin: bin, args: args,
 		env:     append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...),
@@ -99,9 +109,6 @@ func StartProcess(t testing.TB, name, bin string, env []string, args ...string) 
 			t.Logf("---- output of %s (%s) ----\n%s", p.name, p.keepLog(), p.LogExcerpt(40, 300))
 		}
 	})
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
 	return p
 }
 

@@ -4,8 +4,9 @@
 // the next delivery; a PostgreSQL database or schema of their own; the
 // repository root, the reference standards (../shared/reference/ beside the
 // repository) and xmllint against them; the contract's examples; a
-// development key pair; child processes. It is imported by tests only and
-// imports no adapter.
+// development key pair; child processes; RabbitMQ nodes and clusters of a
+// test's own (StartRabbitNodes), apart from the machine's broker. It is
+// imported by tests only and imports no adapter.
 package testenv
 
 import (
