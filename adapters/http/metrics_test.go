@@ -31,7 +31,7 @@ func TestRequestMetrics(t *testing.T) {
 	}{
 		{"intake without a client certificate", s.Handler(), http.MethodPost, "/v1/disclosures", "/v1/disclosures", "POST", "401"},
 		{"receipt without a client certificate: the pattern, not the id", s.Handler(), http.MethodGet, "/v1/disclosures/6f1c0c1e-0000-4000-8000-000000000001", "/v1/disclosures/{id}", "GET", "401"},
-		{"review list not enabled, without a certificate", s.Handler(), http.MethodGet, "/v1/reviews", httpapi.RouteUnmatched, "GET", "401"},
+		{"review list not enabled: no such route", s.Handler(), http.MethodGet, "/v1/reviews", httpapi.RouteUnmatched, "GET", "404"},
 		{"unknown path of an authenticated system", asDemo(t, dec), http.MethodGet, "/v1/secret/999900006", httpapi.RouteUnmatched, "GET", "404"},
 		{"unknown receipt of an authenticated system", asDemo(t, dec), http.MethodGet, "/v1/disclosures/someone-elses", "/v1/disclosures/{id}", "GET", "404"},
 		{"wrong method", asDemo(t, dec), http.MethodDelete, "/v1/disclosures", httpapi.RouteUnmatched, "DELETE", "405"},

@@ -73,7 +73,7 @@ func TestStaffRouteRefusals(t *testing.T) {
 		{"two objects", "/v1/rights/access", "emp", "application/json", good + good, 400, "unknown fields"},
 		{"a bad BSN names the field, not the value", "/v1/rights/access", "emp", "application/json", `{"bsn":"123456789","request_reference":"ZK-1"}`, 400, `"field":"bsn"`},
 		{"the store away", "/v1/rights/recipients", "emp", "application/json", good, 503, "try again"},
-		{"a BSN in the URL is no staff route", "/v1/rights/access/999900006", "emp", "application/json", good, 401, "no verified client certificate"},
+		{"a BSN in the URL is no staff route", "/v1/rights/access/999900006", "emp", "application/json", good, 404, "no such route"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -78,7 +78,7 @@ func newDeadBroker(t *testing.T) *deadBroker {
 	b.publish(t, amqp.ExchangeDead, "", amqp091.Publishing{
 		MessageId: idParked, ContentType: "application/json",
 		Headers: amqp091.Table{retour.HeaderParkReason: "unmatched", retour.HeaderParkDetail: "provider 42420001: no WMO301 0363/9",
-			retour.HeaderParkSource: amqp.RetourQueue("42420001"), retour.HeaderParkSHA256: strings.Repeat("ab", 32), retour.HeaderParkSize: "9"},
+			retour.HeaderParkSource: amqp.RetourQueue(deadAGB), retour.HeaderParkSHA256: strings.Repeat("ab", 32), retour.HeaderParkSize: "9"},
 		Body: []byte(`{"kind":"retour","message_id":"dead-parked-1","reason":"unmatched"}`)})
 	b.waitDead(t, 6)
 	return b
@@ -176,8 +176,8 @@ func TestDeadListAndShow(t *testing.T) {
 		idConsent:    "dead-lettered rejected sluis.consents",
 		idAnonymous:  "dead-lettered rejected sluis.consents",
 		idOutbound:   "dead-lettered rejected " + amqp.ProviderQueue(deadAGB),
-		idRetour:     "dead-lettered rejected sluis.retours",
-		idParked:     "parked unmatched sluis.retours",
+		idRetour:     "dead-lettered rejected " + amqp.RetourQueue(deadAGB),
+		idParked:     "parked unmatched " + amqp.RetourQueue(deadAGB),
 	} {
 		if rows[id] != want {
 			t.Errorf("list: %s is %q, want %q:\n%s", id, rows[id], want, out.String())
@@ -208,7 +208,7 @@ func TestDeadListAndShow(t *testing.T) {
 		{"a parked retour: its summary, not replayable", idParked,
 			[]string{`(?m)^kind +parked$`, `(?m)^reason +unmatched$`, `summary: \{"kind":"retour"`, "replay: not possible"}, nil},
 		{"a retour the broker dead-lettered: not replayable", idRetour,
-			[]string{`(?m)^from +sluis.retours$`, `(?m)^  x-first-death-reason +rejected$`, "replay: not possible: a retour counts only as published by its provider"}, []string{"<retour/>"}},
+			[]string{`(?m)^from +sluis.retours.42420001$`, `(?m)^  x-first-death-reason +rejected$`, "replay: not possible: a retour counts only as published by its provider"}, []string{"<retour/>"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
