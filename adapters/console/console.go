@@ -28,10 +28,12 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/breach"
+	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/review"
+	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
 //go:embed templates/*.html static/*
@@ -58,6 +60,18 @@ type Receipts interface {
 	Get(ctx context.Context, disclosureID string) (receipts.Record, error)
 }
 
+// Casework is what the review pages need of internal/casework.
+type Casework interface {
+	List(ctx context.Context, staff identity.Staff, kind casework.Kind, openOnly bool) ([]casework.Item, error)
+	Judge(ctx context.Context, staff identity.Staff, itemID, outcome, reference string) (casework.Item, error)
+	RecordInformed(ctx context.Context, staff identity.Staff, disclosureID, outcome, reason, reference string) (casework.Item, error)
+}
+
+// Rights answers a client's access request (internal/rights).
+type Rights interface {
+	Access(ctx context.Context, asker rights.Asker, q rights.Question) (rights.Report, error)
+}
+
 // Config holds the console's parts; Staff and Breaches are required.
 type Config struct {
 	// Staff verifies the tokens staff log in with.
@@ -66,6 +80,11 @@ type Config struct {
 	// dev-token`); the only login the console offers today.
 	DevLogin bool
 	Breaches *breach.Register
+	// Casework lists and closes review items (break-glass reads, human
+	// reviews, an override's follow-ups); Rights answers a client's access
+	// request. Both optional: without them their pages are not served.
+	Casework Casework
+	Rights   Rights
 	Ledger   Ledger
 	Receipts Receipts
 	Now      func() time.Time
@@ -96,7 +115,7 @@ func New(c Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	for _, p := range []string{"login", "breaches", "breach", "breach_new", "subjects", "reviews", "error"} {
+	for _, p := range []string{"login", "breaches", "breach", "breach_new", "subjects", "reviews", "casework", "client", "error"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
@@ -125,6 +144,15 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /datalekken/{id}/{action}", officer(s.breachAction))
 	mux.Handle("GET /datalekken/{id}/betrokkenen", officer(s.breachSubjects))
 	mux.Handle("GET /beoordelingen", s.require(identity.RoleCoordinator, s.reviews))
+	if s.c.Casework != nil {
+		mux.Handle("GET /werkvoorraad", s.require(identity.RoleCoordinator, s.casework))
+		mux.Handle("POST /werkvoorraad/{id}/oordeel", s.require(identity.RoleCoordinator, s.judge))
+		mux.Handle("POST /werkvoorraad/geinformeerd", s.require(identity.RoleCoordinator, s.informed))
+	}
+	if s.c.Rights != nil {
+		mux.Handle("GET /client", s.requireAny([]identity.Role{identity.RoleEmployee, identity.RoleCoordinator, identity.RolePrivacyOfficer}, s.clientPage))
+		mux.Handle("POST /client/overzicht", s.requireAny([]identity.Role{identity.RoleEmployee, identity.RoleCoordinator, identity.RolePrivacyOfficer}, s.clientReport))
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "Deze pagina bestaat niet.")
 	})
@@ -185,14 +213,25 @@ func sameOrigin(r *http.Request) bool {
 // require answers the page only for a signed-in member with role, whose
 // form posts carry the session's CSRF token; it sets the ledger actor.
 func (s *Server) require(role identity.Role, h func(w http.ResponseWriter, r *http.Request, st identity.Staff)) http.Handler {
+	return s.requireAny([]identity.Role{role}, h)
+}
+
+// requireAny is require for a page of several roles: the member acts in
+// the first of roles they have.
+func (s *Server) requireAny(roles []identity.Role, h func(w http.ResponseWriter, r *http.Request, st identity.Staff)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, tok, ok := s.session(r)
 		if !ok {
 			http.Redirect(w, r, "/inloggen?terug="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 			return
 		}
-		if !st.Has(role) {
-			s.fail(w, r, http.StatusForbidden, "U heeft niet de rol die deze pagina vraagt ("+roleNL[role]+").")
+		role, err := st.FirstOf(roles...)
+		if err != nil {
+			var names []string
+			for _, r := range roles {
+				names = append(names, roleNL[r])
+			}
+			s.fail(w, r, http.StatusForbidden, "U heeft niet de rol die deze pagina vraagt ("+strings.Join(names, ", ")+").")
 			return
 		}
 		if st.Municipality == "" {
@@ -241,6 +280,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, page, 
 		}
 		if st.Has(identity.RoleCoordinator) {
 			v.NavItems = append(v.NavItems, navItem{"/beoordelingen", "Beoordelingen", r.URL.Path == "/beoordelingen"})
+			if s.c.Casework != nil {
+				v.NavItems = append(v.NavItems, navItem{"/werkvoorraad", "Werkvoorraad", strings.HasPrefix(r.URL.Path, "/werkvoorraad")})
+			}
+		}
+		if s.c.Rights != nil && (st.Has(identity.RoleEmployee) || st.Has(identity.RoleCoordinator) || st.Has(identity.RolePrivacyOfficer)) {
+			v.NavItems = append(v.NavItems, navItem{"/client", "Inzage cliënt", strings.HasPrefix(r.URL.Path, "/client")})
 		}
 	}
 	if code == http.StatusOK {
@@ -269,6 +314,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/datalekken", http.StatusSeeOther)
 	case st.Has(identity.RoleCoordinator):
 		http.Redirect(w, r, "/beoordelingen", http.StatusSeeOther)
+	case st.Has(identity.RoleEmployee) && s.c.Rights != nil:
+		http.Redirect(w, r, "/client", http.StatusSeeOther)
 	default:
 		s.fail(w, r, http.StatusForbidden, "Voor uw rol heeft de console nog geen pagina's.")
 	}
@@ -330,4 +377,5 @@ var roleNL = map[identity.Role]string{
 var flashNL = map[string]string{
 	"vastgelegd": "Het datalek is vastgelegd.", "bevestigd": "Het voorstel is bevestigd als datalek.",
 	"afgewezen": "Het voorstel is afgewezen.", "gemeld": "De melding is vastgelegd.", "bijgewerkt": "De gegevens zijn bijgewerkt.",
+	"beoordeeld": "Het oordeel is vastgelegd.", "geinformeerd": "Vastgelegd dat de cliënt is geïnformeerd (of waarom niet).",
 }

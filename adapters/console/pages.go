@@ -36,6 +36,7 @@ var funcs = template.FuncMap{
 	"categoryNL": func(c string) string { return categoryNL[c] },
 	"roleNL":     func(r identity.Role) string { return roleNL[r] },
 	"apNL":       func(a string) string { return apNL[a] },
+	"deref":      func(t *time.Time) time.Time { return *t },
 	"short": func(s string) string {
 		if r := []rune(s); len(r) > 90 {
 			return string(r[:90]) + "…"

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -179,5 +180,97 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	if strings.Contains(h.logs.String(), "Map met overdrachtsformulieren") {
 		t.Fatal("the officer's text is in the log")
+	}
+}
+
+// The coordinator's work list and a client's access report in the
+// browser: an override's review item judged in the console (a ledger
+// entry), and an employee's access request answered with the printable
+// document of internal/rights; screenshots kept.
+func TestConsoleCaseworkAndClientReport(t *testing.T) {
+	h := start(t)
+	base := "https://" + h.gw.ConsoleAddr
+	m, _ := readExample(t, "iwmo-301.json")
+	id := "c7777777-2222-4333-8444-555555555555"
+	override(m, id)
+	body, _ := json.Marshal(m)
+	h.send(body)
+	h.waitState(id, "delivered")
+	bsn := m["client"].(map[string]any)["bsn"].(string)
+
+	coordinator := h.staffTokenAs("co-1", identity.RoleCoordinator, "0363")
+	item := "coordinator_review:" + id
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, b := h.staffGet("/v1/review-items?kind=coordinator_review", coordinator)
+		if strings.Contains(string(b), item) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no review item %s: %s", item, b)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+
+	ctx := browser.New(t)
+	login := func(token string) {
+		t.Helper()
+		browser.Do(t, ctx, "log in",
+			chromedp.Navigate(base+"/inloggen"),
+			chromedp.WaitVisible(chromedp.CSS("#token")),
+			chromedp.SetValue(chromedp.CSS("#token"), token),
+			chromedp.Click(chromedp.CSS("form button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS(".logout button")),
+		)
+	}
+	login(coordinator)
+	browser.Do(t, ctx, "open the work list", chromedp.Navigate(base+"/werkvoorraad"), chromedp.WaitVisible(chromedp.CSS("#k-coordinator_review")))
+	accessible(t, ctx, "work list")
+	if got := browser.Text(t, ctx, "main"); !strings.Contains(got, id) {
+		t.Fatalf("the work list does not show %s:\n%s", id, got)
+	}
+	browser.Screenshot(t, ctx, "1-worklist")
+	form := `form[action="/werkvoorraad/` + item + `/oordeel"]`
+	browser.Do(t, ctx, "judge the override",
+		chromedp.Click(chromedp.CSS(form+` input[value=justified]`)),
+		chromedp.SetValue(chromedp.CSS(form+` input[name=reference]`), "ZK-77"),
+		chromedp.Click(chromedp.CSS(form+` button`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if flash := browser.Text(t, ctx, ".flash"); !strings.Contains(flash, "oordeel") {
+		t.Fatalf("after judging: %q", flash)
+	}
+	browser.Screenshot(t, ctx, "2-judged")
+	var closed bool
+	for _, e := range h.ledgerEvents("coordinator_review:closed") {
+		closed = closed || (e.DisclosureID == id && strings.Contains(e.Actor, "co-1"))
+	}
+	if !closed {
+		t.Fatalf("no coordinator_review:closed for %s by co-1 in the ledger", id)
+	}
+
+	browser.Do(t, ctx, "log out", chromedp.Click(chromedp.CSS(".logout button")), chromedp.WaitVisible(chromedp.CSS("#token")))
+	login(h.staffTokenAs("e-1", identity.RoleEmployee, "0363"))
+	if got := browser.Text(t, ctx, "main h1"); got != "Inzage voor een cliënt" {
+		t.Fatalf("employee's start page: %q", got)
+	}
+	accessible(t, ctx, "access request")
+	browser.Do(t, ctx, "ask the access report",
+		chromedp.SetValue(chromedp.CSS("#bsn"), bsn),
+		chromedp.SetValue(chromedp.CSS("#request_reference"), "ZK-78"),
+		chromedp.Click(chromedp.CSS(`form[action="/client/overzicht"] button`)),
+		// The report's own element: not the form page still on screen.
+		chromedp.WaitVisible(chromedp.CSS("section.disclosure")),
+	)
+	report := browser.Text(t, ctx, "body")
+	if !strings.Contains(report, "Overzicht van gedeelde gegevens") || !strings.Contains(report, "AGB-code 42420001") {
+		t.Fatalf("the report does not list the share to 42420001:\n%s", report)
+	}
+	browser.Screenshot(t, ctx, "3-access-report")
+	if len(h.ledgerEvents("rights:access")) == 0 {
+		t.Fatal("the access request is not in the ledger")
+	}
+	if strings.Contains(h.logs.String(), bsn) {
+		t.Fatal("the BSN is in the log")
 	}
 }

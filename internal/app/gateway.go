@@ -322,7 +322,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	g.admin.WriteTimeout = 0 // a CPU profile writes for as long as it was asked to
 	if cfg.ConsoleAddr != "" {
 		cons, err := console.New(console.Config{Staff: ids.Staff, DevLogin: ids.DevLogin != nil, Breaches: breaches,
-			Ledger: g.Store, Receipts: g.Store, Logger: log})
+			Casework: work, Rights: rightsAnswers, Ledger: g.Store, Receipts: g.Store, Logger: log})
 		if err != nil {
 			_, _ = ln.Close(), adminLn.Close()
 			return nil, err
