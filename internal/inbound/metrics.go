@@ -53,6 +53,19 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	for _, mt := range []string{"WMO315", "JW315", "WMO317", "JW317", "WMO323", "JW323"} {
 		m.overdue.WithLabelValues(mt)
+		m.answered.WithLabelValues(mt, "false")
+		m.answered.WithLabelValues(mt, "true")
+	}
+	// Every label value is exported from the start, at 0: the heenberichten
+	// with their outcomes, and the technical retours sluis answers with.
+	for _, mt := range []string{"WMO305", "JW305", "WMO307", "JW307", "WMO315", "JW315", "WMO317", "JW317", "WMO323", "JW323"} {
+		for _, o := range []string{OutcomeAccepted, OutcomeRejected, OutcomeDuplicate} {
+			m.messages.WithLabelValues(mt, o)
+		}
+	}
+	m.messages.WithLabelValues("unknown", OutcomeParked)
+	for _, rt := range []string{"WMO306", "JW306", "WMO308", "JW308", "WMO316", "JW316", "WMO318", "JW318", "WMO325", "JW325"} {
+		m.retours.WithLabelValues(rt)
 	}
 	return m, nil
 }
