@@ -25,12 +25,14 @@ run: build
 ## order, the fault tests (build tag fault: gateway processes killed with
 ## SIGKILL, the broker restarted; see docs/fault-tests.md). They restart the
 ## local RabbitMQ, so they must never run next to other tests. Last, the
-## short form of the soak test (build tag soak: on RabbitMQ nodes of its
-## own, never the local broker; see docs/fault-tests.md, "Soak test").
+## short form of the soak test's cluster case (build tag soak: on RabbitMQ
+## nodes of its own, never the local broker; the kills and broker restarts
+## are the fault tests' here, and both soak cases run in `make soak`; see
+## docs/fault-tests.md, "Soak test").
 test: rules
 	SLUIS_TEST_ARTIFACTS=$(CURDIR)/var/test-artifacts $(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
 	$(GO) test -race -count=1 -tags fault -run Fault -timeout 15m ./internal/app/
-	$(GO) test -race -count=1 -tags soak -run Soak -timeout 15m ./internal/app/
+	$(GO) test -race -count=1 -tags soak -run TestSoakCluster -timeout 15m ./internal/app/
 
 ## soak: the long soak test (about 15 minutes): sustained load while the
 ## gateway is killed with SIGKILL and its RabbitMQ node restarted, in turn,
