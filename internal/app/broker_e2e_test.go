@@ -167,7 +167,7 @@ func TestGatewayHoldsOneConnectionPerRole(t *testing.T) {
 
 	// The consumers' channels open as the router starts its handlers.
 	workers := h.cfg.Workers
-	wantConsumers := workers + 2 + 2 // intake, consents, one per development provider's retour queue
+	wantConsumers := workers + 2 + 2 + 2 // intake, consents, one per development provider's retour queue, inbound
 	var conns map[string]int
 	var total int
 	deadline := time.Now().Add(30 * time.Second)

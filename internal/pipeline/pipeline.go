@@ -238,6 +238,7 @@ func (p *Pipeline) Register(ctx context.Context, sys identity.System, req disclo
 	}
 	if created {
 		p.metrics.state(rec)
+		p.logState(logctx.With(ctx, p.log.With("disclosure_id", rec.DisclosureID)), rec)
 	}
 	return rec, created, nil
 }
@@ -270,12 +271,9 @@ func (p *Pipeline) advance(ctx context.Context, ob *outbox, req disclosure.Reque
 	case receipts.Received, receipts.Allowed, receipts.Published:
 	case receipts.Delivered, receipts.Accepted, receipts.Rejected, receipts.Overdue:
 		// Delivered before: link the answer again (a crash may have come
-		// between the delivery and the link), tell the sender, ack.
-		if err := p.answered(ctx, req, rec); err != nil {
-			return err
-		}
-		ob.announce(rec, nil, p.now())
-		return nil
+		// between the delivery and the link), ack; the state was
+		// announced above if it never was.
+		return p.answered(ctx, req, rec)
 	default:
 		// Final or waiting: announced above if it never was; ack.
 		return nil
