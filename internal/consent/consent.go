@@ -143,7 +143,7 @@ const (
 // docs/privacy-rules.md "Codes" (a test keeps the two equal). Metrics use it
 // as their bounded label set.
 var RefusalCodes = []Code{
-	CodeClientKeyMissing, CodeBasisUnknown, CodeRestricted, CodeRelationNotAgreed,
+	CodeClientKeyMissing, CodeBasisUnknown, CodeRestricted, CodeObjected, CodeRelationNotAgreed,
 	CodeConsentMissing, CodeConsentIncomplete, CodeConsentWrongRecipient, CodeConsentWrongPurpose,
 	CodeConsentCategoryNotCovered, CodeConsentNotYetGiven, CodeConsentNotYetValid, CodeConsentExpired,
 	CodeConsentWithdrawn, CodeConsentAlreadyUsed, CodeConsentAgeUnknown, CodeConsentWrongGiverUnder12,
