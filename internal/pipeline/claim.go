@@ -32,7 +32,7 @@ import (
 
 // DefaultClaimFor is how long a claim lasts unless released; longer than any
 // pass (a publish waits at most its confirm timeout and the connect wait).
-const DefaultClaimFor = 2 * time.Minute
+const DefaultClaimFor = 30 * time.Second
 
 // ErrClaimWait: a copy waited for another worker's claim as long as a claim
 // lasts and it still did not end (nack; redelivered later).
