@@ -37,12 +37,36 @@ type Entry struct {
 	Detail   map[string]string
 	PrevHash string // hex sha256 of the previous entry, Genesis for the first
 	Hash     string // hex sha256 over the fields above, see ComputeHash
+
+	// Scheme is how Hash covers the entry: Scheme1 (every value as it is;
+	// entries written before redaction existed) or Scheme2 (a redactable
+	// value by its salted digest, so it can be removed later; see
+	// Redactable and Redact). 0 reads as Scheme1.
+	Scheme int
+	// Salts holds, for a Scheme2 entry, the random salt (hex) of each
+	// redactable field still present: FieldDisclosure, or DetailField(key).
+	Salts map[string]string
+	// Redacted holds the fields removed by Redact: for Scheme2 each one's
+	// digest (FieldDigest), for Scheme1 "" (its content can no longer be
+	// checked; the chain's links still are).
+	Redacted map[string]string
+	// RedactedAt is when the entry was redacted; zero when it was not.
+	// It is not covered by Hash.
+	RedactedAt time.Time
 }
 
-// ComputeHash returns the hex SHA-256 of the entry's canonical form. Both
-// store implementations use it so a chain written by one verifies with the
-// other.
+// ComputeHash returns the hex SHA-256 of the entry's canonical form under
+// its Scheme (docs/ledger.md gives both forms). Both store implementations
+// use it so a chain written by one verifies with the other.
 func ComputeHash(e Entry) string {
+	if e.Scheme == Scheme2 {
+		return computeHash2(e)
+	}
+	return computeHash1(e)
+}
+
+// computeHash1 is the canonical form of Scheme1: every value as it is.
+func computeHash1(e Entry) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seq=%d\nat=%s\nactor=%s\ndisclosure=%s\nevent=%s\n",
 		e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.DisclosureID, e.Event)
