@@ -39,6 +39,7 @@ type Store interface {
 	receipts.Store
 	ledger.Reader
 	ledger.Appender
+	ledger.Redactor
 	consent.Store
 	archive.Store
 	breach.Store

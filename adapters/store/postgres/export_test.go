@@ -31,3 +31,10 @@ func (s *Store) ArchiveRaw(ctx context.Context, disclosureID string) (ciphertext
 		JOIN archive_keys k ON k.key_id = e.key_id WHERE e.disclosure_id = $1`, disclosureID).Scan(&ciphertext, &wrapped)
 	return ciphertext, wrapped, err
 }
+
+// TryLedgerEventUpdate changes an entry's event with the append-only
+// trigger in place (storetest.LedgerUpdater): the trigger must refuse it.
+func (s *Store) TryLedgerEventUpdate(ctx context.Context, seq int64, event string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE ledger SET event = $1, redacted_at = now() WHERE seq = $2`, event, seq)
+	return err
+}

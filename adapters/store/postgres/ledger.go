@@ -77,17 +77,20 @@ func moveHead(ctx context.Context, tx pgx.Tx, h head) error {
 // insertEntries writes chained entries in one statement.
 func insertEntries(ctx context.Context, tx pgx.Tx, es []ledger.Entry) error {
 	n := len(es)
-	seqs, ats := make([]int64, n), make([]time.Time, n)
+	seqs, ats, schemes := make([]int64, n), make([]time.Time, n), make([]int32, n)
 	actors, ids, events, details, prevs, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	salts := make([]string, n)
 	for i, e := range es {
 		seqs[i], ats[i], actors[i], ids[i], events[i] = e.Seq, e.At, e.Actor, e.DisclosureID, e.Event
 		details[i], prevs[i], hashes[i] = storecore.EncodeDetail(e.Detail), e.PrevHash, e.Hash
+		schemes[i], salts[i] = int32(e.Scheme), storecore.EncodeDetail(e.Salts)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger (seq, at, actor, disclosure_id, event, detail, prev_hash, hash)
-		SELECT seq, at, actor, disclosure_id, event, detail::jsonb, prev_hash, hash
-		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-			AS u(seq, at, actor, disclosure_id, event, detail, prev_hash, hash)`,
-		seqs, ats, actors, ids, events, details, prevs, hashes); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger (seq, at, actor, disclosure_id, event, detail, prev_hash, hash, scheme, salts)
+		SELECT seq, at, actor, disclosure_id, event, detail::jsonb, prev_hash, hash, scheme, salts::jsonb
+		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+			$9::smallint[], $10::text[])
+			AS u(seq, at, actor, disclosure_id, event, detail, prev_hash, hash, scheme, salts)`,
+		seqs, ats, actors, ids, events, details, prevs, hashes, schemes, salts); err != nil {
 		return fmt.Errorf("ledger: insert: %w", err)
 	}
 	return nil
@@ -225,7 +228,7 @@ func (s *Store) Append(ctx context.Context, disclosureID, event string, detail m
 	return e, nil
 }
 
-const entryColumns = `seq, at, actor, disclosure_id, event, detail::text, prev_hash, hash`
+const entryColumns = `seq, at, actor, disclosure_id, event, detail::text, prev_hash, hash, scheme, salts::text, redacted::text, redacted_at`
 
 func (s *Store) queryEntries(ctx context.Context, query string, args ...any) ([]ledger.Entry, error) {
 	if err := s.seal(ctx); err != nil {
@@ -235,19 +238,38 @@ func (s *Store) queryEntries(ctx context.Context, query string, args ...any) ([]
 	if err != nil {
 		return nil, err
 	}
+	return scanEntries(rows)
+}
+
+// scanEntries reads rows of entryColumns and closes them.
+func scanEntries(rows pgx.Rows) ([]ledger.Entry, error) {
 	defer rows.Close()
 	var out []ledger.Entry
 	for rows.Next() {
 		var (
-			e      ledger.Entry
-			detail string
+			e                       ledger.Entry
+			detail, salts, redacted string
+			scheme                  int16
+			redactedAt              *time.Time
 		)
-		if err := rows.Scan(&e.Seq, &e.At, &e.Actor, &e.DisclosureID, &e.Event, &detail, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &e.At, &e.Actor, &e.DisclosureID, &e.Event, &detail, &e.PrevHash, &e.Hash,
+			&scheme, &salts, &redacted, &redactedAt); err != nil {
 			return nil, err
 		}
 		e.At = storecore.Trunc(e.At)
+		e.Scheme = int(scheme)
+		if redactedAt != nil {
+			e.RedactedAt = storecore.Trunc(*redactedAt)
+		}
+		var err error
 		if e.Detail, err = storecore.DecodeDetail(detail); err != nil {
 			return nil, fmt.Errorf("entry %d: %w", e.Seq, err)
+		}
+		if e.Salts, err = storecore.DecodeDetail(salts); err != nil {
+			return nil, fmt.Errorf("entry %d salts: %w", e.Seq, err)
+		}
+		if e.Redacted, err = storecore.DecodeDetail(redacted); err != nil {
+			return nil, fmt.Errorf("entry %d redacted: %w", e.Seq, err)
 		}
 		out = append(out, e)
 	}

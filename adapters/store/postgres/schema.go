@@ -245,6 +245,31 @@ var migrations = [][]string{
 			PRIMARY KEY (principal, window_start)
 		)`,
 	},
+	{ // v8 (redact): the ledger's hash scheme 2 (docs/ledger.md): the salts
+		// of an entry's redactable values, the digests of redacted ones, when
+		// it was redacted. Entries before this version are scheme 1. The
+		// trigger allows exactly one change of an entry: its redaction.
+		`ALTER TABLE ledger ADD COLUMN scheme smallint NOT NULL DEFAULT 1`,
+		`ALTER TABLE ledger ADD COLUMN salts jsonb NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE ledger ADD COLUMN redacted jsonb NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE ledger ADD COLUMN redacted_at timestamptz`,
+		`CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF TG_OP = 'UPDATE' THEN
+				IF OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL
+					AND NEW.seq = OLD.seq AND NEW.at = OLD.at AND NEW.actor = OLD.actor
+					AND NEW.event = OLD.event AND NEW.prev_hash = OLD.prev_hash
+					AND NEW.hash = OLD.hash AND NEW.scheme = OLD.scheme THEN
+					RETURN NEW;
+				END IF;
+				RAISE EXCEPTION 'ledger is append-only: an entry may only be redacted, once';
+			END IF;
+			RAISE EXCEPTION 'ledger is append-only';
+		END $$`,
+		`CREATE INDEX ledger_consent_ref ON ledger ((detail->>'consent_id')) WHERE detail ? 'consent_id'`,
+		`CREATE INDEX ledger_restriction_ref ON ledger ((detail->>'restriction_id')) WHERE detail ? 'restriction_id'`,
+		`CREATE INDEX ledger_objection_ref ON ledger ((detail->>'objection_id')) WHERE detail ? 'objection_id'`,
+	},
 }
 
 // migrationLock is the first key of the advisory lock that serialises

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -45,7 +46,7 @@ func appendEntry(ctx context.Context, tx *wtx, at time.Time, actorName, disclosu
 	}
 	if _, err := tx.ExecContext(ctx, qInsertEntry,
 		e.Seq, storecore.Micros(e.At), e.Actor, e.DisclosureID, e.Event,
-		storecore.EncodeDetail(e.Detail), e.PrevHash, e.Hash); err != nil {
+		storecore.EncodeDetail(e.Detail), e.PrevHash, e.Hash, e.Scheme, storecore.EncodeDetail(e.Salts)); err != nil {
 		return ledger.Entry{}, fmt.Errorf("ledger append: insert: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, qMoveHead, e.Seq, e.Hash); err != nil {
@@ -54,27 +55,46 @@ func appendEntry(ctx context.Context, tx *wtx, at time.Time, actorName, disclosu
 	return e, nil
 }
 
-const entryColumns = `seq, at, actor, disclosure_id, event, detail, prev_hash, hash`
+const entryColumns = `seq, at, actor, disclosure_id, event, detail, prev_hash, hash, scheme, salts, redacted, redacted_at`
 
 func (s *Store) queryEntries(ctx context.Context, query string, args ...any) ([]ledger.Entry, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
+	return scanEntries(rows)
+}
+
+// scanEntries reads rows of entryColumns and closes them.
+func scanEntries(rows *sql.Rows) ([]ledger.Entry, error) {
 	defer rows.Close()
-	var out []ledger.Entry
+	var (
+		out []ledger.Entry
+		err error
+	)
 	for rows.Next() {
 		var (
-			e      ledger.Entry
-			at     int64
-			detail string
+			e                       ledger.Entry
+			at                      int64
+			detail, salts, redacted string
+			redactedAt              sql.NullInt64
 		)
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.DisclosureID, &e.Event, &detail, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.DisclosureID, &e.Event, &detail, &e.PrevHash, &e.Hash,
+			&e.Scheme, &salts, &redacted, &redactedAt); err != nil {
 			return nil, err
 		}
 		e.At = storecore.FromMicros(at)
+		if redactedAt.Valid {
+			e.RedactedAt = storecore.FromMicros(redactedAt.Int64)
+		}
 		if e.Detail, err = storecore.DecodeDetail(detail); err != nil {
 			return nil, fmt.Errorf("entry %d: %w", e.Seq, err)
+		}
+		if e.Salts, err = storecore.DecodeDetail(salts); err != nil {
+			return nil, fmt.Errorf("entry %d salts: %w", e.Seq, err)
+		}
+		if e.Redacted, err = storecore.DecodeDetail(redacted); err != nil {
+			return nil, fmt.Errorf("entry %d redacted: %w", e.Seq, err)
 		}
 		out = append(out, e)
 	}

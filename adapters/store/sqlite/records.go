@@ -42,7 +42,7 @@ const (
 		(disclosure_id, municipality, system, reason, received_at, actor) VALUES (?, ?, ?, ?, ?, ?)`
 	qLedgerHead  = `SELECT seq, hash FROM ledger_head WHERE id = 1`
 	qInsertEntry = `INSERT INTO ledger
-		(seq, at, actor, disclosure_id, event, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+		(seq, at, actor, disclosure_id, event, detail, prev_hash, hash, scheme, salts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qMoveHead = `UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1`
 )
 

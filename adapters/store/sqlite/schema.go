@@ -225,6 +225,25 @@ var migrations = [][]string{
 			PRIMARY KEY (principal, window_start)
 		)`,
 	},
+	{ // v8 (redact): the ledger's hash scheme 2 (docs/ledger.md): the salts
+		// of an entry's redactable values, the digests of redacted ones, when
+		// it was redacted. Entries before this version are scheme 1. The
+		// triggers allow exactly one change of an entry: its redaction.
+		`ALTER TABLE ledger ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE ledger ADD COLUMN salts TEXT NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE ledger ADD COLUMN redacted TEXT NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE ledger ADD COLUMN redacted_at INTEGER`,
+		`DROP TRIGGER ledger_no_update`,
+		`CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+			WHEN OLD.redacted_at IS NOT NULL OR NEW.redacted_at IS NULL
+				OR NEW.seq IS NOT OLD.seq OR NEW.at IS NOT OLD.at OR NEW.actor IS NOT OLD.actor
+				OR NEW.event IS NOT OLD.event OR NEW.prev_hash IS NOT OLD.prev_hash
+				OR NEW.hash IS NOT OLD.hash OR NEW.scheme IS NOT OLD.scheme
+			BEGIN SELECT RAISE(ABORT, 'ledger is append-only: an entry may only be redacted, once'); END`,
+		`CREATE INDEX ledger_consent_ref ON ledger (json_extract(detail, '$.consent_id')) WHERE json_extract(detail, '$.consent_id') IS NOT NULL`,
+		`CREATE INDEX ledger_restriction_ref ON ledger (json_extract(detail, '$.restriction_id')) WHERE json_extract(detail, '$.restriction_id') IS NOT NULL`,
+		`CREATE INDEX ledger_objection_ref ON ledger (json_extract(detail, '$.objection_id')) WHERE json_extract(detail, '$.objection_id') IS NOT NULL`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

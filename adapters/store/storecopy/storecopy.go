@@ -99,6 +99,7 @@ var tables = []table{
 	{name: "ledger", columns: []column{
 		{"seq", integer}, {"at", micros}, {"actor", text}, {"disclosure_id", text},
 		{"event", text}, {"detail", jsonText}, {"prev_hash", text}, {"hash", text},
+		{"scheme", integer}, {"salts", jsonText}, {"redacted", jsonText}, {"redacted_at", nullMicro},
 	}},
 	{name: "ledger_head", columns: []column{{"id", integer}, {"seq", integer}, {"hash", text}}},
 	{name: "consents", identity: "seq", columns: []column{

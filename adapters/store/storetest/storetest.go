@@ -28,6 +28,7 @@ type Store interface {
 	receipts.Store
 	ledger.Reader
 	ledger.Appender
+	ledger.Redactor
 	rights.Records
 }
 
@@ -123,6 +124,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"claims: one holder at a time, leases expire", testClaim},
 		{"concurrent claims of one disclosure: one wins", testClaimConcurrent},
 		{"append and read the ledger", testAppend},
+		{"redaction removes a client's references and the chain verifies", testRedact},
 		{"bad arguments are refused", testBadArguments},
 		{"by client lists one municipality's disclosures of one client in order", testByClient},
 	}

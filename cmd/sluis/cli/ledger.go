@@ -47,7 +47,9 @@ func Ledger(ctx context.Context, out io.Writer, cfg config.Config, args []string
 }
 
 // LedgerVerify verifies the whole ledger chain of the configured store and
-// prints how many entries it checked and the head's hash. It writes
+// prints how many entries it checked and the head's hash, and, when the
+// ledger holds redacted entries or entries of hash scheme 1, how many of
+// each (docs/ledger.md). It writes
 // nothing to the ledger (opening the store migrates an older schema, as the
 // gateway does); an SQLite store that does not exist is an error (it is not
 // created). A broken chain prints the first bad entry's seq, event and
@@ -70,6 +72,10 @@ func LedgerVerify(ctx context.Context, out io.Writer, cfg config.Config) error {
 			return err
 		}
 		fmt.Fprintf(out, "ledger verified: %d entries checked, head seq %d hash %s\n", cp.Seq, cp.Seq, cp.Hash)
+		if cp.Redacted > 0 || cp.LinkageOnly > 0 || cp.Scheme1Until > 0 {
+			fmt.Fprintf(out, "redacted entries: %d verified in full, %d of hash scheme 1 by their place in the chain only; hash scheme 1 up to seq %d\n",
+				cp.Redacted, cp.LinkageOnly, cp.Scheme1Until)
+		}
 		return nil
 	}
 	event, disclosure := "-", "-"

@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluis-gateway/sluis/cmd/sluis/cli"
 	"github.com/sluis-gateway/sluis/internal/actor"
 	"github.com/sluis-gateway/sluis/internal/app"
 	"github.com/sluis-gateway/sluis/internal/config"
+	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
@@ -51,27 +53,32 @@ func TestLedgerVerify(t *testing.T) {
 	cases := []struct {
 		name    string
 		entries int
-		tamper  int64 // 0: none
+		tamper  int64 // 0: none; -1: redact the entries of d-2 and d-4 instead
 		want    string
 	}{
 		{"a fresh chain", 5, 0, `^ledger verified: 5 entries checked, head seq 5 hash [0-9a-f]{64}\n$`},
 		{"an empty ledger", 0, 0, `^ledger verified: 0 entries checked, head seq 0 hash 0{64}\n$`},
 		{"an entry tampered with", 5, 3, `^ledger BROKEN at seq 3 \(event consent:recorded, disclosure d-3\): .*altered\nentries 1 to 2 verify; the last good hash is [0-9a-f]{64}\n$`},
 		{"the last entry tampered with", 5, 5, `^ledger BROKEN at seq 5 .*\nentries 1 to 4 verify`},
+		{"two entries redacted", 5, -1, `^ledger verified: 5 entries checked, head seq 5 hash [0-9a-f]{64}\n` +
+			`redacted entries: 2 verified in full, 0 of hash scheme 1 by their place in the chain only; hash scheme 1 up to seq 0\n$`},
 	}
 	for _, kind := range []string{"sqlite", "postgres"} {
 		for _, tc := range cases {
 			t.Run(kind+"/"+tc.name, func(t *testing.T) {
 				cfg, dsn := ledgerStore(t, kind, tc.entries)
-				if tc.tamper != 0 {
+				switch {
+				case tc.tamper == -1:
+					redact(t, cfg, "d-2", "d-4")
+				case tc.tamper != 0:
 					testenv.TamperLedger(t, kind, dsn, tc.tamper)
 				}
 				var out bytes.Buffer
 				err := cli.Ledger(context.Background(), &out, cfg, []string{"verify"})
-				if tc.tamper == 0 && err != nil {
+				if tc.tamper <= 0 && err != nil {
 					t.Fatalf("want ok, got %v", err)
 				}
-				if tc.tamper != 0 && (!errors.Is(err, cli.ErrLedgerBroken) || !strings.Contains(err.Error(), "seq "+strconv.FormatInt(tc.tamper, 10))) {
+				if tc.tamper > 0 && (!errors.Is(err, cli.ErrLedgerBroken) || !strings.Contains(err.Error(), "seq "+strconv.FormatInt(tc.tamper, 10))) {
 					t.Fatalf("want ErrLedgerBroken naming the seq, got %v", err)
 				}
 				if !regexp.MustCompile(tc.want).MatchString(out.String()) {
@@ -79,6 +86,19 @@ func TestLedgerVerify(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// redact redacts the entries of the disclosures ids in the configured store.
+func redact(t *testing.T, cfg config.Config, ids ...string) {
+	t.Helper()
+	s, err := app.OpenStore(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.RedactAbout(context.Background(), ledger.Ref{DisclosureIDs: ids}, time.Now()); err != nil || n != len(ids) {
+		t.Fatalf("RedactAbout: %d, %v", n, err)
 	}
 }
 

@@ -245,8 +245,24 @@ func NewEntry(prevSeq int64, prevHash string, at time.Time, actorName, disclosur
 	if e.Detail == nil {
 		e.Detail = map[string]string{}
 	}
+	e.Scheme = ledger.CurrentScheme
+	salts, err := ledger.NewSalts(e)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	e.Salts = salts
 	e.Hash = ledger.ComputeHash(e)
 	return e, nil
+}
+
+// LedgerRefKeys are the detail keys through which an entry refers to a
+// client's consent-register rows (ledger.Ref), in the order of
+// LedgerRefValues.
+var LedgerRefKeys = []string{"consent_id", "restriction_id", "objection_id"}
+
+// LedgerRefValues returns ref's ids per key of LedgerRefKeys.
+func LedgerRefValues(ref ledger.Ref) [][]string {
+	return [][]string{ref.ConsentIDs, ref.RestrictionIDs, ref.ObjectionIDs}
 }
 
 // EncodeCodes encodes a code list for a column ("[]" for none).
