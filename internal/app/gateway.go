@@ -53,8 +53,8 @@ type Gateway struct {
 	// on request (docs/retention.md); tests call its Pass with a clock of
 	// their own.
 	Retention *retention.Service
-	router   *message.Router
-	pub      *amqp.Publisher
+	router    *message.Router
+	pub       *amqp.Publisher
 	// consumers is the one connection every consumer's channel is on.
 	consumers *amqp.Consumers
 	srv       *http.Server
