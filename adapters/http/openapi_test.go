@@ -27,6 +27,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/identity"
 	"github.com/sluis-gateway/sluis/internal/ledger"
 	"github.com/sluis-gateway/sluis/internal/problem"
+	"github.com/sluis-gateway/sluis/internal/retention"
 	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
@@ -144,7 +145,7 @@ func fullServer(t *testing.T) *httpapi.Server {
 	// verifies no token), so the services are not called.
 	return s.WithConsents(invalidConsents{}).WithReviews(noLedger{}, noLedger{}, noStaff{}).
 		WithBreaches(&breach.Register{}, nil, noStaff{}).WithRights((*rights.Service)(nil), noStaff{}).
-		WithCasework((*casework.Service)(nil), noStaff{})
+		WithErasure((*retention.Service)(nil), noStaff{}).WithCasework((*casework.Service)(nil), noStaff{})
 }
 
 type invalidConsents struct{}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/retention"
 	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
@@ -16,6 +17,19 @@ import (
 type Rights interface {
 	Access(ctx context.Context, asker rights.Asker, q rights.Question) (rights.Report, error)
 	Recipients(ctx context.Context, asker rights.Asker, q rights.Question) (rights.RecipientList, error)
+}
+
+// Eraser answers a client's erasure request (internal/retention).
+type Eraser interface {
+	Erase(ctx context.Context, asker rights.Asker, q rights.Question) (retention.Erasure, error)
+}
+
+// WithErasure enables POST /v1/rights/erasure (docs/client-rights.md,
+// docs/retention.md) for the roles of the other rights routes, whose
+// bearer tokens v verifies.
+func (s *Server) WithErasure(e Eraser, v Staff) *Server {
+	s.eraser, s.staff = e, v
+	return s
 }
 
 // maxStaffBody bounds a staff request body (a BSN, a reference, a reason).
@@ -40,6 +54,11 @@ func (s *Server) rightsRoutes(mux *routeList) {
 	mux.Handle("POST /v1/rights/access", staff(s.postAccess(false), staffRoles...))
 	mux.Handle("POST /v1/rights/access/document", staff(s.postAccess(true), staffRoles...))
 	mux.Handle("POST /v1/rights/recipients", staff(s.postRecipients, staffRoles...))
+}
+
+func (s *Server) erasureRoutes(mux *routeList) {
+	mux.Handle("POST /v1/rights/erasure", identity.RequireStaff(s.staff,
+		identity.RequireRole(staffRoles...)(http.HandlerFunc(s.postErasure))))
 }
 
 // staffOf returns the staff member in the context, who must belong to a
@@ -142,4 +161,22 @@ func (s *Server) postRecipients(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) postErasure(w http.ResponseWriter, r *http.Request) {
+	staff, ok := staffOf(w, r)
+	if !ok {
+		return
+	}
+	var q rights.Question
+	if !staffJSON(w, r, &q) {
+		return
+	}
+	out, err := s.eraser.Erase(r.Context(), rights.Asker{ID: staff.ID, Municipality: staff.Municipality}, q)
+	if err != nil {
+		s.rightsError(w, "erasure", err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, out)
 }

@@ -83,6 +83,7 @@ type Server struct {
 	breaches *breach.Register
 	signals  *breach.Signals
 	rights   Rights
+	eraser   Eraser
 	casework Casework
 	register Registrar
 	counter  Counter
@@ -171,6 +172,9 @@ func (s *Server) routes() []route {
 	}
 	if s.rights != nil {
 		s.rightsRoutes(&staff)
+	}
+	if s.eraser != nil {
+		s.erasureRoutes(&staff)
 	}
 	if s.casework != nil {
 		s.caseworkRoutes(&staff)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluis-gateway/sluis/internal/disclosure"
 	"github.com/sluis-gateway/sluis/internal/identity"
+	"github.com/sluis-gateway/sluis/internal/retention"
 	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
@@ -38,6 +39,15 @@ func (a *answers) Access(_ context.Context, who rights.Asker, q rights.Question)
 	return rights.Report{Version: 1, Municipality: who.Municipality, Disclosures: []rights.Disclosure{}}, nil
 }
 
+func (a *answers) Erase(_ context.Context, who rights.Asker, q rights.Question) (retention.Erasure, error) {
+	if err := q.Check(); err != nil {
+		return retention.Erasure{}, err
+	}
+	a.asked = append(a.asked, who)
+	return retention.Erasure{Version: 1, Municipality: who.Municipality, Outcome: retention.OutcomeRefused,
+		Kept: []retention.KeptCount{{Kind: retention.KindDisclosure, Reason: retention.ReasonRetentionTerm, Count: 1}}}, nil
+}
+
 func (a *answers) Recipients(context.Context, rights.Asker, rights.Question) (rights.RecipientList, error) {
 	return rights.RecipientList{}, errors.New("store away")
 }
@@ -50,11 +60,13 @@ func TestStaffRouteRefusals(t *testing.T) {
 	}
 	s, _ := demoServer(t, dec)
 	a := &answers{}
-	h := s.WithRights(a, tokens{
+	staff := tokens{
 		"emp":      {ID: "e-1", Municipality: "0363", Roles: []identity.Role{identity.RoleEmployee}},
+		"po":       {ID: "p-1", Municipality: "0363", Roles: []identity.Role{identity.RolePrivacyOfficer}},
 		"op":       {ID: "o-1", Roles: []identity.Role{identity.RoleOperator}},
 		"homeless": {ID: "e-2", Roles: []identity.Role{identity.RoleEmployee}},
-	}).Handler()
+	}
+	h := s.WithRights(a, staff).WithErasure(a, staff).Handler()
 	good := `{"bsn":"999900006","request_reference":"ZK-1"}`
 	cases := []struct {
 		name, path, token, contentType, body string
@@ -73,6 +85,9 @@ func TestStaffRouteRefusals(t *testing.T) {
 		{"two objects", "/v1/rights/access", "emp", "application/json", good + good, 400, "unknown fields"},
 		{"a bad BSN names the field, not the value", "/v1/rights/access", "emp", "application/json", `{"bsn":"123456789","request_reference":"ZK-1"}`, 400, `"field":"bsn"`},
 		{"the store away", "/v1/rights/recipients", "emp", "application/json", good, 503, "try again"},
+		{"erasure answered", "/v1/rights/erasure", "po", "application/json", good, 200, `"outcome":"refused"`},
+		{"erasure by an operator", "/v1/rights/erasure", "op", "application/json", good, 403, "role not allowed"},
+		{"erasure with a bad BSN", "/v1/rights/erasure", "emp", "application/json", `{"bsn":"123456789","request_reference":"ZK-1"}`, 400, `"field":"bsn"`},
 		{"a BSN in the URL is no staff route", "/v1/rights/access/999900006", "emp", "application/json", good, 404, "no such route"},
 	}
 	for _, tc := range cases {
@@ -92,7 +107,8 @@ func TestStaffRouteRefusals(t *testing.T) {
 			}
 		})
 	}
-	if len(a.asked) != 2 || a.asked[0] != (rights.Asker{ID: "e-1", Municipality: "0363"}) {
+	if len(a.asked) != 3 || a.asked[0] != (rights.Asker{ID: "e-1", Municipality: "0363"}) ||
+		a.asked[2] != (rights.Asker{ID: "p-1", Municipality: "0363"}) {
 		t.Fatalf("asked %+v", a.asked)
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/minimise"
 	"github.com/sluis-gateway/sluis/internal/provider"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/retention"
 	"github.com/sluis-gateway/sluis/internal/rights"
 )
 
@@ -46,6 +47,8 @@ type Store interface {
 	rights.Records
 	casework.Store
 	inbound.Store
+	retention.Store
+	ledger.Redactor
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/register"
+	"github.com/sluis-gateway/sluis/internal/retention"
 	"github.com/sluis-gateway/sluis/internal/retour"
 	"github.com/sluis-gateway/sluis/internal/rights"
 	"github.com/sluis-gateway/sluis/internal/screen"
@@ -48,8 +49,12 @@ type Gateway struct {
 	ConsoleAddr string
 	// Identity is who may call: the registry of systems, TLS, staff login.
 	Identity *identity.Setup
-	router   *message.Router
-	pub      *amqp.Publisher
+	// Retention is the retention job (a background runner) and erasure
+	// on request (docs/retention.md); tests call its Pass with a clock of
+	// their own.
+	Retention *retention.Service
+	router    *message.Router
+	pub       *amqp.Publisher
 	// consumers is the one connection every consumer's channel is on.
 	consumers *amqp.Consumers
 	srv       *http.Server
@@ -279,6 +284,16 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
+	retentionMetrics, err := retention.NewMetrics(g.Registry)
+	if err != nil {
+		return nil, err
+	}
+	if g.Retention, err = retention.New(retention.Config{
+		Store: g.Store, Records: g.Store, Archive: g.Store, Ledger: g.Store, Redactor: g.Store, Metrics: retentionMetrics,
+		Signals: signals, ClientKey: p.ClientKey, Interval: cfg.RetentionInterval, Logger: log,
+	}); err != nil {
+		return nil, err
+	}
 	// Background jobs: one line each.
 	g.jobs.start(
 		job{name: "overdue", run: scanner},
@@ -286,6 +301,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		job{name: "ledger-verify", run: ledgerCheck},
 		job{name: "breach-register", run: breaches},
 		job{name: "follow-ups", run: followUps},
+		job{name: "retention", run: g.Retention},
 	)
 
 	api, err := httpapi.New(dec, g.pub, g.Store, ids.Systems, log)
@@ -301,7 +317,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	api.WithRights(rightsAnswers, ids.Staff).WithCasework(work, ids.Staff)
+	api.WithRights(rightsAnswers, ids.Staff).WithErasure(g.Retention, ids.Staff).WithCasework(work, ids.Staff)
 	httpMetrics, err := httpapi.NewMetrics(g.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("http metrics: %w", err)

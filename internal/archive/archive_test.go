@@ -197,27 +197,6 @@ func TestPutRefusesBadArguments(t *testing.T) {
 	}
 }
 
-func TestRetainUntil(t *testing.T) {
-	delivered := time.Date(2026, 2, 28, 9, 30, 0, 0, time.UTC)
-	tests := []struct {
-		name, standard string
-		want           time.Time
-		err            error
-	}{
-		{"iJw twenty years", "iJw", time.Date(2046, 2, 28, 9, 30, 0, 0, time.UTC), nil},
-		{"iWmo fifteen years", "iWmo", time.Date(2041, 2, 28, 9, 30, 0, 0, time.UTC), nil},
-		{"unknown standard", "iPgb", time.Time{}, archive.ErrBadArgument},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := archive.RetainUntil(tt.standard, delivered)
-			if !errors.Is(err, tt.err) || !got.Equal(tt.want) {
-				t.Fatalf("RetainUntil = %s, %v; want %s, %v", got, err, tt.want, tt.err)
-			}
-		})
-	}
-}
-
 func TestMasterKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, data []byte, mode os.FileMode) string {

@@ -62,6 +62,10 @@ const (
 	// SourceKeyCompromised: an operator declared the signing key
 	// compromised: messages signed with it can no longer be trusted.
 	SourceKeyCompromised = Source("key_compromised")
+	// SourceRetentionOverdue: the retention job found personal data held
+	// more than a year past the end of its retention term
+	// (internal/retention, docs/retention.md).
+	SourceRetentionOverdue = Source("retention_overdue")
 )
 
 // Kinds of breach (the AP form's "soort inbreuk").

@@ -504,6 +504,32 @@ func TestSignals(t *testing.T) {
 			t.Fatalf("%d proposals after a second hour, want 2", count())
 		}
 	})
+	t.Run("data held past its retention, once per municipality and month", func(t *testing.T) {
+		since := t0.AddDate(-2, 0, 0)
+		may, june := time.Date(2046, 5, 3, 0, 0, 0, 0, time.UTC), time.Date(2046, 6, 1, 0, 0, 0, 0, time.UTC)
+		for _, c := range []struct {
+			municipality string
+			at           time.Time
+		}{{"0363", may}, {"0363", may.Add(48 * time.Hour)}, {"0599", may}, {"0363", june}} {
+			if err := e.sig.RetentionOverdue(ctx, c.municipality, since, 3, c.at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var of0363 []breach.Incident
+		all, _ := e.store.BreachList(ctx)
+		for _, inc := range all {
+			if inc.Source == breach.SourceRetentionOverdue && inc.Municipality == "0363" {
+				of0363 = append(of0363, inc)
+			}
+		}
+		if len(of0363) != 2 || of0363[0].Signal["records"] != "3" || of0363[0].State != breach.Proposed ||
+			!of0363[0].OccurredFrom.Equal(since.Truncate(time.Second)) {
+			t.Fatalf("0363's proposals %+v, want one in May and one in June", of0363)
+		}
+		if testutil.ToFloat64(counter(t, e, "retention_overdue")) != 3 {
+			t.Fatal("proposals not counted")
+		}
+	})
 }
 
 func counter(t *testing.T, e *env, source string) prometheus.Collector {

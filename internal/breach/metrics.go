@@ -58,7 +58,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	for _, d := range deadlines {
 		m.ap.WithLabelValues(d)
 	}
-	for _, s := range []Source{SourceWrongParty, SourceForgedRetours, SourceKeyCompromised} {
+	for _, s := range []Source{SourceWrongParty, SourceForgedRetours, SourceKeyCompromised, SourceRetentionOverdue} {
 		m.proposed.WithLabelValues(string(s))
 	}
 	return m, nil

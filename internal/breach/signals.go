@@ -154,3 +154,32 @@ func (s *Signals) KeyCompromised(ctx context.Context, since time.Time, certifica
 	}
 	return inc, created, nil
 }
+
+// RetentionOverdue proposes the breach of personal data a municipality
+// holds past its retention: records whose retention term ended more than a
+// year ago (the oldest at since) are still held, though the privacy
+// statement has them destroyed within one year (docs/retention.md). One
+// proposal per municipality and calendar month (UTC) of now: while the
+// data stays, a new one each month. The signal counts; it names no record
+// and no client.
+func (s *Signals) RetentionOverdue(ctx context.Context, municipality string, since time.Time, records int, now time.Time) error {
+	ctx = actor.With(ctx, actor.System)
+	month := now.UTC().Format("2006-01")
+	since = since.UTC().Truncate(time.Second)
+	_, created, err := s.reg.Propose(ctx, Proposal{
+		Municipality: municipality, Source: SourceRetentionOverdue,
+		SignalKey: "retention_overdue:" + municipality + ":" + month,
+		Signal: map[string]string{"month": month, "records": strconv.Itoa(records),
+			"oldest_term_ended": since.Format(time.RFC3339)},
+		Summary: fmt.Sprintf("sluis bewaart %d gegevens van gemeente %s langer dan hun bewaartermijn; de oudste termijn eindigde op %s UTC, meer dan een jaar geleden: ze hadden binnen een jaar vernietigd moeten zijn.",
+			records, municipality, since.Format("2006-01-02")),
+		Kinds: []string{KindConfidentiality}, OccurredFrom: since,
+	})
+	if err != nil {
+		return fmt.Errorf("breach signal: %w", err)
+	}
+	if created && s.reg.metrics != nil {
+		s.reg.metrics.proposed.WithLabelValues(string(SourceRetentionOverdue)).Inc()
+	}
+	return nil
+}

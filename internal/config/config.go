@@ -168,6 +168,11 @@ type Config struct {
 	// hash chain (the whole chain at start, then the entries added since);
 	// see docs/operations.md, "Verifying the ledger". At least 1s.
 	LedgerVerifyInterval time.Duration `env:"SLUIS_LEDGER_VERIFY_INTERVAL" envDefault:"1h"`
+	// RetentionInterval is how often the retention job destroys what has
+	// reached the end of its retention term (at start, then every
+	// interval; each pass bounded) and measures what is held past it; see
+	// docs/retention.md. At least 1m.
+	RetentionInterval time.Duration `env:"SLUIS_RETENTION_INTERVAL" envDefault:"24h"`
 
 	// Section: Operations
 
@@ -269,6 +274,9 @@ func (c Config) Validate() error {
 	}
 	if c.LedgerVerifyInterval < time.Second {
 		return bad("SLUIS_LEDGER_VERIFY_INTERVAL", "must be at least 1s")
+	}
+	if c.RetentionInterval < time.Minute {
+		return bad("SLUIS_RETENTION_INTERVAL", "must be at least 1m")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -91,6 +91,8 @@ var Settings = []Setting{
 		Doc: "SLUIS_OVERDUE_INTERVAL is how often deliveries without a retour are checked against the 3-working-day deadline (OP090), and providers' inbound messages without an answer against theirs (docs/inbound.md)."},
 	{Name: "SLUIS_LEDGER_VERIFY_INTERVAL", Field: "LedgerVerifyInterval", Default: "1h", Type: "duration", Section: "Processing",
 		Doc: "SLUIS_LEDGER_VERIFY_INTERVAL is how often the gateway verifies the ledger's hash chain (the whole chain at start, then the entries added since); see docs/operations.md, \"Verifying the ledger\". At least 1s."},
+	{Name: "SLUIS_RETENTION_INTERVAL", Field: "RetentionInterval", Default: "24h", Type: "duration", Section: "Processing",
+		Doc: "SLUIS_RETENTION_INTERVAL is how often the retention job destroys what has reached the end of its retention term (at start, then every interval; each pass bounded) and measures what is held past it; see docs/retention.md. At least 1m."},
 	{Name: "SLUIS_LOG_LEVEL", Field: "LogLevel", Default: "info", Type: "string", Section: "Operations",
 		Doc: "SLUIS_LOG_LEVEL is debug, info, warn or error."},
 	{Name: "SLUIS_LOG_FORMAT", Field: "LogFormat", Default: "text", Type: "string", Section: "Operations",

@@ -3,10 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/retention"
 )
 
 // archiveSigned keeps the signed message of a disclosure whose publish the
@@ -18,12 +17,14 @@ import (
 // always has its message archived, and no archive failure loses one.
 //
 // A disclosure without a client (no BSN, so no client key) has no data key
-// to be kept under and is not archived.
-func (p *Pipeline) archiveSigned(ctx context.Context, rec receipts.Record, signed []byte, delivered time.Time) error {
+// to be kept under and is not archived. The message is kept as long as its
+// disclosure: the term of its standard from the disclosure's registration
+// (retention.Until, docs/retention.md).
+func (p *Pipeline) archiveSigned(ctx context.Context, rec receipts.Record, signed []byte) error {
 	if p.archive == nil || rec.ClientKey == "" {
 		return nil
 	}
-	until, err := archive.RetainUntil(rec.Standard, delivered)
+	until, err := retention.Until(rec.Standard, rec.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", rec.DisclosureID, err)
 	}

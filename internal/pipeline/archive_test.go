@@ -5,14 +5,14 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/sluis-gateway/sluis/internal/archive"
 	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/receipts"
+	"github.com/sluis-gateway/sluis/internal/retention"
 )
 
 // TestArchiveOnDelivery: the exact signed bytes the broker confirmed are
 // archived under the disclosure and its client, with the standard's term
-// counted from delivery, before the disclosure is marked delivered; nothing
+// counted from the disclosure's registration (retention.Until), before the disclosure is marked delivered; nothing
 // is archived of what was not delivered.
 func TestArchiveOnDelivery(t *testing.T) {
 	cases := []struct {
@@ -52,9 +52,9 @@ func TestArchiveOnDelivery(t *testing.T) {
 			if got.ClientKey != rec.ClientKey || got.ClientKey == "" {
 				t.Errorf("archived for client %q, the record's is %q", got.ClientKey, rec.ClientKey)
 			}
-			want := rec.At[receipts.Delivered].AddDate(archive.RetentionYearsIWmo, 0, 0)
-			if !got.RetainUntil.Equal(want) {
-				t.Errorf("retain until %s, want %s (iWmo, from delivery)", got.RetainUntil, want)
+			want := rec.CreatedAt.AddDate(retention.YearsIWmo, 0, 0)
+			if !got.RetainUntil.Equal(want) || rec.CreatedAt.IsZero() {
+				t.Errorf("retain until %s, want %s (iWmo, from registration)", got.RetainUntil, want)
 			}
 		})
 	}

@@ -377,7 +377,7 @@ func (p *Pipeline) publish(ctx context.Context, ob *outbox, req disclosure.Reque
 	switch {
 	case err == nil:
 		at := p.now()
-		if err := p.archiveSigned(ctx, rec, signed, at); err != nil {
+		if err := p.archiveSigned(ctx, rec, signed); err != nil {
 			return err
 		}
 		next, err := p.move(ctx, ob, rec, receipts.Change{To: receipts.Delivered, At: at, Detail: map[string]string{"message_id": rec.MessageID}})

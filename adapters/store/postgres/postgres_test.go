@@ -328,3 +328,9 @@ func TestInboundContract(t *testing.T) {
 		return open(t, testenv.PostgresSchema(t))
 	})
 }
+
+func TestRetentionContract(t *testing.T) {
+	storetest.RunRetention(t, func(t *testing.T) storetest.RetentionStore {
+		return open(t, testenv.PostgresSchema(t))
+	})
+}

@@ -244,6 +244,15 @@ var migrations = [][]string{
 		`CREATE INDEX ledger_restriction_ref ON ledger (json_extract(detail, '$.restriction_id')) WHERE json_extract(detail, '$.restriction_id') IS NOT NULL`,
 		`CREATE INDEX ledger_objection_ref ON ledger (json_extract(detail, '$.objection_id')) WHERE json_extract(detail, '$.objection_id') IS NOT NULL`,
 	},
+	// v9 (retention): what the retention job looks for (internal/retention,
+	// docs/retention.md): disclosures and providers' inbound messages by
+	// standard and the moment they were made, review items by disclosure
+	// (destroyed with it).
+	{
+		`CREATE INDEX disclosures_retention ON disclosures (standard, created_at, seq)`,
+		`CREATE INDEX inbound_messages_retention ON inbound_messages (standard, received_at)`,
+		`CREATE INDEX review_items_disclosure ON review_items (disclosure_id)`,
+	},
 }
 
 // migrate brings the schema to the newest version, in one transaction on the

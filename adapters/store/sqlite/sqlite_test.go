@@ -298,3 +298,9 @@ func TestInboundContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
 	})
 }
+
+func TestRetentionContract(t *testing.T) {
+	storetest.RunRetention(t, func(t *testing.T) storetest.RetentionStore {
+		return open(t, filepath.Join(t.TempDir(), "sluis.db"))
+	})
+}
