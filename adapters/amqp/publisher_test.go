@@ -361,9 +361,17 @@ func TestPublishConfirmTimeout(t *testing.T) {
 	}
 	unblock()
 	// The late confirm of the expired message is ignored; later publishes
-	// are confirmed normally (nothing holds the reader any more).
-	if err := p.Publish(q, newMsg("after-"+randHex(3))); err != nil {
-		t.Fatalf("publish after release: %v", err)
+	// are confirmed normally (nothing holds the reader any more). The 20 ms
+	// timeout also holds for them: on a loaded machine a confirm can take
+	// longer, so a timeout is tried again; any other error fails.
+	var err2 error
+	for range 50 {
+		if err2 = p.Publish(q, newMsg("after-"+randHex(3))); !errors.Is(err2, ErrConfirmTimeout) {
+			break
+		}
+	}
+	if err2 != nil {
+		t.Fatalf("publish after release: %v", err2)
 	}
 }
 
