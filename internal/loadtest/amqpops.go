@@ -56,10 +56,15 @@ func (o Ops) Add(other Ops) Ops {
 	return out
 }
 
-// ByExchange returns, for kind, the count of each exchange sorted by name
-// (the default exchange as "(default)").
-func (o Ops) ByExchange(kind string) [][2]string {
-	var out [][2]string
+// Count is the count of one exchange.
+type Count struct {
+	Exchange string // "(default)" for the default exchange
+	N        int64
+}
+
+// ByExchange returns, for kind, the count of each exchange sorted by name.
+func (o Ops) ByExchange(kind string) []Count {
+	var out []Count
 	for k, v := range o {
 		x, ok := strings.CutPrefix(k, kind+" ")
 		if !ok {
@@ -68,9 +73,9 @@ func (o Ops) ByExchange(kind string) [][2]string {
 		if x == "" {
 			x = "(default)"
 		}
-		out = append(out, [2]string{x, fmt.Sprint(v)})
+		out = append(out, Count{x, v})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	sort.Slice(out, func(i, j int) bool { return out[i].Exchange < out[j].Exchange })
 	return out
 }
 
