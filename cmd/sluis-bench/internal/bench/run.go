@@ -122,9 +122,9 @@ type Report struct {
 	Floor  Floor
 	Floors []Floor
 	// Ops is the broker operations run (nil when skipped).
-	Ops *OpsOutcome
-	Dir        string // kept temp dir, when KeepDir
-	Consents   int    // consents recorded before the runs (basis consent)
+	Ops      *OpsOutcome
+	Dir      string // kept temp dir, when KeepDir
+	Consents int    // consents recorded before the runs (basis consent)
 }
 
 // Run performs a whole measurement: private vhost, the signing floor, the

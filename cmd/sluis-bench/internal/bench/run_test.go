@@ -58,7 +58,7 @@ func TestConfigValidate(t *testing.T) {
 
 func TestReportTargets(t *testing.T) {
 	good := Report{
-		Config:     validConfig(),
+		Config: validConfig(),
 		Throughput: Outcome{Requests: 1000, Settled: map[string]int{"delivered": 1000}, Throughput: 1200,
 			GatewayCPU: time.Second, BrokerCPU: 250 * time.Millisecond, LoadCPU: 100 * time.Millisecond},
 		Latency: &Outcome{Latency: loadtest.Percentiles{P99: 50 * time.Millisecond}},
