@@ -256,10 +256,14 @@ func (r Report) writeOps(p func(string, ...any)) {
 			}
 		case loadtest.OpOther:
 			var parts []string
-			for _, m := range all.Others() {
-				parts = append(parts, fmt.Sprintf("%s %d", m, all[loadtest.OpOther+" "+m]))
+			for _, m := range o.Gateway.Others() {
+				parts = append(parts, fmt.Sprintf("%s %d", m, o.Gateway[loadtest.OpOther+" "+m]))
 			}
-			detail = "in all: " + strings.Join(parts, ", ")
+			if len(parts) == 0 {
+				parts = append(parts, "none")
+			}
+			detail = fmt.Sprintf("gateway in all: %s; load: %d (its own connection, channels and status queue)",
+				strings.Join(parts, ", "), o.Load[loadtest.OpOther])
 		}
 		p("  %-14s %8.2f %8.2f %8.2f  %s", k, o.Per(o.Gateway[k]), o.Per(o.Load[k]), o.Per(all[k]), detail)
 	}
