@@ -64,20 +64,32 @@ lint:
 
 ## bench: Go benchmarks of each stage (decode, decide, minimise, compose,
 ## validate, sign, publish, the pipeline), with allocations; then the
-## end-to-end load test of bin/sluis as its own process with the broker
-## ceiling and the RSA-2048 signing floor (see docs/performance.md).
+## end-to-end load test of bin/sluis as its own process, which prints in one
+## report: throughput, p99 at BENCH_RATE offered, CPU per disclosure of the
+## gateway, RabbitMQ (in ceiling publishes) and the load, the broker
+## operations per disclosure by kind (BENCH_OPS_N disclosures through
+## counting proxies), each signer's cost (PEM, and PKCS#11 on a SoftHSM2
+## token), peak RSS, and the issue-18 targets met or not (docs/performance.md).
 ## Shorter: make bench BENCH_N=5000 BENCH_LATENCY=10s. Keep the report:
-## BENCH_OUT=report.txt. More flags: BENCH_FLAGS='-workers 64 -keep'.
+## BENCH_OUT=report.txt. A CPU profile of the gateway during the throughput
+## run, and its top: BENCH_PROFILE=var/bench/gateway.prof. More flags:
+## BENCH_FLAGS='-workers 64 -keep -signer pkcs11 -env SLUIS_STATUS_UNROUTABLE_SKIP=0'.
+## Not part of make test: it takes 5 to 10 minutes.
 BENCH_N       ?= 20000
 BENCH_RATE    ?= 500
 BENCH_LATENCY ?= 20s
+BENCH_OPS_N   ?= 2000
 BENCH_OUT     ?=
+BENCH_PROFILE ?=
 BENCH_FLAGS   ?=
 BENCH_PKGS    := ./internal/disclosure ./internal/consent ./internal/minimise ./internal/loadtest ./internal/compose ./xsd ./internal/signing ./adapters/amqp ./internal/pipeline
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(BENCH_PKGS)
 	$(GO) build -o bin/sluis-bench ./cmd/sluis-bench
-	./bin/sluis-bench -gateway $(BIN) -n $(BENCH_N) -rate $(BENCH_RATE) -latency-for $(BENCH_LATENCY) $(if $(BENCH_OUT),-out $(BENCH_OUT)) $(BENCH_FLAGS)
+	$(if $(BENCH_PROFILE),mkdir -p $(dir $(BENCH_PROFILE)))
+	./bin/sluis-bench -gateway $(BIN) -n $(BENCH_N) -rate $(BENCH_RATE) -latency-for $(BENCH_LATENCY) -ops-n $(BENCH_OPS_N) \
+	  $(if $(BENCH_OUT),-out $(BENCH_OUT)) $(if $(BENCH_PROFILE),-cpuprofile $(BENCH_PROFILE)) $(BENCH_FLAGS)
+	$(if $(BENCH_PROFILE),$(GO) tool pprof -top -nodecount 40 $(BIN) $(BENCH_PROFILE))
 
 ## fuzz: each parser's fuzz target for a bounded time.
 fuzz:

@@ -18,6 +18,7 @@ import (
 	httpapi "github.com/sluis-gateway/sluis/adapters/http"
 	"github.com/sluis-gateway/sluis/internal/breach"
 	"github.com/sluis-gateway/sluis/internal/buildinfo"
+	"github.com/sluis-gateway/sluis/internal/bus"
 	"github.com/sluis-gateway/sluis/internal/casework"
 	"github.com/sluis-gateway/sluis/internal/certexpiry"
 	"github.com/sluis-gateway/sluis/internal/compose"
@@ -147,6 +148,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}, watermill.NewSlogLogger(log), pm); err != nil {
 		return nil, err
 	}
+	// Every status event goes through status; other topics pass through
+	// it unchanged.
+	status, err := bus.NewStatusSkipper(g.pub, cfg.StatusUnroutableSkip, nil, g.Registry)
+	if err != nil {
+		return nil, err
+	}
 	metrics, err := pipeline.NewMetrics(g.Registry, screen.Codes()...)
 	if err != nil {
 		return nil, err
@@ -167,7 +174,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	answers, err := inbound.NewAnswers(g.Store, g.pub, inboundMetrics, log)
+	answers, err := inbound.NewAnswers(g.Store, status, inboundMetrics, log)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +185,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		Composer:        compose.New(),
 		Validator:       g.xsd,
 		Sealer:          signer,
-		Publisher:       g.pub,
+		Publisher:       status,
 		Archive:         evidence,
 		Answers:         answers,
 		ClientKeySecret: secret,
@@ -193,7 +200,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	consentHandler, err := register.NewHandler(consents, g.pub,
+	consentHandler, err := register.NewHandler(consents, status,
 		func(ctx context.Context, event string, detail map[string]string) error {
 			_, err := g.Store.Append(ctx, "", event, detail)
 			return err
@@ -218,7 +225,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 	inbounds, err := inbound.New(inbound.Config{
 		Store: g.Store, Certificates: reg, Receivers: ids.Systems, Validator: g.xsd, Sealer: signer,
-		Publisher: g.pub, Metrics: inboundMetrics, Logger: log,
+		Publisher: status, Metrics: inboundMetrics, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -242,7 +249,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 	rhs, err := retourHandlers(reg.AGBs(), func(agb string) (message.NoPublishHandlerFunc, error) {
 		h, err := retour.New(retour.Config{
-			Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: g.pub, Metrics: retourMetrics, Logger: log,
+			Store: g.Store, Certificates: reg, Validator: g.xsd, Publisher: status, Metrics: retourMetrics, Logger: log,
 			Source: amqp.RetourQueue(agb), Observer: signals,
 		})
 		if err != nil {
@@ -261,13 +268,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	}
 
 	scanner, err := overdue.New(overdue.Config{
-		Store: g.Store, Publisher: g.pub, Registerer: g.Registry, Interval: cfg.OverdueInterval, Logger: log,
+		Store: g.Store, Publisher: status, Registerer: g.Registry, Interval: cfg.OverdueInterval, Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	deadlines, err := inbound.NewDeadlines(inbound.DeadlinesConfig{
-		Store: g.Store, Publisher: g.pub, Metrics: inboundMetrics, Interval: cfg.OverdueInterval, Logger: log,
+		Store: g.Store, Publisher: status, Metrics: inboundMetrics, Interval: cfg.OverdueInterval, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -313,7 +320,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if err != nil {
 		return nil, err
 	}
-	work, err := casework.NewService(casework.Config{Store: g.Store, Receipts: g.Store, Ledger: g.Store, Archive: evidence, Publisher: g.pub})
+	work, err := casework.NewService(casework.Config{Store: g.Store, Receipts: g.Store, Ledger: g.Store, Archive: evidence, Publisher: status})
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,9 @@ type Publisher interface {
 
 // Publish sends status events together (one round of confirms). An event no
 // queue takes (the sender bound none) is not an error: the state is in the
-// store and the HTTP API; unrouted counts them. err joins the other
-// failures, which are worth a retry.
+// store and the HTTP API; unrouted counts the events the broker returned
+// (not those a StatusSkipper skipped, ErrSkipped, which it counts itself).
+// err joins the other failures, which are worth a retry.
 func Publish(ctx context.Context, pub Publisher, evs ...Event) (unrouted int, err error) {
 	if len(evs) == 0 {
 		return 0, nil
@@ -34,7 +35,7 @@ func Publish(ctx context.Context, pub Publisher, evs ...Event) (unrouted int, er
 	var errs []error
 	for _, err := range pub.PublishContext(ctx, TopicStatus, msgs...) {
 		switch {
-		case err == nil:
+		case err == nil, errors.Is(err, ErrSkipped):
 		case errors.Is(err, ErrUnroutable):
 			unrouted++
 		default:

@@ -160,6 +160,13 @@ type Config struct {
 	Prefetch int `env:"SLUIS_PREFETCH" envDefault:"4"`
 	// ConfirmTimeout bounds the wait for a broker confirm.
 	ConfirmTimeout time.Duration `env:"SLUIS_CONFIRM_TIMEOUT" envDefault:"10s"`
+	// StatusUnroutableSkip is how long sluis stops publishing the status
+	// events of a routing key `<municipality>.<system>.<state>` after the
+	// broker returned one as unroutable (no status queue bound for it);
+	// then one event with the key is published again, which finds a queue
+	// bound since. 0 publishes every event. At most 1h. See
+	// docs/disclosure-contract.md, "States and status events".
+	StatusUnroutableSkip time.Duration `env:"SLUIS_STATUS_UNROUTABLE_SKIP" envDefault:"30s"`
 	// OverdueInterval is how often deliveries without a retour are checked
 	// against the 3-working-day deadline (OP090), and providers' inbound
 	// messages without an answer against theirs (docs/inbound.md).
@@ -268,6 +275,9 @@ func (c Config) Validate() error {
 	}
 	if c.ConfirmTimeout < 100*time.Millisecond {
 		return bad("SLUIS_CONFIRM_TIMEOUT", "must be at least 100ms")
+	}
+	if c.StatusUnroutableSkip < 0 || c.StatusUnroutableSkip > time.Hour {
+		return bad("SLUIS_STATUS_UNROUTABLE_SKIP", "must be between 0 (publish every status event) and 1h")
 	}
 	if c.OverdueInterval < time.Second {
 		return bad("SLUIS_OVERDUE_INTERVAL", "must be at least 1s")

@@ -87,6 +87,8 @@ var Settings = []Setting{
 		Doc: "SLUIS_PREFETCH is the AMQP prefetch of each intake and consent consumer (each provider's retour consumer takes 1, docs/broker.md)."},
 	{Name: "SLUIS_CONFIRM_TIMEOUT", Field: "ConfirmTimeout", Default: "10s", Type: "duration", Section: "Processing",
 		Doc: "SLUIS_CONFIRM_TIMEOUT bounds the wait for a broker confirm."},
+	{Name: "SLUIS_STATUS_UNROUTABLE_SKIP", Field: "StatusUnroutableSkip", Default: "30s", Type: "duration", Section: "Processing",
+		Doc: "SLUIS_STATUS_UNROUTABLE_SKIP is how long sluis stops publishing the status events of a routing key `<municipality>.<system>.<state>` after the broker returned one as unroutable (no status queue bound for it); then one event with the key is published again, which finds a queue bound since. 0 publishes every event. At most 1h. See docs/disclosure-contract.md, \"States and status events\"."},
 	{Name: "SLUIS_OVERDUE_INTERVAL", Field: "OverdueInterval", Default: "1m", Type: "duration", Section: "Processing",
 		Doc: "SLUIS_OVERDUE_INTERVAL is how often deliveries without a retour are checked against the 3-working-day deadline (OP090), and providers' inbound messages without an answer against theirs (docs/inbound.md)."},
 	{Name: "SLUIS_LEDGER_VERIFY_INTERVAL", Field: "LedgerVerifyInterval", Default: "1h", Type: "duration", Section: "Processing",

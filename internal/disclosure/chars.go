@@ -107,16 +107,22 @@ func (s *scanner) str() bool {
 		switch {
 		case c == '"':
 			s.pos++
-			path := pointer(s.stack)
+			if len(bad) > 0 {
+				// The path is built only for a problem: most strings
+				// have none.
+				path := pointer(s.stack)
+				if isKey {
+					// A bad field name is reported at its object, so the
+					// path never carries the bad characters.
+					path = pointer(s.stack[:len(s.stack)-1])
+				}
+				for _, rule := range bad {
+					s.add(path, rule, ruleMessage[rule])
+				}
+			}
 			if isKey {
-				// A bad field name is reported at its object, so the
-				// path never carries the bad characters.
-				path = pointer(s.stack[:len(s.stack)-1])
 				top := &s.stack[len(s.stack)-1]
 				top.key, top.wantKey = key.String(), false
-			}
-			for _, rule := range bad {
-				s.add(path, rule, ruleMessage[rule])
 			}
 			return true
 		case c == '\\':
@@ -221,13 +227,16 @@ var ruleMessage = map[string]string{
 	RuleNoncharacter: "holds U+FFFE or U+FFFF, which XML cannot carry",
 }
 
+// pointerEscape escapes a key as a JSON pointer's reference token (RFC 6901).
+var pointerEscape = strings.NewReplacer("~", "~0", "/", "~1")
+
 // pointer is the JSON pointer of the value being read in stack.
 func pointer(stack []frame) string {
 	var b strings.Builder
 	for _, f := range stack {
 		b.WriteByte('/')
 		if f.object {
-			b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(f.key))
+			b.WriteString(pointerEscape.Replace(f.key))
 		} else {
 			b.WriteString(strconv.Itoa(f.index))
 		}

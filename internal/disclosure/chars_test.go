@@ -84,3 +84,29 @@ func FuzzCharProblems(f *testing.F) {
 		walk(v)
 	})
 }
+
+// A clean request costs the scan no JSON pointers: they are built only for
+// a string with a problem (building one per string, with a replacer per
+// key, once made the scan 30 times as costly as the whole decode).
+func TestCharScanOfCleanRequestBuildsNoPaths(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`{"items":[`)
+	const n = 50
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"key/with~escapes":"value","nested":{"deeper":["a","b","c"]}}`)
+	}
+	b.WriteString(`]}`)
+	data := b.Bytes()
+	if p := charProblems(data); len(p) != 0 {
+		t.Fatalf("problems in a clean document: %v", p)
+	}
+	allocs := testing.AllocsPerRun(20, func() { charProblems(data) })
+	// The field names themselves (3 per item), the stack's growth: about
+	// 4 per item (with a path per string it was over 160).
+	if max := float64(5*n + 20); allocs > max {
+		t.Errorf("%.0f allocations scanning %d items, want at most %.0f: paths built for clean strings?", allocs, n, max)
+	}
+}

@@ -15,6 +15,8 @@ type Drainer struct {
 	messages atomic.Int64
 	bytes    atomic.Int64
 	wg       sync.WaitGroup
+	close    sync.Once
+	closeErr error
 }
 
 // NewDrainer starts one consumer per queue (the provider queues).
@@ -59,9 +61,11 @@ func (d *Drainer) MeanSize() int {
 	return int(b / n)
 }
 
-// Close stops the consumers.
+// Close stops the consumers; a second Close does nothing.
 func (d *Drainer) Close() error {
-	err := d.conn.Close()
-	d.wg.Wait()
-	return err
+	d.close.Do(func() {
+		d.closeErr = d.conn.Close()
+		d.wg.Wait()
+	})
+	return d.closeErr
 }

@@ -2,14 +2,8 @@ package bench
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
-	"runtime"
-	"syscall"
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
@@ -118,75 +112,11 @@ func BrokerCeiling(ctx context.Context, amqpURL string, n, size, window int, bro
 	return c, nil
 }
 
-// Floor is the cost of the one RSA operation every disclosure needs.
-type Floor struct {
-	Bits       int
-	Signatures int
-	Wall       time.Duration
-	CPU        time.Duration // CPU time of the signing thread
-	PerSecond  float64       // signatures per second on one core (by CPU time)
-}
-
-// PerSignature is the CPU time of one signature.
-func (f Floor) PerSignature() time.Duration {
-	if f.Signatures == 0 {
-		return 0
+// SigningFloor is the PEM signer's floor: crypto/rsa with key, what the
+// gateway's PEM source signs with (see SignerFloor).
+func SigningFloor(key *rsa.PrivateKey, d time.Duration, workers int) (Floor, error) {
+	if key == nil {
+		return Floor{}, fmt.Errorf("%w: floor needs a key", loadtest.ErrConfig)
 	}
-	return f.CPU / time.Duration(f.Signatures)
-}
-
-// rusageThread is RUSAGE_THREAD (Linux): the calling thread's usage.
-const rusageThread = 1
-
-func threadCPU() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
-
-// SigningFloor signs SHA-256 digests with key using RSA PKCS#1 v1.5 (what
-// goxmldsig calls for RSA-SHA256, through crypto.Signer) on one goroutine
-// locked to its thread for about d, and measures that thread's CPU time.
-func SigningFloor(key *rsa.PrivateKey, d time.Duration) (Floor, error) {
-	if key == nil || d <= 0 {
-		return Floor{}, fmt.Errorf("%w: floor needs a key and a duration", loadtest.ErrConfig)
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var signer crypto.Signer = key
-	var buf [8]byte
-	// Warm up (precomputed CRT values, caches).
-	for i := range 20 {
-		binary.BigEndian.PutUint64(buf[:], uint64(i))
-		h := sha256.Sum256(buf[:])
-		if _, err := signer.Sign(rand.Reader, h[:], crypto.SHA256); err != nil {
-			return Floor{}, fmt.Errorf("sign: %w", err)
-		}
-	}
-	cpu0, err := threadCPU()
-	if err != nil {
-		return Floor{}, err
-	}
-	start := time.Now()
-	n := 0
-	for time.Since(start) < d {
-		binary.BigEndian.PutUint64(buf[:], uint64(n))
-		h := sha256.Sum256(buf[:])
-		if _, err := signer.Sign(rand.Reader, h[:], crypto.SHA256); err != nil {
-			return Floor{}, fmt.Errorf("sign: %w", err)
-		}
-		n++
-	}
-	wall := time.Since(start)
-	cpu1, err := threadCPU()
-	if err != nil {
-		return Floor{}, err
-	}
-	f := Floor{Bits: key.N.BitLen(), Signatures: n, Wall: wall, CPU: cpu1 - cpu0}
-	if f.CPU > 0 {
-		f.PerSecond = float64(n) / f.CPU.Seconds()
-	}
-	return f, nil
+	return SignerFloor(SignerPEM, "crypto/rsa, the key in memory", key.N.BitLen(), key, d, workers)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,16 @@ type Config struct {
 	KeepDir bool
 	// Seed makes the generated requests reproducible (ids aside).
 	Seed uint64
+	// OpsN disclosures are sent in the broker operations run, a gateway of
+	// its own whose connections, and the load's, go through counting
+	// proxies (loadtest.OpsProxy); 0 skips it.
+	OpsN int
+	// Signer is the gateway's signer: SignerPEM (a key file) or
+	// SignerPKCS11 (the same key on a SoftHSM2 token the bench initialises).
+	Signer string
+	// GatewayEnv is extra KEY=VALUE environment of every gateway the bench
+	// starts, after its own (e.g. SLUIS_STATUS_UNROUTABLE_SKIP=0).
+	GatewayEnv []string
 	// CPUProfile, when set, is a file for a CPU profile of the gateway
 	// taken during the first ProfileFor of the throughput run (the gateway
 	// then runs with SLUIS_PPROF=true).
@@ -82,6 +93,15 @@ func (c Config) Validate() error {
 		return bad("floor duration must be positive")
 	case c.Warmup < 0:
 		return bad("warm-up must be ≥ 0")
+	case c.OpsN < 0:
+		return bad("operations run disclosures must be ≥ 0")
+	case c.Signer != "" && c.Signer != SignerPEM && c.Signer != SignerPKCS11:
+		return bad("signer must be pem or pkcs11")
+	}
+	for _, kv := range c.GatewayEnv {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return bad("gateway environment must be KEY=VALUE: " + kv)
+		}
 	}
 	return nil
 }
@@ -97,9 +117,14 @@ type Report struct {
 	Latency    *Outcome
 	PeakRSS    int64
 	Ceiling    Ceiling
-	Floor      Floor
-	Dir        string // kept temp dir, when KeepDir
-	Consents   int    // consents recorded before the runs (basis consent)
+	// Floor is the floor of the gateway's signer; Floors holds every
+	// signer's (PEM, and PKCS#11 when SoftHSM2 is installed).
+	Floor  Floor
+	Floors []Floor
+	// Ops is the broker operations run (nil when skipped).
+	Ops      *OpsOutcome
+	Dir      string // kept temp dir, when KeepDir
+	Consents int    // consents recorded before the runs (basis consent)
 }
 
 // Run performs a whole measurement: private vhost, the signing floor, the
@@ -146,10 +171,35 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 	if err != nil {
 		return rep, err
 	}
-	// The floor runs first, on a quiet machine: nothing else is running yet.
-	say("signing floor: RSA-%d for %s", loadtest.KeyBits, c.FloorFor)
-	if rep.Floor, err = SigningFloor(key, c.FloorFor); err != nil {
+	// The floors run first, on a quiet machine: nothing else is running yet.
+	if c.Signer == "" {
+		c.Signer = SignerPEM
+		rep.Config.Signer = SignerPEM
+	}
+	workers := 2 * runtime.NumCPU()
+	say("signing floor: RSA-%d with crypto/rsa for 2 × %s", loadtest.KeyBits, c.FloorFor)
+	pemFloor, err := SigningFloor(key, c.FloorFor, workers)
+	if err != nil {
 		return rep, err
+	}
+	rep.Floors, rep.Floor = append(rep.Floors, pemFloor), pemFloor
+	gatewayEnv := append([]string{}, c.GatewayEnv...)
+	if hsm, err := NewSoftHSM(dir, keyFile); err != nil {
+		if c.Signer == SignerPKCS11 {
+			return rep, fmt.Errorf("PKCS#11 signer: %w", err)
+		}
+		say("PKCS#11 signer not measured: %v", err)
+	} else {
+		say("signing floor: RSA-%d on a SoftHSM2 token for 2 × %s", loadtest.KeyBits, c.FloorFor)
+		f, err := PKCS11Floor(hsm, loadtest.KeyBits, c.FloorFor, workers)
+		if err != nil {
+			return rep, err
+		}
+		rep.Floors = append(rep.Floors, f)
+		if c.Signer == SignerPKCS11 {
+			rep.Floor = f
+			gatewayEnv = append(hsm.Env(), gatewayEnv...)
+		}
 	}
 	agbs := loadtest.ProviderAGBs(c.Providers)
 	gen, err := loadtest.NewGenerator(agbs, c.Basis, c.Seed)
@@ -177,12 +227,27 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		}
 	}
 	rep.RequestAvg = loadtest.MeanSize(main)
+	var opsWarm, opsItems []loadtest.Item
+	if c.OpsN > 0 {
+		// A basis without consents: that run's gateway has a store of its
+		// own, and the broker's work does not depend on the basis.
+		g, err := loadtest.NewGenerator(agbs, disclosure.BasisLegalObligation, c.Seed+1)
+		if err != nil {
+			return rep, err
+		}
+		if opsWarm, err = loadtest.Prepare(g, c.Warmup); err != nil {
+			return rep, err
+		}
+		if opsItems, err = loadtest.Prepare(g, c.OpsN); err != nil {
+			return rep, err
+		}
+	}
 
 	say("starting %s serve", c.Binary)
 	gw, err := StartGateway(ctx, GatewayConfig{
 		Binary: c.Binary, Dir: dir, AMQPURL: vh.URL, Providers: agbs,
 		Workers: c.Workers, Prefetch: c.Prefetch, LogLevel: c.LogLevel,
-		Extra: profileEnv(c.CPUProfile),
+		Extra: append(profileEnv(c.CPUProfile), gatewayEnv...),
 	}, keyFile, certFile)
 	if err != nil {
 		return rep, err
@@ -253,11 +318,24 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 		return rep, err
 	}
 	rep.MessageAvg = drain.MeanSize()
+	_ = drain.Close() // the operations run drains through its proxy
 	stopped = true
 	if err := gw.Stop(); err != nil {
 		say("gateway stop: %v", err)
 	}
 
+	if c.OpsN > 0 {
+		say("broker operations run: %d disclosures, the gateway's and the load's connections through counting proxies", c.OpsN)
+		o, err := RunOps(ctx, OpsConfig{
+			Gateway: GatewayConfig{Binary: c.Binary, Dir: filepath.Join(dir, "ops"), AMQPURL: vh.URL, Providers: agbs,
+				Workers: c.Workers, Prefetch: c.Prefetch, LogLevel: c.LogLevel, Extra: gatewayEnv},
+			KeyFile: keyFile, CertFile: certFile, Warmup: opsWarm, Items: opsItems, Timeout: c.Timeout,
+		})
+		if err != nil {
+			return rep, fmt.Errorf("broker operations run: %w", err)
+		}
+		rep.Ops = &o
+	}
 	rep.Machine.LoadEnd = loadtest.LoadAverage()
 	size := rep.MessageAvg
 	if size == 0 {
@@ -270,10 +348,16 @@ func Run(ctx context.Context, c Config) (rep Report, err error) {
 	return rep, nil
 }
 
-// Targets of issue 7 (item 6), on the 2-core reference machine.
+// Targets of issue 18, on the 2-core reference machine with the gateway,
+// RabbitMQ and the load co-located.
 const (
 	TargetThroughput = 1000.0 // disclosures per second, end to end, RSA-2048
-	TargetCPURatio   = 1.5    // gateway CPU per disclosure / one signature's CPU
+	// TargetBrokerPublishes bounds RabbitMQ's CPU per disclosure, in
+	// ceiling publishes (its CPU per message of the ceiling run).
+	TargetBrokerPublishes = 6.0
+	// TargetGatewayCPU bounds the gateway's CPU per disclosure without the
+	// signature (one signature of its signer's floor taken off).
+	TargetGatewayCPU = time.Millisecond
 	TargetP99        = 100 * time.Millisecond
 	TargetRate       = 500.0 // offered load of the p99 target
 	TargetPeakRSS    = 150 << 20
