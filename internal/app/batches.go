@@ -18,10 +18,10 @@ import (
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 )
 
-// intakeBatchConsumers is how many batches of the intake are in hand at
+// IntakeBatchConsumers is how many batches of the intake are in hand at
 // once (each on its own channel): while one waits for the store or the
 // broker, the other's messages are screened and signed.
-const intakeBatchConsumers = 2
+const IntakeBatchConsumers = 2
 
 // intakeBatches is the batched intake (SLUIS_INTAKE_BATCH_SIZE,
 // docs/broker.md "Batched intake"). Every rule of the one-message path
@@ -109,8 +109,8 @@ type batchRunner struct {
 // Run consumes until ctx ends (Runner).
 func (r batchRunner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make([]error, intakeBatchConsumers)
-	for i := range intakeBatchConsumers {
+	errs := make([]error, IntakeBatchConsumers)
+	for i := range IntakeBatchConsumers {
 		wg.Go(func() { errs[i] = r.consumers.ConsumeBatches(ctx, r.cfg, r.handle, r.logger) })
 	}
 	wg.Wait()
