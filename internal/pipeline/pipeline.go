@@ -3,8 +3,10 @@
 // (idempotent), screen, compose, validate against the official XSD, sign,
 // publish to the provider's queue with a broker confirm, keep the signed
 // message in the evidence archive (archive.go), and a status event
-// for every state change. The stages are values passed in; this package
-// holds the order and the state machine, not the stages' rules.
+// for every state change. HandleBatch (batch.go) takes a batch of intake
+// messages through the same stages, each stage for the whole batch. The
+// stages are values passed in; this package holds the order and the state
+// machine, not the stages' rules.
 package pipeline
 
 import (
