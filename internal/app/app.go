@@ -38,6 +38,7 @@ import (
 // Store is everything the gateway needs of its store.
 type Store interface {
 	receipts.Store
+	receipts.Batcher
 	ledger.Reader
 	ledger.Appender
 	ledger.Redactor

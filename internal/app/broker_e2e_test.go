@@ -159,15 +159,19 @@ func brokerConnections(t *testing.T, vhostURL string) (map[string]int, int) {
 
 // TestGatewayHoldsOneConnectionPerRole: a running gateway holds exactly two
 // broker connections, sluis-gateway (publishing) and sluis-consumers (one
-// channel per consumer), and its health checks dial none.
+// channel per consumer, batched intake or not), and its health checks dial
+// none.
 func TestGatewayHoldsOneConnectionPerRole(t *testing.T) {
 	h := &harness{t: t, url: testenv.VHost(t), logs: &syncBuffer{}, pending: map[string][]bus.Event{}}
 	h.configure(t.TempDir())
 	h.startGateway()
 
 	// The consumers' channels open as the router starts its handlers.
-	workers := h.cfg.Workers
-	wantConsumers := workers + 2 + 2 + 2 // intake, consents, one per development provider's retour queue, inbound
+	intake := h.cfg.Workers
+	if h.cfg.IntakeBatchSize > 0 {
+		intake = app.IntakeBatchConsumers // batched intake (SLUIS_INTAKE_BATCH_SIZE)
+	}
+	wantConsumers := intake + 2 + 2 + 2 // intake, consents, one per development provider's retour queue, inbound
 	var conns map[string]int
 	var total int
 	deadline := time.Now().Add(30 * time.Second)

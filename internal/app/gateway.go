@@ -191,6 +191,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		ClientKeySecret: secret,
 		Logger:          log,
 		Metrics:         metrics,
+		Workers:         cfg.Workers,
 	})
 	if err != nil {
 		return nil, err
@@ -241,8 +242,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	if g.consumers, err = amqp.NewConsumers(cfg.AMQPURL, "sluis-consumers", quietLogger{watermill.NewSlogLogger(log)}); err != nil {
 		return nil, err
 	}
+	intakeConsumers := cfg.Workers
+	if cfg.IntakeBatchSize > 0 {
+		intakeConsumers = 0 // the batch consumers below take the intake
+	}
 	hs := []handler{
-		{name: "intake", queue: amqp.QueueDisclosures, consumers: cfg.Workers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
+		{name: "intake", queue: amqp.QueueDisclosures, consumers: intakeConsumers, handle: auth.wrap(amqp.QueueDisclosures, p.Handle),
 			retries: retryMetric{"sluis_handler_retries_total", "Retries of an intake message after a transient failure."}},
 		{name: "consents", queue: amqp.QueueConsents, consumers: 2, handle: auth.wrap(amqp.QueueConsents, consentHandler.Handle),
 			retries: retryMetric{"sluis_consent_handler_retries_total", "Retries of a consent command after a transient failure."}},
@@ -263,8 +268,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 	hs = append(hs, rhs...)
 	hs = append(hs, handler{name: "inbound", queue: amqp.QueueInbound, consumers: 2, handle: inbounds.Handle,
 		retries: retryMetric{"sluis_inbound_handler_retries_total", "Retries of an inbound provider message after a transient failure."}})
-	if g.router, err = newRouter(g.consumers, cfg.Prefetch, g.pub, g.Registry, quietLogger{watermill.NewSlogLogger(log)}, log, hs...); err != nil {
+	var routedBy map[string]routed
+	if g.router, routedBy, err = newRouter(g.consumers, cfg.Prefetch, g.pub, g.Registry, quietLogger{watermill.NewSlogLogger(log)}, log, hs...); err != nil {
 		return nil, err
+	}
+	var intake []job
+	if cfg.IntakeBatchSize > 0 {
+		batches := &intakeBatches{auth: auth, p: p, single: routedBy["intake"].chain, retries: routedBy["intake"].retries, log: log}
+		intake = append(intake, job{name: "intake-batches", run: batchRunner{
+			consumers: g.consumers, handle: batches.handle, logger: quietLogger{watermill.NewSlogLogger(log)},
+			cfg: intakeBatchConfig(cfg.IntakeBatchSize, cfg.IntakeBatchWait, cfg.Prefetch),
+		}})
 	}
 
 	scanner, err := overdue.New(overdue.Config{
@@ -302,14 +316,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, err
 	}
 	// Background jobs: one line each.
-	g.jobs.start(
+	g.jobs.start(append(intake,
 		job{name: "overdue", run: scanner},
 		job{name: "inbound-deadlines", run: deadlines},
 		job{name: "ledger-verify", run: ledgerCheck},
 		job{name: "breach-register", run: breaches},
 		job{name: "follow-ups", run: followUps},
 		job{name: "retention", run: g.Retention},
-	)
+	)...)
 
 	api, err := httpapi.New(dec, g.pub, g.Store, ids.Systems, log)
 	if err != nil {
@@ -370,7 +384,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, 
 		return nil, ctx.Err()
 	}
 	log.Info("sluis gateway running", "http", g.HTTPAddr, "admin", g.AdminAddr, "console", g.ConsoleAddr, "store", cfg.Store,
-		"broker", Redact(cfg.AMQPURL), "providers", len(reg.AGBs()), "workers", cfg.Workers)
+		"broker", Redact(cfg.AMQPURL), "providers", len(reg.AGBs()), "workers", cfg.Workers,
+		"intake_batch_size", cfg.IntakeBatchSize)
 	ok = true
 	return g, nil
 }

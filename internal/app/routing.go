@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -35,6 +36,13 @@ type handler struct {
 	retries retryMetric
 }
 
+// routed is a handler as the router runs it: chain, with its middlewares,
+// and the counter of its retries.
+type routed struct {
+	chain   message.HandlerFunc
+	retries prometheus.Counter
+}
+
 // retryMetric is a retry counter's name and help.
 type retryMetric struct{ name, help string }
 
@@ -54,11 +62,14 @@ type parker interface {
 // handler the delivery limit (counted in sluis_dead_letters_total), its
 // retry policy, counted in the handler's metric, and a log line for each
 // failed attempt (failures). Every consumer is a channel of its own on the
-// one shared consumer connection.
-func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.Registerer, log watermill.LoggerAdapter, slogger *slog.Logger, hs ...handler) (*message.Router, error) {
+// one shared consumer connection. It also returns, by handler name, each
+// handler with those middlewares as the router runs it (a handler with no
+// consumers is only that: the batched intake hands it what it does not
+// batch, batches.go).
+func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.Registerer, log watermill.LoggerAdapter, slogger *slog.Logger, hs ...handler) (*message.Router, map[string]routed, error) {
 	r, err := message.NewRouter(message.RouterConfig{CloseTimeout: 15 * time.Second}, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.AddMiddleware(middleware.Recoverer)
 	deadLetters := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -66,18 +77,19 @@ func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.R
 		Help: "Messages of a queue sluis consumes that it parked on sluis.dead (a summary without the body) because they were delivered too often, by queue and reason (delivery_limit). Parked retours are sluis_retours_parked_total.",
 	}, []string{"queue", "reason"})
 	if err := reg.Register(deadLetters); err != nil {
-		return nil, fmt.Errorf("dead letter metric: %w", err)
+		return nil, nil, fmt.Errorf("dead letter metric: %w", err)
 	}
 	for _, h := range hs {
 		deadLetters.WithLabelValues(h.queue, string(ReasonDeliveryLimit))
 	}
 	counters := map[string]prometheus.Counter{}
+	chains := map[string]routed{}
 	for _, h := range hs {
 		retries, ok := counters[h.retries.name]
 		if !ok {
 			retries = prometheus.NewCounter(prometheus.CounterOpts{Name: h.retries.name, Help: h.retries.help})
 			if err := reg.Register(retries); err != nil {
-				return nil, fmt.Errorf("%s retry metric: %w", h.name, err)
+				return nil, nil, fmt.Errorf("%s retry metric: %w", h.name, err)
 			}
 			counters[h.retries.name] = retries
 		}
@@ -85,16 +97,23 @@ func newRouter(conn *amqp.Consumers, prefetch int, dead parker, reg prometheus.R
 		if h.prefetch > 0 {
 			pf = h.prefetch
 		}
+		mws := func() []message.HandlerMiddleware {
+			return []message.HandlerMiddleware{deliveryLimit(h.queue, dead, deadLetters, slogger), retry(retries), failures(h.name, slogger)}
+		}
+		chain := message.HandlerFunc(func(msg *message.Message) ([]*message.Message, error) { return nil, h.handle(msg) })
+		for _, mw := range slices.Backward(mws()) {
+			chain = mw(chain)
+		}
+		chains[h.name] = routed{chain: middleware.Recoverer(chain), retries: retries}
 		for i := 0; i < h.consumers; i++ {
 			sub, err := conn.Subscriber(h.queue, pf, log)
 			if err != nil {
-				return nil, fmt.Errorf("%s subscriber: %w", h.name, err)
+				return nil, nil, fmt.Errorf("%s subscriber: %w", h.name, err)
 			}
-			r.AddConsumerHandler(fmt.Sprintf("%s-%d", h.name, i), h.queue, sub, h.handle).
-				AddMiddleware(deliveryLimit(h.queue, dead, deadLetters, slogger), retry(retries), failures(h.name, slogger))
+			r.AddConsumerHandler(fmt.Sprintf("%s-%d", h.name, i), h.queue, sub, h.handle).AddMiddleware(mws()...)
 		}
 	}
-	return r, nil
+	return r, chains, nil
 }
 
 // ReasonDeliveryLimit is the park reason of a message the gateway parks

@@ -172,7 +172,7 @@ func TestOneProvidersFloodDoesNotDelayAnother(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := newRouter(conns, 4, pub, prometheus.NewRegistry(), watermill.NopLogger{}, slog.New(slog.NewTextHandler(io.Discard, nil)), hs...)
+	r, _, err := newRouter(conns, 4, pub, prometheus.NewRegistry(), watermill.NopLogger{}, slog.New(slog.NewTextHandler(io.Discard, nil)), hs...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,6 +158,19 @@ type Config struct {
 	// Prefetch is the AMQP prefetch of each intake and consent consumer
 	// (each provider's retour consumer takes 1, docs/broker.md).
 	Prefetch int `env:"SLUIS_PREFETCH" envDefault:"4"`
+	// IntakeBatchSize turns on batched passes over the intake
+	// (docs/broker.md, "Batched intake"): 2 consumers on sluis.disclosures
+	// each take up to this many messages at once (or what came within
+	// SLUIS_INTAKE_BATCH_WAIT), screen, build and sign them concurrently
+	// (at most SLUIS_WORKERS at a time), write each step of the batch in
+	// one store transaction, publish its messages and status events with
+	// one round of pipelined confirms and ack it with one multiple ack.
+	// 0 (the default) takes intake messages one at a time, SLUIS_WORKERS
+	// consumers. At most 1024.
+	IntakeBatchSize int `env:"SLUIS_INTAKE_BATCH_SIZE" envDefault:"0"`
+	// IntakeBatchWait is how long a batch waits, after its first message,
+	// for more before it is processed with what it has; 1ms to 1s.
+	IntakeBatchWait time.Duration `env:"SLUIS_INTAKE_BATCH_WAIT" envDefault:"10ms"`
 	// ConfirmTimeout bounds the wait for a broker confirm.
 	ConfirmTimeout time.Duration `env:"SLUIS_CONFIRM_TIMEOUT" envDefault:"10s"`
 	// StatusUnroutableSkip is how long sluis stops publishing the status
@@ -272,6 +285,12 @@ func (c Config) Validate() error {
 	}
 	if c.Prefetch < 1 || c.Prefetch > 10000 {
 		return bad("SLUIS_PREFETCH", "must be between 1 and 10000")
+	}
+	if c.IntakeBatchSize < 0 || c.IntakeBatchSize > 1024 {
+		return bad("SLUIS_INTAKE_BATCH_SIZE", "must be between 0 (no batches) and 1024")
+	}
+	if c.IntakeBatchWait < time.Millisecond || c.IntakeBatchWait > time.Second {
+		return bad("SLUIS_INTAKE_BATCH_WAIT", "must be between 1ms and 1s")
 	}
 	if c.ConfirmTimeout < 100*time.Millisecond {
 		return bad("SLUIS_CONFIRM_TIMEOUT", "must be at least 100ms")

@@ -31,7 +31,7 @@ func TestArchiveOnDelivery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ps := newParts()
 			tc.set(ps)
-			if err := ps.pipeline(t).Handle(intake("intake-1", exampleBody(t, nil))); err != nil {
+			if err := handle(ps.pipeline(t), intake("intake-1", exampleBody(t, nil))); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
 			rec := ps.store.get(exampleID)
@@ -71,7 +71,7 @@ func TestArchiveFailureIsRetried(t *testing.T) {
 	p := ps.pipeline(t)
 	body := exampleBody(t, nil)
 
-	if err := p.Handle(intake("intake-1", body)); err == nil {
+	if err := handle(p, intake("intake-1", body)); err == nil {
 		t.Fatal("Handle with a failing archive: nil, want an error (retry)")
 	}
 	if rec := ps.store.get(exampleID); rec.State != receipts.Published {
@@ -81,7 +81,7 @@ func TestArchiveFailureIsRetried(t *testing.T) {
 		t.Fatal("archived although the put failed")
 	}
 
-	if err := p.Handle(intake("intake-1", body)); err != nil {
+	if err := handle(p, intake("intake-1", body)); err != nil {
 		t.Fatalf("redelivery: %v", err)
 	}
 	if rec := ps.store.get(exampleID); rec.State != receipts.Delivered {

@@ -45,7 +45,7 @@ func TestHandleRefusesWhatThePrincipalMayNotSend(t *testing.T) {
 			ps := newParts()
 			msg := message.NewMessage("intake-1", exampleBody(t, tc.mod))
 			msg.SetContext(tc.ctx)
-			if err := ps.pipeline(t).Handle(msg); err != nil {
+			if err := handle(ps.pipeline(t), msg); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
 			if n := len(ps.pub.on(bus.TopicOutbound)); n != 0 {

@@ -73,6 +73,28 @@ func (f *inflight) lock(ctx context.Context, id string) (func(), error) {
 	}
 }
 
+// tryLock takes id when no other pass of id runs in this process; ok is
+// false (and nothing taken) otherwise. A batch takes its ids with tryLock:
+// waiting for one while holding others could deadlock two batches.
+func (f *inflight) tryLock(id string) (unlock func(), ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ids == nil {
+		f.ids = map[string]chan struct{}{}
+	}
+	if _, busy := f.ids[id]; busy {
+		return nil, false
+	}
+	done := make(chan struct{})
+	f.ids[id] = done
+	return func() {
+		f.mu.Lock()
+		delete(f.ids, id)
+		f.mu.Unlock()
+		close(done)
+	}, true
+}
+
 // owners names claim holders: this process's random id and a counter.
 type owners struct {
 	prefix string
@@ -133,6 +155,9 @@ func (p *Pipeline) claim(ctx context.Context, ob *outbox, id string) (receipts.R
 	}
 }
 
+// releaseTimeout bounds a release of claims.
+const releaseTimeout = 10 * time.Second
+
 // release ends the pass's claim, raising the announced mark to what its
 // flush confirmed. A failed release only delays another copy until the
 // lease lapses; it is logged, not retried.
@@ -142,7 +167,7 @@ func (p *Pipeline) release(ctx context.Context, ob *outbox) {
 		return
 	}
 	defer c.unlock()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if err := p.store.Release(ctx, c.id, c.owner, c.announced); err != nil {
 		p.log.Warn("release claim", "disclosure_id", c.id, "err", err)

@@ -22,7 +22,7 @@ func TestCopiesInFlight(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = p.Handle(intake("intake-copy", body))
+			errs[i] = handle(p, intake("intake-copy", body))
 		}()
 	}
 	wg.Wait()
@@ -60,13 +60,13 @@ func TestCopiesInFlight(t *testing.T) {
 func TestConflictOverAMQP(t *testing.T) {
 	ps := newParts()
 	p := ps.pipeline(t)
-	if err := p.Handle(intake("first", exampleBody(t, nil))); err != nil {
+	if err := handle(p, intake("first", exampleBody(t, nil))); err != nil {
 		t.Fatal(err)
 	}
 	before := ps.store.get(exampleID)
 	entries := len(ps.store.entries())
 	other := exampleBody(t, func(m map[string]any) { m["legal_basis"].(map[string]any)["decision_ref"] = "besluit-2026-0043" })
-	if err := p.Handle(intake("second", other)); err != nil {
+	if err := handle(p, intake("second", other)); err != nil {
 		t.Fatal(err)
 	}
 	after := ps.store.get(exampleID)

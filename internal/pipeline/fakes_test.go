@@ -26,6 +26,7 @@ import (
 	"github.com/sluis-gateway/sluis/internal/pipeline"
 	"github.com/sluis-gateway/sluis/internal/receipts"
 	"github.com/sluis-gateway/sluis/internal/signing"
+	"github.com/sluis-gateway/sluis/internal/testenv"
 )
 
 // entry is one ledger entry the fake store appended.
@@ -175,6 +176,47 @@ func (s *receiptStore) MarkAnnounced(_ context.Context, id string, seq int64) er
 	if rec, ok := s.recs[id]; ok && seq > rec.Announced {
 		rec.Announced = seq
 		s.recs[id] = rec
+	}
+	return nil
+}
+
+// The batch methods are the single ones in turn (the fake needs no
+// transaction); batchErr fails a whole batch call.
+func (s *receiptStore) RegisterBatch(ctx context.Context, items []receipts.Registration) ([]receipts.Registered, error) {
+	out := make([]receipts.Registered, len(items))
+	for i, it := range items {
+		out[i].Record, out[i].Created, out[i].Err = s.Register(actor.With(ctx, it.Actor), it.Record)
+	}
+	return out, nil
+}
+
+func (s *receiptStore) ClaimBatch(ctx context.Context, claims []receipts.ClaimRequest, until time.Time) ([]receipts.Claimed, error) {
+	out := make([]receipts.Claimed, len(claims))
+	for i, c := range claims {
+		out[i].Record, out[i].Err = s.Claim(ctx, c.DisclosureID, c.Owner, until)
+	}
+	return out, nil
+}
+
+func (s *receiptStore) MoveBatch(ctx context.Context, moves []receipts.Moves) ([]receipts.Moved, error) {
+	s.mu.Lock()
+	err := s.moveErr
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]receipts.Moved, len(moves))
+	for i, m := range moves {
+		out[i].Records, out[i].Err = s.MoveAll(actor.With(ctx, m.Actor), m.DisclosureID, m.Changes...)
+	}
+	return out, nil
+}
+
+func (s *receiptStore) ReleaseBatch(ctx context.Context, rs []receipts.ReleaseRequest) error {
+	for _, r := range rs {
+		if err := s.Release(ctx, r.DisclosureID, r.Owner, r.Announced); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -379,4 +421,14 @@ func (a *archiveFake) get(id string) (archived, bool) {
 	defer a.mu.Unlock()
 	k, ok := a.kept[id]
 	return k, ok
+}
+
+// handle hands msg to p as the gateway would: to Handle, or with
+// SLUIS_TEST_INTAKE_BATCH_SIZE set (testenv.BatchSize) to HandleBatch as a
+// batch of one.
+func handle(p *pipeline.Pipeline, msg *message.Message) error {
+	if testenv.BatchSize() > 0 {
+		return p.HandleBatch(msg.Context(), []*message.Message{msg})[0]
+	}
+	return p.Handle(msg)
 }

@@ -161,7 +161,7 @@ func TestReasonMetricsAndLogs(t *testing.T) {
 				msg = message.NewMessage("intake-1", body)
 				msg.SetContext(identity.WithSystem(msg.Context(), *tc.sys))
 			}
-			_ = ps.observed(t, reg, logs).Handle(msg)
+			_ = handle(ps.observed(t, reg, logs), msg)
 
 			for _, c := range append(screen.Codes(), pipeline.CodeSenderNotAllowed, pipeline.CodeBasisNotAllowed, pipeline.ReasonOther) {
 				m, err := pipelineCounter(reg, "sluis_disclosure_refusals_total", c)

@@ -3,8 +3,10 @@
 // (idempotent), screen, compose, validate against the official XSD, sign,
 // publish to the provider's queue with a broker confirm, keep the signed
 // message in the evidence archive (archive.go), and a status event
-// for every state change. The stages are values passed in; this package
-// holds the order and the state machine, not the stages' rules.
+// for every state change. HandleBatch (batch.go) takes a batch of intake
+// messages through the same stages, each stage for the whole batch. The
+// stages are values passed in; this package holds the order and the state
+// machine, not the stages' rules.
 package pipeline
 
 import (
@@ -41,6 +43,7 @@ const ReasonStoppedWhileSending = "stopped while being sent (the basis no longer
 type Pipeline struct {
 	dec       *disclosure.Decoder
 	store     Store
+	batcher   receipts.Batcher
 	ledger    Ledger
 	screen    Screener
 	compose   Composer
@@ -56,6 +59,8 @@ type Pipeline struct {
 	claimFor  time.Duration
 	inflight  inflight
 	owners    *owners
+	// workers bounds the concurrent stages of HandleBatch (Config.Workers).
+	workers chan struct{}
 }
 
 // Config holds the pipeline's parts. All are required except Now and Logger.
@@ -81,7 +86,14 @@ type Config struct {
 	// ClaimFor is how long a pass's claim on a disclosure lasts unless
 	// released (claim.go); default DefaultClaimFor.
 	ClaimFor time.Duration
+	// Workers bounds how many messages of a batch (HandleBatch) are
+	// decoded, screened and built at once, over all batches; default
+	// DefaultWorkers (the gateway passes SLUIS_WORKERS).
+	Workers int
 }
+
+// DefaultWorkers is Config.Workers when unset.
+const DefaultWorkers = 32
 
 // New checks the configuration and builds the pipeline.
 func New(c Config) (*Pipeline, error) {
@@ -117,15 +129,21 @@ func New(c Config) (*Pipeline, error) {
 	if c.ClaimFor == 0 {
 		c.ClaimFor = DefaultClaimFor
 	}
+	if c.Workers < 0 {
+		return nil, errors.New("pipeline: negative workers")
+	}
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+	}
 	own, err := newOwners()
 	if err != nil {
 		return nil, err
 	}
 	return &Pipeline{
-		dec: c.Decoder, store: c.Store, ledger: c.Store, screen: c.Screener, compose: c.Composer,
+		dec: c.Decoder, store: c.Store, batcher: c.Store, ledger: c.Store, screen: c.Screener, compose: c.Composer,
 		validate: c.Validator, seal: c.Sealer, pub: c.Publisher, archive: c.Archive, answers: c.Answers,
 		clientKey: c.ClientKeySecret, now: c.Now, log: c.Logger, metrics: c.Metrics,
-		claimFor: c.ClaimFor, owners: own,
+		claimFor: c.ClaimFor, owners: own, workers: make(chan struct{}, c.Workers),
 	}, nil
 }
 

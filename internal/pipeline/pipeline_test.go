@@ -283,7 +283,7 @@ func TestResume(t *testing.T) {
 			case st != "":
 				ps.store.seed(found(t, body, receipts.State(st)))
 			}
-			err := ps.pipeline(t).Handle(intake("intake-1", body))
+			err := handle(ps.pipeline(t), intake("intake-1", body))
 			ps.check(t, err, tc.want)
 			if got := ps.store.get(found(t, body, receipts.Received).DisclosureID); tc.want.events != nil && got.Announced != got.Sequence {
 				t.Errorf("announced %d after the pass, want the sequence %d", got.Announced, got.Sequence)
@@ -350,7 +350,7 @@ func TestBuildAndPublishFailures(t *testing.T) {
 			body := exampleBody(t, nil)
 			ps.store.seed(found(t, body, tc.found))
 			tc.set(ps)
-			err := ps.pipeline(t).Handle(intake("intake-1", body))
+			err := handle(ps.pipeline(t), intake("intake-1", body))
 			ps.check(t, err, tc.want)
 		})
 	}
@@ -363,10 +363,10 @@ func TestRedeliveryAfterFailedPublish(t *testing.T) {
 	ps.pub.outboundErrs = []error{errBroker}
 	p := ps.pipeline(t)
 	body := exampleBody(t, nil)
-	if err := p.Handle(intake("intake-1", body)); !errors.Is(err, errBroker) {
+	if err := handle(p, intake("intake-1", body)); !errors.Is(err, errBroker) {
 		t.Fatalf("first pass: %v, want the broker's error", err)
 	}
-	if err := p.Handle(intake("intake-1", body)); err != nil {
+	if err := handle(p, intake("intake-1", body)); err != nil {
 		t.Fatalf("redelivery: %v", err)
 	}
 	ps.check(t, nil, outcome{
@@ -429,7 +429,7 @@ func TestHandleWithScreen(t *testing.T) {
 				t.Fatal(err)
 			}
 			ps.screen = scr
-			err = ps.pipeline(t).Handle(intake("intake-1", exampleBody(t, tc.mod)))
+			err = handle(ps.pipeline(t), intake("intake-1", exampleBody(t, tc.mod)))
 			ps.check(t, err, tc.want)
 			if got := tc.store.reg.Consents; len(got) > 0 && got[0].UsedBy != tc.wantUsed {
 				t.Errorf("c-1 used by %q, want %q", got[0].UsedBy, tc.wantUsed)

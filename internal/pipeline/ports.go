@@ -25,6 +25,9 @@ type Store interface {
 	MoveAll(ctx context.Context, id string, cs ...receipts.Change) ([]receipts.Record, error)
 	RecordInvalid(ctx context.Context, r receipts.InvalidRequest) error
 	receipts.Claimer
+	// Batcher is what HandleBatch writes with: each step of a batch in one
+	// transaction.
+	receipts.Batcher
 	Ledger
 }
 

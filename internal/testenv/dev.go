@@ -12,9 +12,10 @@ import (
 // providers and systems, plaintext AMQP to the test's private vhost; see
 // docs/security.md) and the paths of those files. Add the test's own
 // settings (SLUIS_AMQP_URL, SLUIS_HTTP_ADDR, ...) to the map; a setting the
-// test sets replaces the development one.
+// test sets replaces the development one. With SLUIS_TEST_INTAKE_BATCH_SIZE
+// in the test's environment it turns on batched intake passes (batch.go).
 func DevSettings(dir string) map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		"SLUIS_DEV":               "true",
 		"SLUIS_SQLITE_PATH":       filepath.Join(dir, "sluis.db"),
 		"SLUIS_SIGNING_KEY":       filepath.Join(dir, "keys", "sluis-signing-dev.key.pem"),
@@ -25,6 +26,8 @@ func DevSettings(dir string) map[string]string {
 		// The console on a free port (SLUIS_DEV would take 127.0.0.1:8443).
 		"SLUIS_CONSOLE_ADDR": "127.0.0.1:0",
 	}
+	batchSettings(m) // SLUIS_TEST_INTAKE_BATCH_SIZE (batch.go)
+	return m
 }
 
 // WithSettings returns base with the settings of over added or replaced

@@ -19,17 +19,20 @@ const recordColumns = `disclosure_id, municipality, system, recipient, standard,
 	reason_codes::text, retour_codes::text, state_times::text, created_at, updated_at,
 	status_seq, announced_seq`
 
-func scanRecord(row pgx.Row) (receipts.Record, error) {
+// scanRecord scans recordColumns, then into extra the columns selected
+// after them.
+func scanRecord(row pgx.Row, extra ...any) (receipts.Record, error) {
 	var (
 		r                               receipts.Record
 		state, reasonCodes, retourCodes string
 		stateTimes                      string
 		created, updated                time.Time
 	)
-	err := row.Scan(&r.DisclosureID, &r.Municipality, &r.System, &r.Recipient, &r.Standard,
+	dest := []any{&r.DisclosureID, &r.Municipality, &r.System, &r.Recipient, &r.Standard,
 		&r.MessageType, &r.Purpose, &r.Basis, &r.ClientKey, &r.RequestHash, &state,
 		&r.Identificatie, &r.MessageID, &r.Reason, &reasonCodes, &retourCodes, &stateTimes,
-		&created, &updated, &r.Sequence, &r.Announced)
+		&created, &updated, &r.Sequence, &r.Announced}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return receipts.Record{}, err
 	}
@@ -62,6 +65,19 @@ func getRecord(ctx context.Context, q queryer, disclosureID string, forUpdate bo
 	}
 	return rec, nil
 }
+
+// qInsertDisclosure inserts a registered record; nothing when the id is
+// taken (concurrently).
+const qInsertDisclosure = `INSERT INTO disclosures (disclosure_id, municipality, system, recipient,
+	standard, message_type, purpose, basis, client_key, request_hash, state, identificatie,
+	message_id, reason, reason_codes, retour_codes, state_times, state_at, created_at, updated_at,
+	status_seq, announced_seq)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 0)
+	ON CONFLICT (disclosure_id) DO NOTHING`
+
+// qUpdateDisclosure stores a record's state after a move.
+const qUpdateDisclosure = `UPDATE disclosures SET state = $1, reason = $2, reason_codes = $3,
+	retour_codes = $4, state_times = $5, state_at = $6, updated_at = $7, status_seq = $8 WHERE disclosure_id = $9`
 
 // existing answers a Register of an id that is already stored.
 func existing(rec receipts.Record, requestHash string) (receipts.Record, bool, error) {
@@ -136,12 +152,7 @@ func (s *Store) insert(ctx context.Context, a actor.Actor, r receipts.Record) (r
 	rec.At = map[receipts.State]time.Time{receipts.Received: now}
 	rec.CreatedAt, rec.UpdatedAt = now, now
 
-	tag, err := tx.Exec(ctx, `INSERT INTO disclosures (disclosure_id, municipality, system, recipient,
-		standard, message_type, purpose, basis, client_key, request_hash, state, identificatie,
-		message_id, reason, reason_codes, retour_codes, state_times, state_at, created_at, updated_at,
-		status_seq, announced_seq)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 0)
-		ON CONFLICT (disclosure_id) DO NOTHING`,
+	tag, err := tx.Exec(ctx, qInsertDisclosure,
 		rec.DisclosureID, rec.Municipality, rec.System, rec.Recipient, rec.Standard, rec.MessageType,
 		rec.Purpose, rec.Basis, rec.ClientKey, rec.RequestHash, string(rec.State), rec.Identificatie,
 		rec.MessageID, rec.Reason, storecore.EncodeCodes(nil), storecore.EncodeCodes(nil),
@@ -197,8 +208,7 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 		return nil, err
 	}
 	last := recs[len(recs)-1]
-	if _, err := tx.Exec(ctx, `UPDATE disclosures SET state = $1, reason = $2, reason_codes = $3,
-		retour_codes = $4, state_times = $5, state_at = $6, updated_at = $7, status_seq = $8 WHERE disclosure_id = $9`,
+	if _, err := tx.Exec(ctx, qUpdateDisclosure,
 		string(last.State), last.Reason, storecore.EncodeCodes(last.ReasonCodes),
 		storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), last.At[last.State], now,
 		last.Sequence, disclosureID); err != nil {

@@ -108,56 +108,62 @@ func (s *Store) Register(ctx context.Context, r receipts.Record) (receipts.Recor
 		created bool
 	)
 	err = s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
-		existing, err := getRecord(ctx, tx, r.DisclosureID)
-		switch {
-		case err == nil:
-			if existing.RequestHash != r.RequestHash {
-				return fmt.Errorf("register %s: %w", r.DisclosureID, receipts.ErrConflict)
-			}
-			out = existing
-			return nil
-		case !errors.Is(err, receipts.ErrNotFound):
-			return fmt.Errorf("register: %w", err)
-		}
-
-		var n int64
-		if err := tx.QueryRowContext(ctx, qNextIdentificatie, r.Municipality, r.MessageType).Scan(&n); err != nil {
-			return fmt.Errorf("register %s: allocate identificatie: %w", r.DisclosureID, err)
-		}
-		ident, err := storecore.Identificatie(n)
-		if err != nil {
-			return fmt.Errorf("register %s: %w", r.DisclosureID, err)
-		}
-
-		now := storecore.Now()
-		rec := r
-		rec.State = receipts.Received
-		rec.Sequence, rec.Announced = 1, 0
-		rec.Identificatie = ident
-		rec.MessageID = receipts.MessageID(r.MessageType, r.Municipality, ident)
-		rec.Reason, rec.ReasonCodes, rec.RetourCodes = "", nil, nil
-		rec.At = map[receipts.State]time.Time{receipts.Received: now}
-		rec.CreatedAt, rec.UpdatedAt = now, now
-
-		if _, err := tx.ExecContext(ctx, qInsertDisclosure,
-			rec.DisclosureID, rec.Municipality, rec.System, rec.Recipient, rec.Standard, rec.MessageType,
-			rec.Purpose, rec.Basis, rec.ClientKey, rec.RequestHash, string(rec.State), rec.Identificatie,
-			rec.MessageID, rec.Reason, storecore.EncodeCodes(nil), storecore.EncodeCodes(nil),
-			storecore.EncodeAt(rec.At), storecore.Micros(now), storecore.Micros(now), rec.Sequence, rec.Announced,
-			storecore.Micros(now)); err != nil {
-			return fmt.Errorf("register %s: insert: %w", r.DisclosureID, err)
-		}
-		if _, err := appendEntry(ctx, tx, now, a.String(), rec.DisclosureID,
-			ledger.StateEvent(string(receipts.Received)), storecore.RegisterDetail(rec)); err != nil {
-			return fmt.Errorf("register %s: %w", r.DisclosureID, err)
-		}
-		out, created = rec, true
-		return nil
+		var err error
+		out, created, err = registerTx(ctx, tx, a, r)
+		return err
 	})
 	if err != nil {
 		return receipts.Record{}, false, err
 	}
 	return out, created, nil
+}
+
+// registerTx registers r in tx (Register's write). An error matching
+// receipts.ErrConflict comes before anything was written.
+func registerTx(ctx context.Context, tx *wtx, a actor.Actor, r receipts.Record) (receipts.Record, bool, error) {
+	existing, err := getRecord(ctx, tx, r.DisclosureID)
+	switch {
+	case err == nil:
+		if existing.RequestHash != r.RequestHash {
+			return receipts.Record{}, false, fmt.Errorf("register %s: %w", r.DisclosureID, receipts.ErrConflict)
+		}
+		return existing, false, nil
+	case !errors.Is(err, receipts.ErrNotFound):
+		return receipts.Record{}, false, fmt.Errorf("register: %w", err)
+	}
+
+	var n int64
+	if err := tx.QueryRowContext(ctx, qNextIdentificatie, r.Municipality, r.MessageType).Scan(&n); err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: allocate identificatie: %w", r.DisclosureID, err)
+	}
+	ident, err := storecore.Identificatie(n)
+	if err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: %w", r.DisclosureID, err)
+	}
+
+	now := storecore.Now()
+	rec := r
+	rec.State = receipts.Received
+	rec.Sequence, rec.Announced = 1, 0
+	rec.Identificatie = ident
+	rec.MessageID = receipts.MessageID(r.MessageType, r.Municipality, ident)
+	rec.Reason, rec.ReasonCodes, rec.RetourCodes = "", nil, nil
+	rec.At = map[receipts.State]time.Time{receipts.Received: now}
+	rec.CreatedAt, rec.UpdatedAt = now, now
+
+	if _, err := tx.ExecContext(ctx, qInsertDisclosure,
+		rec.DisclosureID, rec.Municipality, rec.System, rec.Recipient, rec.Standard, rec.MessageType,
+		rec.Purpose, rec.Basis, rec.ClientKey, rec.RequestHash, string(rec.State), rec.Identificatie,
+		rec.MessageID, rec.Reason, storecore.EncodeCodes(nil), storecore.EncodeCodes(nil),
+		storecore.EncodeAt(rec.At), storecore.Micros(now), storecore.Micros(now), rec.Sequence, rec.Announced,
+		storecore.Micros(now)); err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: insert: %w", r.DisclosureID, err)
+	}
+	if _, err := appendEntry(ctx, tx, now, a.String(), rec.DisclosureID,
+		ledger.StateEvent(string(receipts.Received)), storecore.RegisterDetail(rec)); err != nil {
+		return receipts.Record{}, false, fmt.Errorf("register %s: %w", r.DisclosureID, err)
+	}
+	return rec, true, nil
 }
 
 // Move implements receipts.Store.
@@ -181,37 +187,51 @@ func (s *Store) MoveAll(ctx context.Context, disclosureID string, cs ...receipts
 	}
 	var out []receipts.Record
 	err = s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
-		rec, err := getRecord(ctx, tx, disclosureID)
-		if err != nil {
-			return fmt.Errorf("move: %w", err)
-		}
-		now := storecore.Now()
-		recs, err := receipts.ApplyAll(disclosureID, rec, storecore.TruncChanges(cs), now)
-		if err != nil {
-			return err
-		}
-		last := recs[len(recs)-1]
-		if _, err := tx.ExecContext(ctx, qUpdateDisclosure,
-			string(last.State), last.Reason, storecore.EncodeCodes(last.ReasonCodes),
-			storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), storecore.Micros(last.At[last.State]),
-			storecore.Micros(now), last.Sequence, disclosureID); err != nil {
-			return fmt.Errorf("move %s: update: %w", disclosureID, err)
-		}
-		from := rec.State
-		for i, c := range cs {
-			if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, ledger.StateEvent(string(c.To)),
-				storecore.MoveDetail(from, c)); err != nil {
-				return fmt.Errorf("move %s: %w", disclosureID, err)
-			}
-			from = recs[i].State
+		recs, itemErr, err := moveTx(ctx, tx, a, disclosureID, cs)
+		if err == nil {
+			err = itemErr
 		}
 		out = recs
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// moveTx applies MoveAll's changes in tx. itemErr (the record is not
+// there, a change not allowed) comes before anything was written; err is
+// a failed write.
+func moveTx(ctx context.Context, tx *wtx, a actor.Actor, disclosureID string, cs []receipts.Change) (out []receipts.Record, itemErr, err error) {
+	rec, err := getRecord(ctx, tx, disclosureID)
+	if errors.Is(err, receipts.ErrNotFound) {
+		return nil, fmt.Errorf("move: %w", err), nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("move: %w", err)
+	}
+	now := storecore.Now()
+	recs, err := receipts.ApplyAll(disclosureID, rec, storecore.TruncChanges(cs), now)
+	if err != nil {
+		return nil, err, nil
+	}
+	last := recs[len(recs)-1]
+	if _, err := tx.ExecContext(ctx, qUpdateDisclosure,
+		string(last.State), last.Reason, storecore.EncodeCodes(last.ReasonCodes),
+		storecore.EncodeCodes(last.RetourCodes), storecore.EncodeAt(last.At), storecore.Micros(last.At[last.State]),
+		storecore.Micros(now), last.Sequence, disclosureID); err != nil {
+		return nil, nil, fmt.Errorf("move %s: update: %w", disclosureID, err)
+	}
+	from := rec.State
+	for i, c := range cs {
+		if _, err := appendEntry(ctx, tx, now, a.String(), disclosureID, ledger.StateEvent(string(c.To)),
+			storecore.MoveDetail(from, c)); err != nil {
+			return nil, nil, fmt.Errorf("move %s: %w", disclosureID, err)
+		}
+		from = recs[i].State
+	}
+	return recs, nil, nil
 }
 
 // Get implements receipts.Store.
@@ -321,25 +341,38 @@ func (s *Store) Claim(ctx context.Context, disclosureID, owner string, until tim
 	}
 	var out receipts.Record
 	err := s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
-		res, err := tx.ExecContext(ctx, qClaim, owner, storecore.Micros(until), disclosureID, owner,
-			storecore.Micros(storecore.Now()))
-		if err != nil {
-			return fmt.Errorf("claim %s: %w", disclosureID, err)
-		}
-		rec, err := getRecord(ctx, tx, disclosureID)
-		if err != nil {
-			return fmt.Errorf("claim: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("claim %s: %w", disclosureID, receipts.ErrClaimed)
+		rec, itemErr, err := claimTx(ctx, tx, disclosureID, owner, until)
+		if err == nil {
+			err = itemErr
 		}
 		out = rec
-		return nil
+		return err
 	})
 	if err != nil {
 		return receipts.Record{}, err
 	}
 	return out, nil
+}
+
+// claimTx is Claim's write in tx; itemErr (ErrClaimed, ErrNotFound) means
+// nothing was changed, err a failed statement.
+func claimTx(ctx context.Context, tx *wtx, disclosureID, owner string, until time.Time) (rec receipts.Record, itemErr, err error) {
+	res, err := tx.ExecContext(ctx, qClaim, owner, storecore.Micros(until), disclosureID, owner,
+		storecore.Micros(storecore.Now()))
+	if err != nil {
+		return receipts.Record{}, nil, fmt.Errorf("claim %s: %w", disclosureID, err)
+	}
+	rec, err = getRecord(ctx, tx, disclosureID)
+	if errors.Is(err, receipts.ErrNotFound) {
+		return receipts.Record{}, fmt.Errorf("claim: %w", err), nil
+	}
+	if err != nil {
+		return receipts.Record{}, nil, fmt.Errorf("claim: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return receipts.Record{}, fmt.Errorf("claim %s: %w", disclosureID, receipts.ErrClaimed), nil
+	}
+	return rec, nil, nil
 }
 
 // Release implements receipts.Claimer.

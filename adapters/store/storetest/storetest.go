@@ -26,6 +26,7 @@ import (
 // Store is what the suite tests: the receipts store and the ledger.
 type Store interface {
 	receipts.Store
+	receipts.Batcher
 	ledger.Reader
 	ledger.Appender
 	ledger.Redactor
@@ -127,6 +128,12 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"redaction removes a client's references and the chain verifies", testRedact},
 		{"bad arguments are refused", testBadArguments},
 		{"by client lists one municipality's disclosures of one client in order", testByClient},
+		{"register batch: each item as Register would, in one transaction", testRegisterBatch},
+		{"register batches and registers at once: one record per id, no identificatie twice", testRegisterBatchConcurrent},
+		{"claim batch: each claim as Claim would", testClaimBatch},
+		{"move batch: each item's changes as MoveAll would", testMoveBatch},
+		{"release batch: each release as Release would", testReleaseBatch},
+		{"claim, move and release batches crossing in opposite orders finish", testBatchesCrossing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -414,3 +414,22 @@ func CheckClaim(disclosureID, owner string) error {
 	}
 	return CheckText("owner", owner)
 }
+
+// CheckBatch checks the size of a Batcher call (1 to receipts.MaxBatch
+// items) and, when unique is set, that no disclosure id appears twice.
+func CheckBatch(ids []string, unique bool) error {
+	if len(ids) == 0 || len(ids) > receipts.MaxBatch {
+		return fmt.Errorf("%w: %d items (1 to %d)", receipts.ErrBadBatch, len(ids), receipts.MaxBatch)
+	}
+	if !unique {
+		return nil
+	}
+	seen := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		if _, ok := seen[id]; ok {
+			return fmt.Errorf("%w: disclosure %s twice", receipts.ErrBadBatch, id)
+		}
+		seen[id] = struct{}{}
+	}
+	return nil
+}
