@@ -393,7 +393,7 @@ func (p *Pipeline) archiveItem(it *item) {
 		return
 	}
 	at := p.now()
-	if err := p.archiveSigned(it.ctx, it.rec, it.signed, at); err != nil {
+	if err := p.archiveSigned(it.ctx, it.rec, it.signed); err != nil {
 		it.err = err
 		return
 	}
