@@ -24,6 +24,9 @@ func (p *Pipeline) archiveSigned(ctx context.Context, rec receipts.Record, signe
 	if p.archive == nil || rec.ClientKey == "" {
 		return nil
 	}
+	if rec.CreatedAt.IsZero() { // a term from year 1 would end at once
+		return fmt.Errorf("archive %s: the record has no registration time", rec.DisclosureID)
+	}
 	until, err := retention.Until(rec.Standard, rec.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", rec.DisclosureID, err)
