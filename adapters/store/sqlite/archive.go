@@ -16,8 +16,13 @@ var _ archive.Store = (*Store)(nil)
 const (
 	archiveKeyColumns   = `key_id, client_key, master_key_id, wrapped, created_at, shredded_at`
 	archiveEntryColumns = `disclosure_id, client_key, key_id, ciphertext, archived_at, retain_until`
-	qArchiveLiveKey     = `SELECT ` + archiveKeyColumns + ` FROM archive_keys WHERE client_key = ? AND shredded_at IS NULL`
-	qArchiveEntry       = `SELECT ` + archiveEntryColumns + ` FROM archive_entries WHERE disclosure_id = ?`
+	// The queries of every archived disclosure, prepared once on the
+	// readers (readQueries) and on the writer (writeQueries).
+	qArchiveLiveKey  = `SELECT ` + archiveKeyColumns + ` FROM archive_keys WHERE client_key = ? AND shredded_at IS NULL`
+	qArchiveEntry    = `SELECT ` + archiveEntryColumns + ` FROM archive_entries WHERE disclosure_id = ?`
+	qArchiveInsKey   = `INSERT INTO archive_keys (` + archiveKeyColumns + `) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING`
+	qArchiveInsEntry = `INSERT INTO archive_entries (` + archiveEntryColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (disclosure_id) DO NOTHING`
 )
 
 // ArchiveCreateKey implements archive.Store: the insert is ignored when the
@@ -26,8 +31,7 @@ const (
 func (s *Store) ArchiveCreateKey(ctx context.Context, k archive.DataKey) (archive.DataKey, error) {
 	var live archive.DataKey
 	err := s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_keys (`+archiveKeyColumns+`)
-			VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING`,
+		if _, err := tx.ExecContext(ctx, qArchiveInsKey,
 			k.ID, k.ClientKey, k.MasterKeyID, k.Wrapped, storecore.Micros(k.CreatedAt)); err != nil {
 			return err
 		}
@@ -43,7 +47,7 @@ func (s *Store) ArchiveCreateKey(ctx context.Context, k archive.DataKey) (archiv
 
 // ArchiveLiveKey implements archive.Store.
 func (s *Store) ArchiveLiveKey(ctx context.Context, clientKey string) (archive.DataKey, error) {
-	k, err := scanArchiveKey(s.r.QueryRowContext(ctx, qArchiveLiveKey, clientKey))
+	k, err := scanArchiveKey(s.rstmts[qArchiveLiveKey].QueryRowContext(ctx, clientKey))
 	if err != nil {
 		return archive.DataKey{}, fmt.Errorf("archive live key: %w", err)
 	}
@@ -66,8 +70,7 @@ func (s *Store) ArchivePut(ctx context.Context, e archive.Sealed) (archive.Seale
 		created bool
 	)
 	err := s.wr.do(ctx, func(ctx context.Context, tx *wtx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO archive_entries (`+archiveEntryColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (disclosure_id) DO NOTHING`,
+		res, err := tx.ExecContext(ctx, qArchiveInsEntry,
 			e.DisclosureID, e.ClientKey, e.KeyID, e.Ciphertext, storecore.Micros(e.ArchivedAt), storecore.Micros(e.RetainUntil))
 		if err != nil {
 			return err
@@ -88,7 +91,7 @@ func (s *Store) ArchivePut(ctx context.Context, e archive.Sealed) (archive.Seale
 
 // ArchiveGet implements archive.Store.
 func (s *Store) ArchiveGet(ctx context.Context, disclosureID string) (archive.Sealed, error) {
-	e, err := scanArchiveEntry(s.r.QueryRowContext(ctx, qArchiveEntry, disclosureID))
+	e, err := scanArchiveEntry(s.rstmts[qArchiveEntry].QueryRowContext(ctx, disclosureID))
 	if err != nil {
 		return archive.Sealed{}, fmt.Errorf("archive get: %w", err)
 	}

@@ -50,6 +50,7 @@ var writeQueries = []string{
 	qGetRecord, qNextIdentificatie, qInsertDisclosure, qUpdateDisclosure, qInsertInvalid,
 	qCountInvalid, qClaim, qReleaseClaim, qMarkAnnounced,
 	qLedgerHead, qInsertEntry, qMoveHead, qSavepoint, qRollbackTo, qRelease,
+	qArchiveInsKey, qArchiveInsEntry, qArchiveLiveKey, qArchiveEntry,
 }
 
 type scanner interface{ Scan(dest ...any) error }
