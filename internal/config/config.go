@@ -169,8 +169,11 @@ type Config struct {
 	// consumers. At most 1024.
 	IntakeBatchSize int `env:"SLUIS_INTAKE_BATCH_SIZE" envDefault:"0"`
 	// IntakeBatchWait is how long a batch waits, after its first message,
-	// for more before it is processed with what it has; 1ms to 1s.
-	IntakeBatchWait time.Duration `env:"SLUIS_INTAKE_BATCH_WAIT" envDefault:"10ms"`
+	// for more before it is processed with what it has; 1ms to 1s. Under a
+	// backlog batches fill at once; below saturation every millisecond of
+	// it adds to each message's latency (docs/performance.md, "Batched
+	// passes": at 100/s a p99 of 28 ms with 1ms, 178 ms with 10ms).
+	IntakeBatchWait time.Duration `env:"SLUIS_INTAKE_BATCH_WAIT" envDefault:"1ms"`
 	// ConfirmTimeout bounds the wait for a broker confirm.
 	ConfirmTimeout time.Duration `env:"SLUIS_CONFIRM_TIMEOUT" envDefault:"10s"`
 	// StatusUnroutableSkip is how long sluis stops publishing the status
