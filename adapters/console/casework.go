@@ -82,7 +82,7 @@ func (s *Server) caseworkError(w http.ResponseWriter, r *http.Request, err error
 	var re *casework.RequestError
 	switch {
 	case errors.As(err, &re):
-		s.fail(w, r, http.StatusBadRequest, "Niet vastgelegd: "+re.Error())
+		s.fail(w, r, http.StatusBadRequest, "Niet vastgelegd: "+problemNL(re))
 	case errors.Is(err, casework.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "Dit item bestaat niet, of hoort bij een andere gemeente.")
 	case errors.Is(err, casework.ErrClosed):
@@ -131,7 +131,7 @@ func (s *Server) clientReport(w http.ResponseWriter, r *http.Request, st identit
 	var re *rights.RequestError
 	switch {
 	case errors.As(err, &re):
-		s.render(w, r, http.StatusBadRequest, "client", "Inzage voor een cliënt", clientData{Problem: re.Error()})
+		s.render(w, r, http.StatusBadRequest, "client", "Inzage voor een cliënt", clientData{Problem: problemNL(re)})
 		return
 	case err != nil:
 		s.log.Error("console: access report", "err", err)

@@ -177,7 +177,7 @@ func (s *Server) breachRecord(w http.ResponseWriter, r *http.Request, st identit
 	inc, err := s.c.Breaches.Record(r.Context(), s.officer(st), f)
 	switch {
 	case errors.Is(err, breach.ErrInvalid):
-		s.render(w, r, http.StatusBadRequest, "breach_new", "Datalek vastleggen", newBreachData(breach.Incident{}, s.now(), err.Error(), form))
+		s.render(w, r, http.StatusBadRequest, "breach_new", "Datalek vastleggen", newBreachData(breach.Incident{}, s.now(), problemNL(err), form))
 	case err != nil:
 		s.breachError(w, r, err)
 	default:
@@ -228,7 +228,11 @@ func (s *Server) breachAction(w http.ResponseWriter, r *http.Request, st identit
 			s.breachError(w, r, gerr)
 			return
 		}
-		s.render(w, r, http.StatusBadRequest, "breach", "Datalek "+inc.ID, newBreachData(inc, s.now(), err.Error(), nil))
+		problem := problemNL(err)
+		if errors.Is(err, breach.ErrState) {
+			problem = stateProblemNL(inc.State)
+		}
+		s.render(w, r, http.StatusBadRequest, "breach", "Datalek "+inc.ID, newBreachData(inc, s.now(), problem, nil))
 		return
 	}
 	if err != nil {

@@ -255,6 +255,16 @@ func TestConsoleCaseworkAndClientReport(t *testing.T) {
 		t.Fatalf("employee's start page: %q", got)
 	}
 	accessible(t, ctx, "access request")
+	browser.Do(t, ctx, "ask with a number that fails the 11-proef",
+		chromedp.SetValue(chromedp.CSS("#bsn"), "123456789"),
+		chromedp.SetValue(chromedp.CSS("#request_reference"), "ZK-78"),
+		chromedp.Click(chromedp.CSS(`form[action="/client/overzicht"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".problem")),
+	)
+	// The refusal is Dutch, as the page, and names the rule, not the value.
+	if got, want := browser.Text(t, ctx, ".problem"), "Geen overzicht: dit is geen BSN (9 cijfers die de 11-proef doorstaan)"; got != want {
+		t.Fatalf("refused access request: %q, want %q", got, want)
+	}
 	browser.Do(t, ctx, "ask the access report",
 		chromedp.SetValue(chromedp.CSS("#bsn"), bsn),
 		chromedp.SetValue(chromedp.CSS("#request_reference"), "ZK-78"),

@@ -32,6 +32,36 @@ var (
 	ErrState = errors.New("action not allowed in the incident's state")
 )
 
+// InvalidError is an ErrInvalid. Reason names the field and its rule for
+// the API, in English; Dutch says the same for the staff console, whose
+// pages are Dutch. Neither holds a value.
+type InvalidError struct {
+	Reason string
+	Dutch  string
+}
+
+func (e *InvalidError) Error() string { return ErrInvalid.Error() + ": " + e.Reason }
+
+// Is matches ErrInvalid.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(reason, dutch string) error { return &InvalidError{Reason: reason, Dutch: dutch} }
+
+// fieldNL names a text field as the console's forms do.
+var fieldNL = map[string]string{
+	"summary": "de beschrijving van wat er gebeurd is", "consequences": "de waarschijnlijke gevolgen",
+	"measures": "de genomen maatregelen", "reason": "de reden", "ap_reference": "het kenmerk van de AP",
+	"ap_late_reason": "de reden van vertraging", "ap_not_required_reason": "de reden om niet te melden",
+	"subjects_not_informed_reason": "de reden om betrokkenen niet te informeren",
+}
+
+func dutchField(name string) string {
+	if nl, ok := fieldNL[name]; ok {
+		return nl
+	}
+	return name
+}
+
 // State is an incident's place in its life.
 type State string
 
@@ -237,10 +267,11 @@ func (i Incident) DeadlineAt(now time.Time) string {
 func (i *Incident) apply(f Facts, now time.Time) error {
 	if f.AwareAt != nil {
 		if f.AwareAt.After(now) {
-			return fmt.Errorf("%w: aware_at is in the future", ErrInvalid)
+			return invalid("aware_at is in the future", "het moment van ontdekking ligt in de toekomst")
 		}
 		if !i.AwareAt.IsZero() && f.AwareAt.After(i.AwareAt) {
-			return fmt.Errorf("%w: aware_at may only move earlier (the 72 hours never restart)", ErrInvalid)
+			return invalid("aware_at may only move earlier (the 72 hours never restart)",
+				"het moment van ontdekking mag alleen eerder worden gezet (de 72 uur beginnen nooit opnieuw)")
 		}
 		i.AwareAt = f.AwareAt.UTC()
 	}
@@ -251,7 +282,7 @@ func (i *Incident) apply(f Facts, now time.Time) error {
 		i.OccurredUntil = f.OccurredUntil.UTC()
 	}
 	if !i.OccurredFrom.IsZero() && !i.OccurredUntil.IsZero() && i.OccurredUntil.Before(i.OccurredFrom) {
-		return fmt.Errorf("%w: occurred_until is before occurred_from", ErrInvalid)
+		return invalid("occurred_until is before occurred_from", "het lek eindigt vóór het begon")
 	}
 	for name, p := range map[string]struct {
 		dst *string
@@ -271,7 +302,7 @@ func (i *Incident) apply(f Facts, now time.Time) error {
 	if f.Kinds != nil {
 		for _, k := range f.Kinds {
 			if !slices.Contains(kinds, k) {
-				return fmt.Errorf("%w: kinds: a value is not one of %s", ErrInvalid, strings.Join(kinds, ", "))
+				return invalid("kinds: a value is not one of "+strings.Join(kinds, ", "), "een gekozen soort inbreuk bestaat niet")
 			}
 		}
 		i.Kinds = dedupe(f.Kinds)
@@ -279,27 +310,27 @@ func (i *Incident) apply(f Facts, now time.Time) error {
 	if f.Categories != nil {
 		for _, c := range f.Categories {
 			if !category.Category(c).Valid() {
-				return fmt.Errorf("%w: data_categories: a value is not a data category (%s)", ErrInvalid, categoryNames())
+				return invalid("data_categories: a value is not a data category ("+categoryNames()+")", "een gekozen soort persoonsgegevens bestaat niet")
 			}
 		}
 		i.Categories = dedupe(f.Categories)
 	}
 	if f.SubjectsApprox != nil {
 		if *f.SubjectsApprox < 0 {
-			return fmt.Errorf("%w: subjects_approx is negative", ErrInvalid)
+			return invalid("subjects_approx is negative", "het aantal betrokkenen is negatief")
 		}
 		i.SubjectsApprox = *f.SubjectsApprox
 	}
 	if f.RecordsApprox != nil {
 		if *f.RecordsApprox < 0 {
-			return fmt.Errorf("%w: records_approx is negative", ErrInvalid)
+			return invalid("records_approx is negative", "het aantal records is negatief")
 		}
 		i.RecordsApprox = *f.RecordsApprox
 	}
 	if f.ClientKeys != nil {
 		for _, k := range f.ClientKeys {
 			if !isClientKey(k) {
-				return fmt.Errorf("%w: client_keys: not a client key (64 lower-case hex characters)", ErrInvalid)
+				return invalid("client_keys: not a client key (64 lower-case hex characters)", "een cliëntsleutel heeft niet de vorm van 64 hexadecimale tekens")
 			}
 		}
 		i.ClientKeys = dedupe(append(i.ClientKeys, f.ClientKeys...))
@@ -307,13 +338,14 @@ func (i *Incident) apply(f Facts, now time.Time) error {
 	if f.DisclosureIDs != nil {
 		for _, d := range f.DisclosureIDs {
 			if d == "" || len(d) > 128 {
-				return fmt.Errorf("%w: disclosure_ids: an id is empty or longer than 128", ErrInvalid)
+				return invalid("disclosure_ids: an id is empty or longer than 128", "een berichtnummer is leeg of langer dan 128 tekens")
 			}
 		}
 		i.DisclosureIDs = dedupe(append(i.DisclosureIDs, f.DisclosureIDs...))
 	}
 	if len(i.ClientKeys) > MaxRefs || len(i.DisclosureIDs) > MaxRefs {
-		return fmt.Errorf("%w: at most %d client keys and %d disclosure ids", ErrInvalid, MaxRefs, MaxRefs)
+		return invalid(fmt.Sprintf("at most %d client keys and %d disclosure ids", MaxRefs, MaxRefs),
+			fmt.Sprintf("ten hoogste %d cliëntsleutels en %d berichtnummers", MaxRefs, MaxRefs))
 	}
 	return nil
 }
@@ -322,21 +354,21 @@ func (i *Incident) apply(f Facts, now time.Time) error {
 func (i Incident) complete() error {
 	switch {
 	case i.Summary == "":
-		return fmt.Errorf("%w: summary is required", ErrInvalid)
+		return invalid("summary is required", dutchField("summary")+" ontbreekt")
 	case len(i.Kinds) == 0:
-		return fmt.Errorf("%w: kinds is required (%s)", ErrInvalid, strings.Join(kinds, ", "))
+		return invalid("kinds is required ("+strings.Join(kinds, ", ")+")", "kies ten minste één soort inbreuk")
 	case i.AwareAt.IsZero():
-		return fmt.Errorf("%w: aware_at is required", ErrInvalid)
+		return invalid("aware_at is required", "het moment van ontdekking ontbreekt")
 	}
 	return nil
 }
 
 func checkText(name, s string) error {
 	if !utf8.ValidString(s) {
-		return fmt.Errorf("%w: %s is not UTF-8", ErrInvalid, name)
+		return invalid(name+" is not UTF-8", "in "+dutchField(name)+" staan tekens die geen tekst zijn")
 	}
 	if utf8.RuneCountInString(s) > MaxText {
-		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, name, MaxText)
+		return invalid(fmt.Sprintf("%s is longer than %d characters", name, MaxText), fmt.Sprintf("%s: meer dan %d tekens", dutchField(name), MaxText))
 	}
 	return nil
 }

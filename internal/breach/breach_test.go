@@ -152,21 +152,22 @@ func TestRecordRefuses(t *testing.T) {
 	ctx := officerCtx(t, "0363")
 	o := breach.Officer{Municipality: "0363"}
 	cases := []struct {
-		name string
-		edit func(f *breach.Facts)
-		want string
+		name  string
+		edit  func(f *breach.Facts)
+		want  string
+		dutch string // what the console says
 	}{
-		{"no summary", func(f *breach.Facts) { f.Summary = nil }, "summary is required"},
-		{"no kind", func(f *breach.Facts) { f.Kinds = nil }, "kinds is required"},
-		{"unknown kind", func(f *breach.Facts) { f.Kinds = []string{"leak"} }, "kinds: a value is not one of"},
-		{"unknown category", func(f *breach.Facts) { f.Categories = []string{"bsn"} }, "data_categories"},
-		{"awareness in the future", func(f *breach.Facts) { f.AwareAt = ptr(t0.Add(time.Hour)) }, "aware_at is in the future"},
-		{"negative count", func(f *breach.Facts) { f.SubjectsApprox = ptr(-1) }, "subjects_approx is negative"},
-		{"not a client key", func(f *breach.Facts) { f.ClientKeys = []string{"999900006"} }, "client_keys"},
-		{"too long", func(f *breach.Facts) { f.Measures = ptr(strings.Repeat("x", breach.MaxText+1)) }, "measures is longer than"},
+		{"no summary", func(f *breach.Facts) { f.Summary = nil }, "summary is required", "de beschrijving van wat er gebeurd is ontbreekt"},
+		{"no kind", func(f *breach.Facts) { f.Kinds = nil }, "kinds is required", "kies ten minste één soort inbreuk"},
+		{"unknown kind", func(f *breach.Facts) { f.Kinds = []string{"leak"} }, "kinds: a value is not one of", "een gekozen soort inbreuk bestaat niet"},
+		{"unknown category", func(f *breach.Facts) { f.Categories = []string{"bsn"} }, "data_categories", "een gekozen soort persoonsgegevens bestaat niet"},
+		{"awareness in the future", func(f *breach.Facts) { f.AwareAt = ptr(t0.Add(time.Hour)) }, "aware_at is in the future", "het moment van ontdekking ligt in de toekomst"},
+		{"negative count", func(f *breach.Facts) { f.SubjectsApprox = ptr(-1) }, "subjects_approx is negative", "het aantal betrokkenen is negatief"},
+		{"not a client key", func(f *breach.Facts) { f.ClientKeys = []string{"999900006"} }, "client_keys", "een cliëntsleutel heeft niet de vorm"},
+		{"too long", func(f *breach.Facts) { f.Measures = ptr(strings.Repeat("x", breach.MaxText+1)) }, "measures is longer than", "de genomen maatregelen: meer dan"},
 		{"period backwards", func(f *breach.Facts) {
 			f.OccurredFrom, f.OccurredUntil = ptr(t0.Add(-time.Hour)), ptr(t0.Add(-2*time.Hour))
-		}, "occurred_until is before"},
+		}, "occurred_until is before", "het lek eindigt vóór het begon"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,6 +176,10 @@ func TestRecordRefuses(t *testing.T) {
 			_, err := e.reg.Record(ctx, o, f)
 			if !errors.Is(err, breach.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Record = %v, want ErrInvalid naming %q", err, tc.want)
+			}
+			var inv *breach.InvalidError
+			if !errors.As(err, &inv) || !strings.HasPrefix(inv.Dutch, tc.dutch) {
+				t.Fatalf("Record = %#v, want an InvalidError saying in Dutch %q", err, tc.dutch)
 			}
 			if strings.Contains(err.Error(), "999900006") || strings.Contains(err.Error(), "bsn") {
 				t.Fatalf("the error repeats the value: %v", err)

@@ -166,7 +166,7 @@ type Proposal struct {
 // declared a key compromised).
 func (r *Register) Propose(ctx context.Context, p Proposal) (Incident, bool, error) {
 	if p.SignalKey == "" || p.Source == "" || p.Source == SourceManual {
-		return Incident{}, false, fmt.Errorf("%w: a proposal needs a source and a signal key", ErrInvalid)
+		return Incident{}, false, invalid("a proposal needs a source and a signal key", "een voorstel heeft een bron en een signaalsleutel nodig")
 	}
 	who, err := actorName(ctx)
 	if err != nil {
@@ -255,7 +255,7 @@ func (r *Register) Dismiss(ctx context.Context, o Officer, id string, version in
 		}
 		reason = strings.TrimSpace(reason)
 		if reason == "" {
-			return fmt.Errorf("%w: reason is required to dismiss a proposal", ErrInvalid)
+			return invalid("reason is required to dismiss a proposal", "geef de reden waarom dit geen datalek is")
 		}
 		if err := checkText("reason", reason); err != nil {
 			return err
@@ -272,7 +272,7 @@ func (r *Register) Update(ctx context.Context, o Officer, id string, version int
 			return fmt.Errorf("%s is dismissed: %w", inc.ID, ErrState)
 		}
 		if f.AwareAt != nil && inc.State != Confirmed {
-			return fmt.Errorf("%w: aware_at is set when the proposal is confirmed", ErrInvalid)
+			return invalid("aware_at is set when the proposal is confirmed", "het moment van ontdekking wordt gezet wanneer het voorstel wordt bevestigd")
 		}
 		if err := inc.apply(f, now); err != nil {
 			return err
@@ -306,14 +306,15 @@ func (r *Register) Notify(ctx context.Context, o Officer, id string, version int
 			case APRequired, APNotRequired:
 				inc.APNotification = *n.APNotification
 			default:
-				return fmt.Errorf("%w: ap_notification is %q or %q", ErrInvalid, APRequired, APNotRequired)
+				return invalid(fmt.Sprintf("ap_notification is %q or %q", APRequired, APNotRequired), "kies of het datalek bij de AP gemeld moet worden")
 			}
 		}
 		if err := text("ap_not_required_reason", n.APNotRequiredReason, &inc.APNotRequiredReason); err != nil {
 			return err
 		}
 		if inc.APNotification == APNotRequired && inc.APNotRequiredReason == "" {
-			return fmt.Errorf("%w: ap_not_required_reason is required when the AP is not notified (art. 33(1), (5))", ErrInvalid)
+			return invalid("ap_not_required_reason is required when the AP is not notified (art. 33(1), (5))",
+				"geef de reden waarom dit niet bij de AP gemeld hoeft te worden (AVG art. 33 lid 1 en 5)")
 		}
 		if err := text("ap_reference", n.APReference, &inc.APReference); err != nil {
 			return err
@@ -325,19 +326,20 @@ func (r *Register) Notify(ctx context.Context, o Officer, id string, version int
 			at := n.APNotifiedAt.UTC()
 			switch {
 			case at.After(now):
-				return fmt.Errorf("%w: ap_notified_at is in the future", ErrInvalid)
+				return invalid("ap_notified_at is in the future", "het moment van melden bij de AP ligt in de toekomst")
 			case at.Before(inc.AwareAt.Add(-Deadline)):
-				return fmt.Errorf("%w: ap_notified_at is long before aware_at", ErrInvalid)
+				return invalid("ap_notified_at is long before aware_at", "het moment van melden bij de AP ligt ruim vóór de ontdekking")
 			}
 			inc.APNotification, inc.APNotifiedAt, inc.APNotifiedBy = APRequired, at, who
 		}
 		if !inc.APNotifiedAt.IsZero() && !inc.APNotifiedAt.Before(inc.APDue()) && inc.APNotificationDelay == "" {
-			return fmt.Errorf("%w: ap_late_reason is required: the AP was notified after the 72 hours (art. 33(1))", ErrInvalid)
+			return invalid("ap_late_reason is required: the AP was notified after the 72 hours (art. 33(1))",
+				"geef de reden van vertraging: de AP is na de 72 uur gemeld (AVG art. 33 lid 1)")
 		}
 		if n.SubjectsInformedAt != nil {
 			at := n.SubjectsInformedAt.UTC()
 			if at.After(now) {
-				return fmt.Errorf("%w: subjects_informed_at is in the future", ErrInvalid)
+				return invalid("subjects_informed_at is in the future", "het moment waarop betrokkenen zijn geïnformeerd ligt in de toekomst")
 			}
 			inc.SubjectsInformedAt, inc.SubjectsInformedBy = at, who
 		}

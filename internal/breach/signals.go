@@ -133,10 +133,10 @@ func (s *Signals) forged(ctx context.Context, reason retour.Reason) error {
 func (s *Signals) KeyCompromised(ctx context.Context, since time.Time, certificateSHA256 string) (Incident, bool, error) {
 	now := s.reg.now().UTC()
 	if since.IsZero() || since.After(now) {
-		return Incident{}, false, fmt.Errorf("%w: since is required and not in the future", ErrInvalid)
+		return Incident{}, false, invalid("since is required and not in the future", "het moment sinds wanneer ontbreekt of ligt in de toekomst")
 	}
 	if certificateSHA256 != "" && !isClientKey(certificateSHA256) { // same form: 64 lower-case hex
-		return Incident{}, false, fmt.Errorf("%w: certificate_sha256 is 64 lower-case hex characters", ErrInvalid)
+		return Incident{}, false, invalid("certificate_sha256 is 64 lower-case hex characters", "de vingerafdruk van het certificaat heeft niet de vorm van 64 hexadecimale tekens")
 	}
 	since = since.UTC().Truncate(time.Second)
 	inc, created, err := s.reg.Propose(ctx, Proposal{

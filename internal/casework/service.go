@@ -51,10 +51,12 @@ var (
 	ErrUnavailable = errors.New("casework unavailable")
 )
 
-// RequestError names the refused field, never its value.
+// RequestError names the refused field, never its value: Reason in
+// English for the API, Dutch the same for the staff console.
 type RequestError struct {
 	Field  string
 	Reason string
+	Dutch  string
 }
 
 func (e *RequestError) Error() string { return e.Field + ": " + e.Reason }
@@ -67,14 +69,15 @@ var referenceRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)
 // checkReference: empty, or a case number (as rights.ValidReference).
 func checkReference(field, ref string) error {
 	if ref != "" && !referenceRe.MatchString(ref) {
-		return &RequestError{Field: field, Reason: "a case number of 1 to 64 letters, digits, '.', '_', '/' or '-'"}
+		return &RequestError{Field: field, Reason: "a case number of 1 to 64 letters, digits, '.', '_', '/' or '-'",
+			Dutch: "het kenmerk is een zaaknummer van 1 tot 64 letters, cijfers, '.', '_', '/' of '-'"}
 	}
 	return nil
 }
 
 func oneOf(field, v string, allowed []string) error {
 	if !slices.Contains(allowed, v) {
-		return &RequestError{Field: field, Reason: "one of " + strings.Join(allowed, ", ")}
+		return &RequestError{Field: field, Reason: "one of " + strings.Join(allowed, ", "), Dutch: "kies een van de gegeven mogelijkheden"}
 	}
 	return nil
 }
@@ -130,7 +133,8 @@ func NewService(c Config) (*Service, error) {
 // municipality; another municipality's answers as an unknown id.
 func (s *Service) disclosureOf(ctx context.Context, staff identity.Staff, id string) (receipts.Record, error) {
 	if id == "" || len(id) > 128 {
-		return receipts.Record{}, &RequestError{Field: "disclosure_id", Reason: "1 to 128 characters required"}
+		return receipts.Record{}, &RequestError{Field: "disclosure_id", Reason: "1 to 128 characters required",
+			Dutch: "het berichtnummer is 1 tot 128 tekens"}
 	}
 	rec, err := s.receipts.Get(ctx, id)
 	if errors.Is(err, receipts.ErrNotFound) || (err == nil && identity.MayReadFor(staff, rec.Municipality) != nil) {
@@ -206,7 +210,8 @@ func (s *Service) Judge(ctx context.Context, staff identity.Staff, itemID, outco
 	}
 	allowed, ok := Outcomes[it.Kind]
 	if !ok {
-		return Item{}, &RequestError{Field: "outcome", Reason: "an inform_client item is closed by recording that the client was informed"}
+		return Item{}, &RequestError{Field: "outcome", Reason: "an inform_client item is closed by recording that the client was informed",
+			Dutch: "dit punt wordt gesloten door vast te leggen dat de cliënt is geïnformeerd"}
 	}
 	if err := oneOf("outcome", outcome, allowed); err != nil {
 		return Item{}, err
@@ -253,7 +258,8 @@ func (s *Service) RecordInformed(ctx context.Context, staff identity.Staff, disc
 			return Item{}, err
 		}
 	case reason != "":
-		return Item{}, &RequestError{Field: "reason", Reason: "only with outcome not_possible"}
+		return Item{}, &RequestError{Field: "reason", Reason: "only with outcome not_possible",
+			Dutch: "een reden hoort alleen bij de uitkomst dat informeren niet mogelijk was"}
 	}
 	if err := checkReference("reference", reference); err != nil {
 		return Item{}, err
@@ -277,7 +283,8 @@ func (s *Service) List(ctx context.Context, staff identity.Staff, kind Kind, ope
 		return nil, identity.ErrRoleNotAllowed
 	}
 	if kind != "" && !slices.Contains(Kinds, kind) {
-		return nil, &RequestError{Field: "kind", Reason: "one of human_review, break_glass, inform_client, coordinator_review"}
+		return nil, &RequestError{Field: "kind", Reason: "one of human_review, break_glass, inform_client, coordinator_review",
+			Dutch: "deze soort werkvoorraad bestaat niet"}
 	}
 	if err := identity.MayReadFor(staff, staff.Municipality); err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func (s *Service) Erase(ctx context.Context, asker rights.Asker, q rights.Questi
 		return Erasure{}, err
 	}
 	if asker.Municipality == "" {
-		return Erasure{}, &rights.RequestError{Field: "municipality", Reason: "the staff member has no municipality"}
+		return Erasure{}, &rights.RequestError{Field: "municipality", Reason: "the staff member has no municipality", Dutch: "u hoort bij geen gemeente"}
 	}
 	if s.clientKey == nil {
 		return Erasure{}, fmt.Errorf("%w: erasure: no client key", rights.ErrUnavailable)

@@ -41,10 +41,12 @@ var (
 	ErrUnavailable = errors.New("rights answer unavailable")
 )
 
-// RequestError names the refused field of a question, never its value.
+// RequestError names the refused field of a question, never its value:
+// Reason in English for the API, Dutch the same for the staff console.
 type RequestError struct {
 	Field  string
 	Reason string
+	Dutch  string
 }
 
 func (e *RequestError) Error() string { return e.Field + ": " + e.Reason }
@@ -101,10 +103,12 @@ type Question struct {
 // Check reports what is wrong with q, as a *RequestError.
 func (q Question) Check() error {
 	if !messages.ValidBSN(q.BSN) {
-		return &RequestError{Field: "bsn", Reason: "not a BSN (9 digits passing the 11-proef)"}
+		return &RequestError{Field: "bsn", Reason: "not a BSN (9 digits passing the 11-proef)",
+			Dutch: "dit is geen BSN (9 cijfers die de 11-proef doorstaan)"}
 	}
 	if !ValidReference(q.Reference) {
-		return &RequestError{Field: "request_reference", Reason: "a case number of 1 to 64 letters, digits, '.', '_', '/' or '-' required"}
+		return &RequestError{Field: "request_reference", Reason: "a case number of 1 to 64 letters, digits, '.', '_', '/' or '-' required",
+			Dutch: "het kenmerk van het verzoek is verplicht: een zaaknummer van 1 tot 64 letters, cijfers, '.', '_', '/' of '-'"}
 	}
 	return nil
 }
@@ -160,7 +164,8 @@ func (s *Service) disclosuresOf(ctx context.Context, municipality string, q Ques
 		return nil, err
 	}
 	if municipality == "" {
-		return nil, &RequestError{Field: "municipality", Reason: "the staff member has no municipality"}
+		return nil, &RequestError{Field: "municipality", Reason: "the staff member has no municipality",
+			Dutch: "u hoort bij geen gemeente"}
 	}
 	recs, err := s.records.ByClient(ctx, municipality, s.clientKey(q.BSN))
 	if err != nil {
