@@ -56,8 +56,8 @@ func (s *Service) Erase(ctx context.Context, asker rights.Asker, q rights.Questi
 	if err := q.Check(); err != nil {
 		return Erasure{}, err
 	}
-	if asker.Municipality == "" {
-		return Erasure{}, &rights.RequestError{Field: "municipality", Reason: "the staff member has no municipality", Dutch: "u hoort bij geen gemeente"}
+	if err := asker.Check(); err != nil {
+		return Erasure{}, err
 	}
 	if s.clientKey == nil {
 		return Erasure{}, fmt.Errorf("%w: erasure: no client key", rights.ErrUnavailable)

@@ -54,6 +54,16 @@ func (e *RequestError) Error() string { return e.Field + ": " + e.Reason }
 // Is matches ErrBadRequest.
 func (e *RequestError) Is(target error) bool { return target == ErrBadRequest }
 
+// Check refuses an asker without a municipality: every answer is about
+// the disclosures of the asker's municipality.
+func (a Asker) Check() error {
+	if a.Municipality == "" {
+		return &RequestError{Field: "municipality", Reason: "the staff member has no municipality",
+			Dutch: "u hoort bij geen gemeente"}
+	}
+	return nil
+}
+
 // Records is what the answers need of the receipts store. Implementations
 // are safe for concurrent use.
 type Records interface {
@@ -163,9 +173,8 @@ func (s *Service) disclosuresOf(ctx context.Context, municipality string, q Ques
 	if err := q.Check(); err != nil {
 		return nil, err
 	}
-	if municipality == "" {
-		return nil, &RequestError{Field: "municipality", Reason: "the staff member has no municipality",
-			Dutch: "u hoort bij geen gemeente"}
+	if err := (Asker{Municipality: municipality}).Check(); err != nil {
+		return nil, err
 	}
 	recs, err := s.records.ByClient(ctx, municipality, s.clientKey(q.BSN))
 	if err != nil {

@@ -22,13 +22,6 @@ const (
 	qRegisterObjections     = `SELECT from_at, lifted_at FROM objections WHERE client_key = ? ORDER BY from_at, id`
 )
 
-// readQueries are prepared on the readers at Open: the consent register's
-// and the archive's, which every disclosure runs.
-var readQueries = []string{
-	qRegisterConsents, qRegisterRestrictions, qRegisterRepresentative, qRegisterObjections,
-	qArchiveLiveKey, qArchiveEntry,
-}
-
 // ConsentRegister implements consent.UseStore: every consent of the client
 // (withdrawn and used ones too) in the order recorded, every restriction
 // (lifted ones too) by start, and the legal-representative flag, read in

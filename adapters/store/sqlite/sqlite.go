@@ -97,6 +97,14 @@ func WithBusyTimeout(d time.Duration) Option {
 	}
 }
 
+// readQueries are the hot read queries, prepared on the readers at Open:
+// the consent register's (consent_use.go) and the archive's (archive.go),
+// which every disclosure runs.
+var readQueries = []string{
+	qRegisterConsents, qRegisterRestrictions, qRegisterRepresentative, qRegisterObjections,
+	qArchiveLiveKey, qArchiveEntry,
+}
+
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
 	w *sql.DB // the single writer connection, used by wr only
